@@ -1,0 +1,93 @@
+"""What a rule is: a code, a readable name, a default severity, docs, and a check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from auditor.config import Config
+from auditor.models import Entry, Finding, Severity
+
+
+@dataclass
+class AuditContext:
+    """Everything a rule may read besides the entry itself."""
+
+    as_of: dt.date
+    config: Config
+    entries: list[Entry]
+    by_id: dict[str, Entry] = field(default_factory=dict)
+    related_to: dict[str, set[str]] = field(default_factory=dict)  # id -> ids of entries that list it
+
+    @classmethod
+    def build(cls, entries: list[Entry], config: Config, as_of: dt.date) -> AuditContext:
+        by_id = {entry.id: entry for entry in entries}
+        related_to: dict[str, set[str]] = {}
+        for entry in entries:
+            for target in entry.related:
+                related_to.setdefault(target, set()).add(entry.id)
+        return cls(as_of=as_of, config=config, entries=entries, by_id=by_id, related_to=related_to)
+
+    @property
+    def pack(self) -> dict[str, Any]:
+        return self.config.pack
+
+
+class Rule:
+    """Base class. A subclass lives alone in its own module under `auditor/checks/rules/<family>/`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]  # family.readable-name
+    severity: ClassVar[Severity]
+    title: ClassVar[str]  # one line
+    what: ClassVar[str]
+    why: ClassVar[str]
+    example: ClassVar[str]
+    fix: ClassVar[str]
+    enabled_by_default: ClassVar[bool] = True
+
+    def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(
+        self,
+        entry: Entry,
+        message: str,
+        *,
+        line: int | None = None,
+        evidence: str = "",
+        fix: str = "",
+        key: str = "",
+    ) -> Finding:
+        return Finding(
+            entry=entry.id,
+            path=entry.path,
+            line=line or 1,
+            code=self.code,
+            name=self.name,
+            severity=self.severity,
+            message=message,
+            evidence=evidence,
+            fix=fix or self.fix.strip().splitlines()[0],
+            key=key,
+        )
+
+    @property
+    def family(self) -> str:
+        return "".join(ch for ch in self.code if ch.isalpha())
+
+
+class LoadProblemRule(Rule):
+    """A rule that reports the problems the source recorded while reading files."""
+
+    problem_kinds: ClassVar[tuple[str, ...]]
+
+    def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        for problem in entry.problems:
+            if problem.kind in self.problem_kinds:
+                yield self.finding(
+                    entry, problem.message, line=problem.line, evidence=problem.evidence,
+                    key=f"{problem.kind}:{problem.field or ''}",
+                )

@@ -1,0 +1,48 @@
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from auditor.checks.base import AuditContext, Rule
+from auditor.models import Entry, Finding, Severity
+
+
+@lru_cache(maxsize=8)
+def _pattern(words: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[str]:
+    parts = [r"(?<!\w)" + re.escape(word) + r"(?!\w)" for word in words] + list(patterns)
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+class PlaceholderText(Rule):
+    code = "STR012"
+    name = "structure.placeholder-text"
+    severity = Severity.warning
+    title = "Placeholder text (TODO, TBD, lorem ipsum) is left in the entry"
+    what = "Reports words and patterns listed in `rules/placeholders.yml`, in the front matter's text and in the body."
+    why = "Placeholders are notes to the author that readers should never see; they also mark facts nobody checked."
+    example = "`- TODO: add pricing details` under Key features."
+    fix = "Replace the placeholder with the real content, or remove the line."
+
+    def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        data = ctx.pack.get("placeholders", {})
+        pattern = _pattern(tuple(data.get("words", [])), tuple(data.get("patterns", [])))
+        for key in ("title", "summary"):
+            value = getattr(entry, key)
+            if value and (match := pattern.search(value)):
+                yield self._found(entry, match.group(0), entry.line_of(key), value)
+        in_fence = False
+        for offset, text in enumerate(entry.body_lines):
+            if text.lstrip().startswith(("```", "~~~")):
+                in_fence = not in_fence
+                continue
+            if in_fence:
+                continue
+            match = pattern.search(text)
+            if match:
+                yield self._found(entry, match.group(0), entry.body_start + offset, text)
+
+    def _found(self, entry: Entry, word: str, line: int, text: str) -> Finding:
+        return self.finding(
+            entry, f"placeholder text `{word}` left in the entry", line=line,
+            key=f"{word.lower()}:{text.strip().lower()}", evidence=text.strip()[:200],
+            fix="Replace the placeholder with the real content, or remove the line.",
+        )

@@ -1,0 +1,382 @@
+"""The command line: `auditor audit`, `check`, `rules`, `tickets`, `runs`."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import os
+import sys
+from collections.abc import Callable, Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from auditor.checks.engine import all_rules, get_rule
+from auditor.clock import parse_as_of
+from auditor.config import Config, ConfigError, find_config, load_config
+from auditor.models import Severity
+from auditor.output import exit_code, format_github, format_json, format_text
+from auditor.pipeline import check_entries, load_entries, run_audit, summarize
+from auditor.report import write_report
+from auditor.store import runs as run_store
+from auditor.store.db import open_engine, resolve_url, session_factory
+from auditor.tickets import actions
+
+app = typer.Typer(help="Audit a directory of AI tools, MCP servers, skills and news.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True)
+tickets_app = typer.Typer(help="Work the refresh-ticket queue.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(tickets_app, name="tickets")
+
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, markup=False)
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="The date every check compares with (YYYY-MM-DD).",
+                                          metavar="DATE")]
+Db = Annotated[str | None, typer.Option("--db", help="Store URL (default: AUDITOR_DB, else SQLite in "
+                                                     "<directory>/.auditor/).", metavar="URL")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="auditor.toml to use instead of the directory's.")]
+DirOpt = Annotated[Path, typer.Option("--directory", "-d", help="The audited directory (finds its store).")]
+
+
+class Level(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    none = "none"
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    github = "github"
+    json = "json"
+
+
+class AuditFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class ExportFormat(str, Enum):
+    md = "md"
+    json = "json"
+    csv = "csv"
+
+
+def usage_error(message: str) -> typer.Exit:
+    err.print(f"error: {message}", style="bold red")
+    return typer.Exit(2)
+
+
+def _as_of(value: str | None) -> dt.date:
+    try:
+        return parse_as_of(value)
+    except ValueError as exc:
+        raise usage_error(str(exc)) from None
+
+
+def _config(root: Path, config_path: Path | None) -> Config:
+    try:
+        return load_config(root, config_path)
+    except ConfigError as exc:
+        raise usage_error(str(exc)) from None
+
+
+@contextlib.contextmanager
+def progress_bars(enabled: bool) -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
+    """A progress bar per step on stderr when it is a terminal; silent otherwise."""
+    if not enabled:
+        yield lambda _name, _total: (lambda _n: None)
+        return
+    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bars:
+        def start(name: str, total: int | None) -> Callable[[int], None]:
+            task = bars.add_task(name, total=total)
+            return lambda n: bars.advance(task, n)
+        yield start
+
+
+@app.command()
+def audit(
+    directory: Annotated[Path, typer.Argument(help="The content folder to audit.")] = Path("."),
+    as_of: AsOf = None,
+    db: Db = None,
+    config: ConfigOpt = None,
+    fmt: Annotated[AuditFormat, typer.Option("--format", help="text summary or the JSON findings document.")]
+    = AuditFormat.text,
+    report_dir: Annotated[Path | None, typer.Option("--report-dir", help="Where to write index.html.")] = None,
+    fail_on: Annotated[Level, typer.Option(help="Exit 1 when a finding at or above this exists.")] = Level.none,
+) -> None:
+    """Audit a whole directory: record the run, update tickets, write the HTML report."""
+    if not directory.is_dir():
+        raise usage_error(f"{directory}: not a directory")
+    date = _as_of(as_of)
+    cfg = _config(directory, config)
+    url = resolve_url(directory, db, str(cfg.settings["db"]))
+    with progress_bars(fmt == AuditFormat.text and err.is_terminal) as progress:
+        try:
+            result = run_audit(directory, cfg, date, url, progress)
+        except KeyboardInterrupt:
+            err.print("interrupted: the run was recorded as interrupted; earlier runs and tickets are intact")
+            raise typer.Exit(130) from None
+    target = report_dir or (directory / str(cfg.settings["report_dir"]))
+    report = write_report(url, result.run_id, target)
+    _write_ticket_exports(url, cfg.name, target)
+    if fmt == AuditFormat.json:
+        sys.stdout.write(format_json(result.findings, directory, result.summary | {"run": result.run_id}))
+    else:
+        _print_audit_summary(result.summary, cfg.name, date, result.run_id, report, target, directory, url)
+    raise typer.Exit(exit_code(result.findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
+
+
+def _write_ticket_exports(url: str, name: str, target: Path) -> None:
+    engine = open_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            tickets = actions.list_tickets(session, directory=name, status="open")
+            (target / "tickets.md").write_text(actions.export(tickets, "md"), encoding="utf-8")
+            (target / "tickets.json").write_text(actions.export(tickets, "json"), encoding="utf-8")
+    finally:
+        engine.dispose()
+
+
+def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_id: int, report: Path,
+                         target: Path, directory: Path, url: str) -> None:
+    sev = summary["by_severity"]
+    tickets = summary["tickets"]
+    out.print(f"Audited {name}: {summary['entries']} entries as of {date} (run #{run_id})")
+    out.print(f"Findings: {summary['findings']} in {summary['entries_with_findings']} entries: "
+              f"{sev['error']} error · {sev['warning']} warning · {sev['info']} info")
+    families = ", ".join(f"{fam} {sum(c.values())}" for fam, c in summary["by_family"].items()) or "none"
+    out.print(f"By family: {families}")
+    out.print(f"Tickets: {tickets['opened']} opened · {tickets['updated']} updated · "
+              f"{tickets['resolved']} resolved · {tickets['reopened']} reopened")
+    out.print(f"Report:  {report.resolve()}")
+    out.print(f"Tickets: {(target / 'tickets.md').resolve()} (and tickets.json); "
+              f"work them with `auditor tickets list -d {directory}`")
+    if not url.startswith("sqlite"):
+        out.print(f"Store:   {url.split('@')[-1]}")
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="Entry files or folders to check.")],
+    root: Annotated[Path | None, typer.Option(help="The directory root (default: nearest auditor.toml).")] = None,
+    as_of: AsOf = None,
+    config: ConfigOpt = None,
+    fmt: Annotated[CheckFormat, typer.Option("--format", help="text, github annotations, or JSON.")]
+    = CheckFormat.text,
+    fail_on: Annotated[Level, typer.Option(help="Exit 1 when a finding at or above this exists.")] = Level.error,
+) -> None:
+    """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
+    date = _as_of(as_of)
+    for path in paths:
+        if not path.exists():
+            raise usage_error(f"{path}: no such file or directory")
+    if root is None:
+        found = find_config(paths[0])
+        root = found.parent if found else (paths[0] if paths[0].is_dir() else paths[0].parent)
+    root = root.resolve()
+    wanted: set[str] = set()
+    for path in paths:
+        full = path.resolve()
+        if full != root and root not in full.parents:
+            raise usage_error(f"{path}: outside the directory root {root} (use --root)")
+    cfg = _config(root, config)
+    entries = load_entries(root, cfg)
+    for path in paths:
+        full = path.resolve()
+        rel = full.relative_to(root).as_posix()
+        if full.is_dir():
+            prefix = "" if rel == "." else rel + "/"
+            wanted.update(e.path for e in entries if e.path.startswith(prefix))
+        else:
+            wanted.add(rel)
+    findings = check_entries(entries, cfg, date, only=wanted)
+    summary = summarize([e for e in entries if e.path in wanted], findings)
+    if fmt == CheckFormat.json:
+        sys.stdout.write(format_json(findings, root, summary))
+    elif fmt == CheckFormat.github:
+        sys.stdout.write(format_github(findings, root))
+    else:
+        sys.stdout.write(format_text(findings, root))
+        sev = summary["by_severity"]
+        err.print(f"{len(wanted)} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info")
+    raise typer.Exit(exit_code(findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
+
+
+@rules_app.command("list")
+def rules_list(as_of: AsOf = None) -> None:
+    """Every rule with its code, name, default severity and title."""
+    table = Table(box=None, pad_edge=False)
+    for column in ("code", "name", "severity", "title"):
+        table.add_column(column)
+    for rule in all_rules():
+        table.add_row(rule.code, rule.name, rule.severity.name, rule.title)
+    out.print(table)
+
+
+@rules_app.command("explain")
+def rules_explain(code: Annotated[str, typer.Argument(help="A rule code (XRF001) or name.")],
+                  as_of: AsOf = None) -> None:
+    """What a rule does, why, an example, and how to fix what it finds."""
+    rule = get_rule(code)
+    if rule is None:
+        raise usage_error(f"no rule {code!r}; `auditor rules list` shows them all")
+    out.print(f"{rule.code} {rule.name} ({rule.severity.name}{'' if rule.enabled_by_default else ', off by default'})")
+    out.print(rule.title, end="\n\n")
+    for heading, text in (("What it does", rule.what), ("Why", rule.why), ("Example", rule.example),
+                          ("How to fix", rule.fix)):
+        out.print(f"{heading}\n{text}\n")
+    out.print(f"Silence it for one entry with `audit-ignore: [{rule.code}]` in its front matter, or for the "
+              f"directory with `disable = [\"{rule.code}\"]` under [rules] in auditor.toml.")
+
+
+@contextlib.contextmanager
+def _ticket_session(directory: Path, db: str | None) -> Iterator[tuple[Any, str | None]]:
+    config_file = directory / "auditor.toml"
+    name = load_config(directory).name if config_file.is_file() else None
+    url = resolve_url(directory, db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise usage_error(f"no store at {url.removeprefix('sqlite:///')}: run `auditor audit {directory}` first")
+    engine = open_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            yield session, name
+    except actions.TicketError as exc:
+        raise usage_error(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
+def _print_ticket_table(tickets: list[Any]) -> None:
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "priority", "status", "due", "owner", "assignee", "entry", "findings"):
+        table.add_column(column)
+    for t in tickets:
+        codes = " ".join(sorted({f["code"] for f in t.findings}))
+        table.add_row(f"#{t.id}", t.priority, t.status, str(t.due or ""), t.owner or "", t.assignee or "",
+                      t.entry_id, f"{len(t.findings)} ({codes})")
+    out.print(table)
+
+
+@tickets_app.command("list")
+def tickets_list(
+    directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
+    owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
+    status: Annotated[str, typer.Option(help="open, snoozed, resolved or all.")] = "open",
+) -> None:
+    """The queue, most urgent first."""
+    with _ticket_session(directory, db) as (session, name):
+        tickets = actions.list_tickets(session, name, owner, status)
+        if not tickets:
+            out.print(f"No {status if status != 'all' else ''} tickets.".replace("  ", " "))
+            return
+        _print_ticket_table(tickets)
+
+
+@tickets_app.command("show")
+def tickets_show(ticket_id: int, directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None) -> None:
+    """One ticket with its findings, evidence, fixes and history."""
+    with _ticket_session(directory, db) as (session, _):
+        t = actions.get_ticket(session, ticket_id)
+        out.print(f"#{t.id} {t.title}  ({t.status}, {t.priority}, due {t.due})")
+        out.print(f"entry {t.entry_id} · {t.path} · owner {t.owner or 'none'} · assignee {t.assignee or 'nobody'}"
+                  + (f" · snoozed until {t.snoozed_until}: {t.snooze_reason}" if t.status == "snoozed" else ""))
+        out.print("\nFindings")
+        for f in t.findings:
+            out.print(f"  {f['path']}:{f['line']}: {f['code']} {f['message']} [{f['severity']}]")
+            if f.get("evidence"):
+                out.print(f"      evidence: {f['evidence']}")
+            if f.get("fix"):
+                out.print(f"      fix: {f['fix']}")
+        out.print("\nHistory")
+        for e in t.events:
+            out.print(f"  {e.as_of} {e.kind:<9} {e.actor}: {e.note}")
+
+
+def _actor(by: str | None) -> str:
+    return by or os.environ.get("AUDITOR_USER") or getpass.getuser()
+
+
+@tickets_app.command("claim")
+def tickets_claim(ticket_id: int, directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
+                  by: Annotated[str | None, typer.Option(help="Who claims it (default: you).")] = None) -> None:
+    """Take a ticket: it shows you as its assignee."""
+    with _ticket_session(directory, db) as (session, _):
+        t = actions.claim(session, ticket_id, _actor(by), _as_of(as_of))
+        out.print(f"#{t.id} claimed by {t.assignee}")
+
+
+@tickets_app.command("snooze")
+def tickets_snooze(
+    ticket_id: int,
+    until: Annotated[str, typer.Option(help="Stay quiet until this date (YYYY-MM-DD).")],
+    reason: Annotated[str, typer.Option(help="Why it can wait.")],
+    directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
+    by: Annotated[str | None, typer.Option(help="Who snoozes it (default: you).")] = None,
+) -> None:
+    """Keep a ticket quiet until a date; runs before then leave it snoozed."""
+    date = _as_of(until)
+    with _ticket_session(directory, db) as (session, _):
+        t = actions.snooze(session, ticket_id, date, reason, _actor(by), _as_of(as_of))
+        out.print(f"#{t.id} snoozed until {t.snoozed_until}")
+
+
+@tickets_app.command("resolve")
+def tickets_resolve(
+    ticket_id: int,
+    reason: Annotated[str, typer.Option(help="What was done.")],
+    directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
+    by: Annotated[str | None, typer.Option(help="Who resolves it (default: you).")] = None,
+) -> None:
+    """Close a ticket by hand; the next audit reopens it if its findings are still there."""
+    with _ticket_session(directory, db) as (session, _):
+        t = actions.resolve(session, ticket_id, reason, _actor(by), _as_of(as_of))
+        out.print(f"#{t.id} resolved")
+
+
+@tickets_app.command("export")
+def tickets_export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="md, json or csv.")] = ExportFormat.md,
+    directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
+    owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
+    status: Annotated[str, typer.Option(help="open, snoozed, resolved or all.")] = "open",
+    output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Export tickets for a tracker."""
+    with _ticket_session(directory, db) as (session, name):
+        text = actions.export(actions.list_tickets(session, name, owner, status), fmt.value)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("runs")
+def runs_list(directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
+              limit: Annotated[int, typer.Option(help="How many runs.")] = 20) -> None:
+    """Past runs with duration, counts and outcome."""
+    with _ticket_session(directory, db) as (session, name):
+        table = Table(box=None, pad_edge=False)
+        for column in ("run", "as of", "started", "duration", "status", "entries", "findings", "tickets"):
+            table.add_column(column)
+        for r in run_store.list_runs(session, name, limit):
+            took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
+            t = (r.summary or {}).get("tickets", {})
+            tickets = f"+{t.get('opened', 0)} ~{t.get('reopened', 0)} -{t.get('resolved', 0)}" if t else ""
+            table.add_row(f"#{r.id}", str(r.as_of), r.started_at.strftime("%Y-%m-%d %H:%M"), took, r.status,
+                          str(r.entries_count), str(r.findings_count), tickets)
+        out.print(table)
+
+
+def main() -> None:
+    app()

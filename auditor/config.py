@@ -1,0 +1,108 @@
+"""Per-directory configuration: `auditor.toml` at the directory root, or `--config FILE`."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.models import Severity
+from auditor.settings import DEFAULTS
+
+CONFIG_NAME = "auditor.toml"
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file."""
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load_rule_pack(rules_dir: Path = RULES_DIR) -> dict[str, Any]:
+    """The YAML data rules read, one top-level key per file (`rules/kinds.yml` -> `kinds`)."""
+    pack: dict[str, Any] = {}
+    for path in sorted(rules_dir.glob("*.yml")):
+        try:
+            pack[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark else ""
+            raise ConfigError(f"{path}{line}: rule pack is not valid YAML: {exc}") from None
+    return pack
+
+
+@dataclass
+class Config:
+    name: str
+    settings: dict[str, Any]
+    pack: dict[str, Any]
+    disabled: set[str] = field(default_factory=set)
+    enabled: set[str] = field(default_factory=set)
+    severities: dict[str, Severity] = field(default_factory=dict)
+    source: Path | None = None
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.pack.get("kinds", {}).get("kinds", {}).keys())
+
+    def kind_data(self, kind: str | None) -> dict[str, Any]:
+        return self.pack.get("kinds", {}).get("kinds", {}).get(kind or "", {}) or {}
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest auditor.toml at or above start."""
+    start = start.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else list(start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(root: Path, config_path: Path | None = None) -> Config:
+    """Defaults, then the rule pack, then the directory's auditor.toml on top."""
+    path = config_path or (root / CONFIG_NAME if (root / CONFIG_NAME).is_file() else None)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: configuration file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    settings = deep_merge(DEFAULTS, data.get("settings", {}))
+    if "exclude" in data:
+        settings["exclude"] = list(settings["exclude"]) + list(data["exclude"])
+    unknown = set(data.get("settings", {})) - set(DEFAULTS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))} in [settings]")
+    pack = deep_merge(load_rule_pack(), data.get("pack", {}))
+    rules = data.get("rules", {})
+    severities: dict[str, Severity] = {}
+    for code, value in rules.get("severity", {}).items():
+        try:
+            severities[code.upper()] = Severity.parse(value)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: [rules.severity] {code}: {exc}") from None
+    return Config(
+        name=str(data.get("name") or root.resolve().name),
+        settings=settings,
+        pack=pack,
+        disabled={c.upper() for c in rules.get("disable", [])},
+        enabled={c.upper() for c in rules.get("enable", [])},
+        severities=severities,
+        source=Path(path) if path else None,
+    )

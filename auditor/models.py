@@ -1,0 +1,117 @@
+"""The objects that flow through the auditor: entries in, findings out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+KINDS = ("tool", "mcp", "skill", "news")
+
+
+class Severity(IntEnum):
+    info = 1
+    warning = 2
+    error = 3
+
+    @classmethod
+    def parse(cls, value: str | Severity) -> Severity:
+        if isinstance(value, Severity):
+            return value
+        try:
+            return cls[str(value).strip().lower()]
+        except KeyError:
+            raise ValueError(f"unknown severity {value!r} (expected error, warning or info)") from None
+
+
+@dataclass
+class LoadProblem:
+    """Something wrong with an entry file that the source noticed while reading it."""
+
+    kind: str  # unreadable | empty | front-matter | unknown-kind | duplicate-id | bad-date
+    message: str
+    line: int
+    field: str | None = None
+    evidence: str = ""
+
+
+@dataclass
+class Section:
+    title: str
+    level: int
+    line: int
+    body: list[tuple[int, str]] = field(default_factory=list)  # (line number, text) below the heading
+
+    @property
+    def text(self) -> str:
+        return "\n".join(text for _, text in self.body).strip()
+
+
+@dataclass
+class Entry:
+    """One directory entry, whatever source it came from."""
+
+    id: str
+    path: str  # relative to the directory root, POSIX separators
+    kind: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    updated: dt.date | None = None
+    reviewed: dt.date | None = None
+    published: dt.date | None = None
+    owner: str | None = None
+    related: list[str] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # the whole front matter as read
+    field_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line in the file
+    body_start: int = 1  # line of the first body line
+    body_lines: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    ignore: set[str] = field(default_factory=set)  # rule codes from `audit-ignore`
+    problems: list[LoadProblem] = field(default_factory=list)
+    content_hash: str = ""
+
+    def line_of(self, key: str, default: int = 1) -> int:
+        return self.field_lines.get(key, default)
+
+    def section(self, title: str) -> Section | None:
+        wanted = title.strip().lower()
+        for section in self.sections:
+            if section.level == 2 and section.title.strip().lower() == wanted:
+                return section
+        return None
+
+
+@dataclass
+class Finding:
+    """What one rule says about one entry."""
+
+    entry: str
+    path: str
+    line: int
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    evidence: str = ""
+    fix: str = ""
+    key: str = ""  # what makes this finding distinct within (entry, code); lines are left out on purpose
+    fingerprint: str = ""
+
+    @property
+    def family(self) -> str:
+        return "".join(ch for ch in self.code if ch.isalpha())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry,
+            "path": self.path,
+            "line": self.line,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.name,
+            "message": self.message,
+            "evidence": self.evidence,
+            "fix": self.fix,
+        }

@@ -1,0 +1,108 @@
+"""One audit, start to finish: source -> entries -> checks -> findings -> store and tickets -> report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.checks.base import AuditContext
+from auditor.checks.engine import run_rules
+from auditor.config import Config
+from auditor.models import Entry, Finding, Severity
+from auditor.sources.folder import iter_entry_files, load_folder
+from auditor.store import runs as run_store
+from auditor.store.db import open_engine, session_factory
+from auditor.tickets.sync import SyncResult, sync_tickets
+
+Progress = Callable[[str, int | None], Callable[[int], None]]  # (task name, total) -> advance(n)
+
+
+def _no_progress(_name: str, _total: int | None) -> Callable[[int], None]:
+    return lambda _n: None
+
+
+def load_entries(root: Path, config: Config, progress: Progress = _no_progress) -> list[Entry]:
+    exclude = tuple(config.settings["exclude"])
+    total = sum(1 for _ in iter_entry_files(root, exclude))
+    return load_folder(root, config.kinds, exclude, progress("reading entries", total))
+
+
+def check_entries(
+    entries: list[Entry], config: Config, as_of: dt.date, only: set[str] | None = None,
+    progress: Progress = _no_progress,
+) -> list[Finding]:
+    """Run the rules. With `only`, judge just those entry paths, still resolving against all entries."""
+    ctx = AuditContext.build(entries, config, as_of)
+    targets = entries if only is None else [e for e in entries if e.path in only]
+    return run_rules(targets, ctx, progress("checking", len(targets)))
+
+
+def summarize(entries: list[Entry], findings: list[Finding]) -> dict[str, Any]:
+    by_severity = Counter(f.severity.name for f in findings)
+    by_family: dict[str, dict[str, int]] = {}
+    for f in findings:
+        family = by_family.setdefault(f.family, {"error": 0, "warning": 0, "info": 0})
+        family[f.severity.name] += 1
+    return {
+        "entries": len(entries),
+        "entries_with_findings": len({f.entry for f in findings}),
+        "findings": len(findings),
+        "by_severity": {name: by_severity.get(name, 0) for name in ("error", "warning", "info")},
+        "by_family": dict(sorted(by_family.items())),
+    }
+
+
+def worst_severity(findings: list[Finding]) -> Severity | None:
+    return max((f.severity for f in findings), default=None)
+
+
+@dataclass
+class AuditResult:
+    run_id: int
+    directory: str
+    as_of: dt.date
+    entries: list[Entry]
+    findings: list[Finding]
+    summary: dict[str, Any]
+    tickets: SyncResult
+    db_url: str
+    report_path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def run_audit(
+    root: Path,
+    config: Config,
+    as_of: dt.date,
+    db_url: str,
+    progress: Progress = _no_progress,
+) -> AuditResult:
+    """Audit a content folder and record it. Results land in one transaction: a run that fails
+    midway is marked failed and leaves earlier runs and every ticket as they were."""
+    engine = open_engine(db_url)
+    make_session = session_factory(engine)
+    with make_session() as session:
+        run_id = run_store.begin_run(session, config.name, str(root.resolve()), "folder", as_of)
+    try:
+        entries = load_entries(root, config, progress)
+        findings = check_entries(entries, config, as_of, progress=progress)
+        summary = summarize(entries, findings)
+        intervals = {kind: config.kind_data(kind).get("review_interval_days") for kind in config.kinds}
+        with make_session() as session, session.begin():
+            run_store.record_entries_and_findings(session, run_id, entries, findings)
+            tickets = sync_tickets(session, config.name, run_id, as_of, entries, findings, config.settings,
+                                   intervals)
+            summary["tickets"] = tickets.counts()
+            run_store.finish_run(session, run_id, len(entries), len(findings), summary)
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
+        with make_session() as session:
+            run_store.fail_run(session, run_id, status, f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        engine.dispose()
+    return AuditResult(run_id, config.name, as_of, entries, findings, summary, tickets, db_url)

@@ -1,0 +1,107 @@
+"""The maintainers' report: built from the store, rendered by the Jinja2 templates under `reports/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auditor import __version__
+from auditor.checks.engine import get_rule
+from auditor.store import runs as run_store
+from auditor.store.db import open_engine, session_factory
+from auditor.store.models import EntrySnapshot, Run, Ticket
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "reports"
+SEVERITY_WEIGHT = {"error": 10, "warning": 3, "info": 1}
+TREND_RUNS = 12
+
+
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2", "xml"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _finding_dict(row: Any) -> dict[str, Any]:
+    return {
+        "entry": row.entry_id, "path": row.path, "line": row.line, "code": row.code, "name": row.name,
+        "severity": row.severity, "message": row.message, "evidence": row.evidence, "fix": row.fix,
+        "fingerprint": row.fingerprint,
+    }
+
+
+def build_context(session: Session, run_id: int) -> dict[str, Any]:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise ValueError(f"no run #{run_id}")
+    findings = [_finding_dict(r) for r in run_store.findings_of_run(session, run_id)]
+    previous = run_store.previous_completed_run(session, run.directory, run_id)
+    before_rows = run_store.findings_of_run(session, previous.id) if previous else []
+    before = {f.fingerprint: _finding_dict(f) for f in before_rows}
+    now_prints = {f["fingerprint"] for f in findings}
+    new = [f for f in findings if previous and f["fingerprint"] not in before]
+    resolved = [f for fp, f in before.items() if fp not in now_prints]
+
+    tickets = {t.entry_id: t for t in session.scalars(select(Ticket).where(Ticket.directory == run.directory))}
+    snapshots = {s.entry_id: s for s in _snapshots(session, run_id)}
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in findings:
+        grouped[f["entry"]].append(f)
+    entries = []
+    for entry_id, items in grouped.items():
+        items.sort(key=lambda f: (-SEVERITY_WEIGHT[f["severity"]], f["line"]))
+        snap = snapshots.get(entry_id)
+        ticket = tickets.get(entry_id)
+        entries.append({
+            "id": entry_id, "path": items[0]["path"], "title": (snap.title if snap else None) or entry_id,
+            "kind": snap.kind if snap else None, "owner": snap.owner if snap else None,
+            "score": sum(SEVERITY_WEIGHT[f["severity"]] for f in items),
+            "worst": items[0]["severity"], "findings": items,
+            "ticket": ticket if ticket and ticket.status != "resolved" else None,
+        })
+    entries.sort(key=lambda e: (-e["score"], e["path"]))
+    trend = list(reversed(session.scalars(
+        select(Run).where(Run.directory == run.directory, Run.status == "completed", Run.id <= run_id)
+        .order_by(Run.id.desc()).limit(TREND_RUNS)
+    ).all()))
+    codes = sorted({f["code"] for f in findings})
+    rules = {code: get_rule(code) for code in codes}
+    open_tickets = [t for t in tickets.values() if t.status != "resolved"]
+    return {
+        "run": run, "previous": previous, "summary": run.summary, "findings": findings, "new": new,
+        "resolved": resolved, "entries": entries, "trend": trend, "rules": rules,
+        "tickets_open": len([t for t in open_tickets if t.status == "open"]),
+        "tickets_snoozed": len([t for t in open_tickets if t.status == "snoozed"]),
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "version": __version__,
+        "max_trend": max([r.findings_count for r in trend] + [1]),
+    }
+
+
+def _snapshots(session: Session, run_id: int) -> list[Any]:
+    return list(session.scalars(select(EntrySnapshot).where(EntrySnapshot.run_id == run_id)))
+
+
+def write_report(db_url: str, run_id: int, out_dir: Path) -> Path:
+    """Write index.html for one run into out_dir and return its path."""
+    engine = open_engine(db_url)
+    try:
+        with session_factory(engine)() as session:
+            context = build_context(session, run_id)
+            html = environment().get_template("report.html.j2").render(**context)
+    finally:
+        engine.dispose()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "index.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)  # readers never see half a report
+    return path

@@ -1,0 +1,1 @@
+"""Sources: where entries come from. Every source yields the same `Entry` objects."""

@@ -1,0 +1,66 @@
+"""The content-folder source: one Markdown file per entry, in folders of any depth."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from auditor.models import Entry, LoadProblem
+from auditor.sources.markdown import read_entry
+
+DEFAULT_EXCLUDE = ("README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*")
+
+
+def iter_entry_files(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE) -> Iterator[Path]:
+    """Markdown files under root, sorted, skipping hidden folders and excluded names."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d != "node_modules")
+        for name in sorted(files):
+            if not name.endswith(".md"):
+                continue
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if any(fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(rel, pattern) for pattern in exclude):
+                continue
+            yield path
+
+
+def load_folder(
+    root: Path,
+    kinds: tuple[str, ...],
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
+    progress: Callable[[int], None] | None = None,
+) -> list[Entry]:
+    """Every entry under root. Unreadable files become entries carrying their problems."""
+    entries: list[Entry] = []
+    for path in iter_entry_files(root, exclude):
+        rel = path.relative_to(root).as_posix()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            entry = Entry(id=path.stem, path=rel)
+            entry.problems.append(LoadProblem("unreadable", f"the file cannot be read: {exc.strerror}", 1))
+        else:
+            entry = read_entry(raw, path.stem, rel, kinds)
+        entries.append(entry)
+        if progress:
+            progress(1)
+    mark_duplicate_ids(entries)
+    return entries
+
+
+def mark_duplicate_ids(entries: list[Entry]) -> None:
+    """The first file keeps an id; later files with the same id are reported and keyed by their path."""
+    first_by_id: dict[str, Entry] = {}
+    for entry in entries:
+        first = first_by_id.get(entry.id)
+        if first is None:
+            first_by_id[entry.id] = entry
+            continue
+        entry.problems.append(
+            LoadProblem("duplicate-id", f"id `{entry.id}` is already used by {first.path}",
+                        entry.line_of("id", 1), field="id", evidence=first.path)
+        )
+        entry.id = f"{entry.id}@{entry.path}"

@@ -1,0 +1,172 @@
+"""Reading one entry file: YAML front matter (with line numbers) and Markdown sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from typing import Any
+
+import yaml
+
+from auditor.models import Entry, LoadProblem, Section
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+DATE_FIELDS = ("updated", "reviewed", "published")
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: dates stay text so a bad one is reported, not raised."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A front-matter date, or None when the value is not one."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def read_entry(raw: bytes, entry_id: str, rel_path: str, kinds: tuple[str, ...]) -> Entry:
+    """Turn the bytes of one file into an Entry; every problem becomes a LoadProblem, never an exception."""
+    entry = Entry(id=entry_id, path=rel_path, content_hash=hashlib.sha256(raw).hexdigest())
+    if not raw.strip():
+        entry.problems.append(LoadProblem("empty", "the file is empty", 1))
+        return entry
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _line_of_offset(raw, exc.start)
+        entry.problems.append(
+            LoadProblem("unreadable", f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x})", line)
+        )
+        return entry
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        entry.problems.append(
+            LoadProblem("front-matter", "the file does not start with a `---` front-matter block", 1,
+                        evidence=lines[0] if lines else "")
+        )
+        _read_body(entry, lines, 0)
+        return entry
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if closing is None:
+        entry.problems.append(LoadProblem("front-matter", "the front matter is never closed with `---`", 1))
+        return entry
+    _read_front_matter(entry, "\n".join(lines[1:closing]), kinds)
+    _read_body(entry, lines, closing + 1)
+    return entry
+
+
+def _read_front_matter(entry: Entry, text: str, kinds: tuple[str, ...]) -> None:
+    first_line = 2  # the YAML starts on the line after the opening `---`
+    loader = _FrontMatterLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = first_line + (mark.line if mark else 0)
+        problem = getattr(exc, "problem", None) or str(exc)
+        entry.problems.append(LoadProblem("front-matter", f"the front matter is not valid YAML: {problem}", line))
+        return
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        entry.problems.append(
+            LoadProblem("front-matter", "the front matter is not a mapping of `key: value` lines", first_line)
+        )
+        return
+    entry.meta = data
+    if node is not None:
+        for key_node, _ in node.value:
+            entry.field_lines[str(key_node.value)] = first_line + key_node.start_mark.line
+    _coerce_fields(entry, kinds)
+
+
+def _coerce_fields(entry: Entry, kinds: tuple[str, ...]) -> None:
+    meta = entry.meta
+
+    # Values of the wrong type are left unset here; STR007 reports them from `meta`.
+    if "id" in meta and meta["id"] not in (None, ""):
+        entry.id = str(meta["id"])
+    for key in ("title", "summary", "owner"):
+        value = meta.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str | int | float):
+            setattr(entry, key, str(value).strip() or None)
+    kind = meta.get("kind")
+    if kind is not None:
+        kind_text = str(kind).strip().lower()
+        if kind_text in kinds:
+            entry.kind = kind_text
+        else:
+            entry.problems.append(
+                LoadProblem("unknown-kind", f"unknown kind {kind!r} (expected one of {', '.join(kinds)})",
+                            entry.line_of("kind"), field="kind", evidence=f"kind: {kind}")
+            )
+    for key in DATE_FIELDS:
+        if meta.get(key) is None:
+            continue
+        value = parse_date(meta[key])
+        if value is None:
+            entry.problems.append(
+                LoadProblem("bad-date", f"`{key}` is not a date: {meta[key]!r} (expected YYYY-MM-DD)",
+                            entry.line_of(key), field=key, evidence=f"{key}: {meta[key]}")
+            )
+        else:
+            setattr(entry, key, value)
+    related = meta.get("related")
+    if related is not None:
+        if isinstance(related, str):
+            related = [related]
+        if isinstance(related, list) and all(isinstance(item, str | int) for item in related):
+            entry.related = [str(item).strip() for item in related]
+    links = meta.get("links")
+    if links is not None:
+        if isinstance(links, dict):
+            entry.links = {str(k): str(v) for k, v in links.items() if v is not None}
+    ignore = meta.get("audit-ignore")
+    if ignore is not None:
+        if isinstance(ignore, str):
+            ignore = [ignore]
+        if isinstance(ignore, list):
+            entry.ignore = {str(code).strip().upper() for code in ignore}
+
+
+def _read_body(entry: Entry, lines: list[str], start: int) -> None:
+    entry.body_start = start + 1
+    entry.body_lines = lines[start:]
+    in_fence = False
+    current: Section | None = None
+    for offset, text in enumerate(entry.body_lines):
+        number = entry.body_start + offset
+        if _FENCE.match(text):
+            in_fence = not in_fence
+        elif not in_fence:
+            match = _HEADING.match(text)
+            if match:
+                current = Section(title=match.group(2), level=len(match.group(1)), line=number)
+                entry.sections.append(current)
+                continue
+        if current is not None:
+            current.body.append((number, text))

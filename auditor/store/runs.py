@@ -1,0 +1,82 @@
+"""Recording runs: a run row first, then all its results in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from auditor.models import Entry, Finding
+from auditor.store.models import EntrySnapshot, FindingRow, Run
+
+
+def now() -> dt.datetime:
+    """Wall-clock time, for when things happened; checks compare against the audit date instead."""
+    return dt.datetime.now(dt.UTC)
+
+
+def begin_run(session: Session, directory: str, root: str, source: str, as_of: dt.date) -> int:
+    run = Run(directory=directory, root=root, source=source, as_of=as_of, started_at=now(),
+              status="running", summary={})
+    session.add(run)
+    session.commit()
+    return run.id
+
+
+def record_entries_and_findings(
+    session: Session, run_id: int, entries: Iterable[Entry], findings: Iterable[Finding]
+) -> None:
+    """Bulk inserts inside the caller's transaction."""
+    snapshots = [
+        {"run_id": run_id, "entry_id": e.id, "path": e.path, "kind": e.kind, "title": e.title,
+         "owner": e.owner, "content_hash": e.content_hash}
+        for e in entries
+    ]
+    if snapshots:
+        session.execute(insert(EntrySnapshot), snapshots)
+    rows = [
+        {"run_id": run_id, "entry_id": f.entry, "path": f.path, "line": f.line, "code": f.code,
+         "name": f.name, "severity": f.severity.name, "message": f.message, "evidence": f.evidence,
+         "fix": f.fix, "fingerprint": f.fingerprint}
+        for f in findings
+    ]
+    if rows:
+        session.execute(insert(FindingRow), rows)
+
+
+def finish_run(session: Session, run_id: int, entries: int, findings: int, summary: dict[str, Any]) -> None:
+    session.execute(
+        update(Run).where(Run.id == run_id).values(
+            status="completed", finished_at=now(), entries_count=entries, findings_count=findings,
+            summary=summary,
+        )
+    )
+
+
+def fail_run(session: Session, run_id: int, status: str, error: str) -> None:
+    """Mark a run that did not complete; whatever it had written was rolled back by the caller."""
+    session.execute(delete(FindingRow).where(FindingRow.run_id == run_id))
+    session.execute(delete(EntrySnapshot).where(EntrySnapshot.run_id == run_id))
+    session.execute(update(Run).where(Run.id == run_id).values(status=status, finished_at=now(), error=error))
+    session.commit()
+
+
+def previous_completed_run(session: Session, directory: str, before_run_id: int) -> Run | None:
+    return session.scalars(
+        select(Run).where(Run.directory == directory, Run.status == "completed", Run.id < before_run_id)
+        .order_by(Run.id.desc()).limit(1)
+    ).first()
+
+
+def findings_of_run(session: Session, run_id: int) -> list[FindingRow]:
+    return list(session.scalars(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id)))
+
+
+def list_runs(session: Session, directory: str | None = None, limit: int = 20) -> list[Run]:
+    query = select(Run).order_by(Run.id.desc()).limit(limit)
+    if directory:
+        query = query.where(Run.directory == directory)
+    return list(session.scalars(query))

@@ -1,0 +1,1 @@
+"""Refresh tickets: one per entry, holding its current findings, kept in step across runs."""

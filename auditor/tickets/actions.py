@@ -1,0 +1,140 @@
+"""What editors do with tickets: list, show, claim, snooze, resolve, export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from auditor.settings import PRIORITIES
+from auditor.store.models import Ticket, TicketEvent
+from auditor.store.runs import now
+
+STATUSES = ("open", "snoozed", "resolved")
+
+
+class TicketError(ValueError):
+    """An editor's request that cannot be carried out; the message says why."""
+
+
+def list_tickets(
+    session: Session, directory: str | None = None, owner: str | None = None, status: str | None = "open"
+) -> list[Ticket]:
+    query = select(Ticket).options(selectinload(Ticket.events))
+    if directory:
+        query = query.where(Ticket.directory == directory)
+    if owner:
+        query = query.where(Ticket.owner == owner)
+    if status and status != "all":
+        if status not in STATUSES:
+            raise TicketError(f"unknown status {status!r} (expected {', '.join(STATUSES)} or all)")
+        query = query.where(Ticket.status == status)
+    tickets = list(session.scalars(query))
+    tickets.sort(key=lambda t: (-PRIORITIES.index(t.priority), t.due or dt.date.max, t.id))
+    return tickets
+
+
+def get_ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id, options=[selectinload(Ticket.events)])
+    if ticket is None:
+        raise TicketError(f"no ticket #{ticket_id}")
+    return ticket
+
+
+def _event(ticket: Ticket, as_of: dt.date, kind: str, actor: str, note: str) -> None:
+    ticket.events.append(TicketEvent(run_id=None, at=now(), as_of=as_of, kind=kind, actor=actor, note=note))
+
+
+def claim(session: Session, ticket_id: int, actor: str, as_of: dt.date) -> Ticket:
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status == "resolved":
+        raise TicketError(f"ticket #{ticket_id} is resolved; there is nothing to claim")
+    ticket.assignee = actor
+    _event(ticket, as_of, "claimed", actor, f"claimed by {actor}")
+    session.commit()
+    return ticket
+
+
+def snooze(session: Session, ticket_id: int, until: dt.date, reason: str, actor: str, as_of: dt.date) -> Ticket:
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status == "resolved":
+        raise TicketError(f"ticket #{ticket_id} is resolved; only open tickets can be snoozed")
+    if until <= as_of:
+        raise TicketError(f"--until {until} is not after {as_of}")
+    if not reason.strip():
+        raise TicketError("a snooze needs a --reason")
+    ticket.status, ticket.snoozed_until, ticket.snooze_reason = "snoozed", until, reason
+    _event(ticket, as_of, "snoozed", actor, f"until {until}: {reason}")
+    session.commit()
+    return ticket
+
+
+def resolve(session: Session, ticket_id: int, reason: str, actor: str, as_of: dt.date) -> Ticket:
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status == "resolved":
+        raise TicketError(f"ticket #{ticket_id} is already resolved")
+    if not reason.strip():
+        raise TicketError("resolving by hand needs a --reason")
+    ticket.status, ticket.resolved_on, ticket.updated_on = "resolved", as_of, as_of
+    ticket.snoozed_until = ticket.snooze_reason = None
+    _event(ticket, as_of, "resolved", actor, reason)
+    session.commit()
+    return ticket
+
+
+def ticket_dict(ticket: Ticket, with_events: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": ticket.id, "fingerprint": ticket.fingerprint, "directory": ticket.directory,
+        "entry": ticket.entry_id, "path": ticket.path, "title": ticket.title, "status": ticket.status,
+        "priority": ticket.priority, "owner": ticket.owner, "assignee": ticket.assignee,
+        "due": ticket.due.isoformat() if ticket.due else None,
+        "snoozed_until": ticket.snoozed_until.isoformat() if ticket.snoozed_until else None,
+        "snooze_reason": ticket.snooze_reason, "reopen_count": ticket.reopen_count,
+        "opened_on": ticket.opened_on.isoformat(), "updated_on": ticket.updated_on.isoformat(),
+        "resolved_on": ticket.resolved_on.isoformat() if ticket.resolved_on else None,
+        "findings": [{k: v for k, v in f.items()} for f in ticket.findings],
+    }
+    if with_events:
+        data["history"] = [
+            {"at": e.at.isoformat(), "as_of": e.as_of.isoformat(), "kind": e.kind, "actor": e.actor,
+             "note": e.note, "run": e.run_id}
+            for e in ticket.events
+        ]
+    return data
+
+
+def export(tickets: list[Ticket], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps({"tickets": [ticket_dict(t) for t in tickets]}, indent=2) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["id", "status", "priority", "due", "owner", "assignee", "entry", "path", "findings",
+                         "codes", "summary"])
+        for t in tickets:
+            writer.writerow([t.id, t.status, t.priority, t.due or "", t.owner or "", t.assignee or "",
+                             t.entry_id, t.path, len(t.findings),
+                             " ".join(sorted({f["code"] for f in t.findings})),
+                             " | ".join(f"{f['code']} line {f['line']}: {f['message']}" for f in t.findings)])
+        return buffer.getvalue()
+    if fmt == "md":
+        lines = ["# Refresh tickets", ""]
+        for t in tickets:
+            lines.append(f"## #{t.id} {t.title} ({t.priority}, {t.status})")
+            lines.append("")
+            lines.append(f"- entry: `{t.entry_id}` ({t.path})")
+            lines.append(f"- owner: {t.owner or 'unowned'}; assignee: {t.assignee or 'nobody'}; due {t.due}")
+            for f in t.findings:
+                lines.append(f"- [ ] **{f['code']}** {f['severity']} line {f['line']}: {f['message']}")
+                if f.get("evidence"):
+                    lines.append(f"  - evidence: `{f['evidence']}`")
+                if f.get("fix"):
+                    lines.append(f"  - fix: {f['fix']}")
+            lines.append("")
+        return "\n".join(lines)
+    raise TicketError(f"unknown export format {fmt!r} (expected md, json or csv)")

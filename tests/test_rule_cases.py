@@ -1,0 +1,64 @@
+"""Every rule's pass and fail cases, read from tests/rules/cases/<CODE>.yml.
+
+A case writes a small directory, audits it, and compares what the rule under test found
+(path and line, and optionally a piece of the message or fix) with `expect`. A rule without
+docs or without both a passing and a failing case fails here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor.checks.engine import all_rules
+from auditor.config import load_config
+from auditor.pipeline import check_entries, load_entries
+from tests.helpers import AS_OF, write_tree
+
+CASES_DIR = Path(__file__).parent / "rules" / "cases"
+DOC_FIELDS = ("title", "what", "why", "example", "fix")
+
+
+def _load_cases() -> list[tuple[str, dict]]:
+    cases = []
+    for path in sorted(CASES_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for case in data["cases"]:
+            cases.append((data["rule"], case))
+    return cases
+
+
+CASES = _load_cases()
+
+
+@pytest.mark.parametrize(("code", "case"), CASES, ids=[f"{code}-{case['name']}" for code, case in CASES])
+def test_rule_case(code: str, case: dict, tmp_path: Path) -> None:
+    files = dict(case["files"])
+    if "config" in case:
+        files["auditor.toml"] = case["config"]
+    write_tree(tmp_path, files)
+    config = load_config(tmp_path)
+    as_of = dt.date.fromisoformat(str(case.get("as_of", AS_OF)))
+    findings = [f for f in check_entries(load_entries(tmp_path, config), config, as_of) if f.code == code]
+    got = sorted((f.path, f.line) for f in findings)
+    expected = sorted((e["path"], e["line"]) for e in case["expect"])
+    assert got == expected, "\n".join(f"{f.path}:{f.line}: {f.message}" for f in findings)
+    for want in case["expect"]:
+        match = next(f for f in findings if (f.path, f.line) == (want["path"], want["line"]))
+        if "message" in want:
+            assert want["message"] in match.message
+        if "fix" in want:
+            assert want["fix"] in match.fix
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
+def test_rule_is_documented_and_has_cases(rule: type) -> None:
+    for field in DOC_FIELDS:
+        assert getattr(rule, field, "").strip(), f"{rule.code} has no `{field}` doc"
+    assert rule.name.count(".") == 1 and rule.name == rule.name.lower(), f"{rule.code}: name {rule.name!r}"
+    mine = [case for code, case in CASES if code == rule.code]
+    assert any(not case["expect"] for case in mine), f"{rule.code} has no passing case in {CASES_DIR}"
+    assert any(case["expect"] for case in mine), f"{rule.code} has no failing case in {CASES_DIR}"
