@@ -35,7 +35,8 @@ tickets_app = typer.Typer(help="Work the refresh-ticket queue.", no_args_is_help
 app.add_typer(rules_app, name="rules")
 app.add_typer(tickets_app, name="tickets")
 
-out = Console(highlight=False, soft_wrap=True, markup=False)
+# Pipes and CI logs get wide lines instead of rich's 80-column default.
+out = Console(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, markup=False)
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="The date every check compares with (YYYY-MM-DD).",

@@ -36,13 +36,16 @@ class UnansweredQuestion(Rule):
                     yield from self._bullet_questions(entry, sub.body)
 
     def _bullet_questions(self, entry: Entry, body: list[tuple[int, str]]) -> Iterable[Finding]:
-        bullets = [(n, m.group(1).strip()) for n, text in body if (m := _BULLET.match(text))]
-        for position, (number, text) in enumerate(bullets):
-            if not text.endswith("?"):
+        # Every non-blank line counts: an answer may be a bullet, an indented continuation or a paragraph.
+        lines = [(n, text) for n, text in body if text.strip()]
+        for position, (number, text) in enumerate(lines):
+            match = _BULLET.match(text)
+            if not match or not match.group(1).strip().endswith("?"):
                 continue
-            following = bullets[position + 1][1] if position + 1 < len(bullets) else None
-            if following is None or following.endswith("?"):
-                yield self._unanswered(entry, text, number)
+            following = lines[position + 1][1] if position + 1 < len(lines) else None
+            after = _BULLET.match(following) if following is not None else None
+            if following is None or (after and after.group(1).strip().endswith("?")):
+                yield self._unanswered(entry, match.group(1).strip(), number)
 
     def _unanswered(self, entry: Entry, question: str, line: int) -> Finding:
         return self.finding(
