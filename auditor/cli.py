@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from enum import Enum
@@ -16,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from auditor.checks.engine import all_rules, get_rule
 from auditor.clock import parse_as_of
@@ -121,20 +123,39 @@ def audit(
     date = _as_of(as_of)
     cfg = _config(directory, config)
     url = resolve_url(directory, db, str(cfg.settings["db"]))
+    # SIGTERM (a scheduler or CI stopping the job) ends the run like Ctrl-C: recorded as interrupted.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     with progress_bars(fmt == AuditFormat.text and err.is_terminal) as progress:
         try:
             result = run_audit(directory, cfg, date, url, progress)
         except KeyboardInterrupt:
             err.print("interrupted: the run was recorded as interrupted; earlier runs and tickets are intact")
             raise typer.Exit(130) from None
+        except SQLAlchemyError as exc:
+            err.print(f"error: the store at {_safe_url(url)} failed: {exc.__class__.__name__}: "
+                      f"{str(exc).splitlines()[0]}", style="bold red")
+            err.print("earlier runs and tickets are unchanged", style="bold red")
+            raise typer.Exit(3) from None
     target = report_dir or (directory / str(cfg.settings["report_dir"]))
     report = write_report(url, result.run_id, target)
     _write_ticket_exports(url, cfg.name, target)
+    document = format_json(result.findings, directory, result.summary | {"run": result.run_id})
+    (target / "findings.json").write_text(document, encoding="utf-8")
     if fmt == AuditFormat.json:
-        sys.stdout.write(format_json(result.findings, directory, result.summary | {"run": result.run_id}))
+        sys.stdout.write(document)
     else:
         _print_audit_summary(result.summary, cfg.name, date, result.run_id, report, target, directory, url)
     raise typer.Exit(exit_code(result.findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
+
+
+def _safe_url(url: str) -> str:
+    """The store URL without its password, for messages."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('@')[-1]}" if "@" in rest else url
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _write_ticket_exports(url: str, name: str, target: Path) -> None:
@@ -162,8 +183,7 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
     out.print(f"Report:  {report.resolve()}")
     out.print(f"Tickets: {(target / 'tickets.md').resolve()} (and tickets.json); "
               f"work them with `auditor tickets list -d {directory}`")
-    if not url.startswith("sqlite"):
-        out.print(f"Store:   {url.split('@')[-1]}")
+    out.print(f"Store:   {_safe_url(url)}")
 
 
 @app.command()

@@ -7,7 +7,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import re
+
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,13 +25,23 @@ SEVERITY_WEIGHT = {"error": 10, "warning": 3, "info": 1}
 TREND_RUNS = 12
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def inline_code(text: str) -> Markup:
+    """Escape untrusted text, then show `backticked` parts as code."""
+    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
+
+
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2", "xml"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["code"] = inline_code
+    return env
 
 
 def _finding_dict(row: Any) -> dict[str, Any]:

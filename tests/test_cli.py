@@ -134,3 +134,10 @@ def test_rules_list_and_explain() -> None:
     explained = run("rules", "explain", "xref.missing-target").stdout
     for heading in ("What it does", "Why", "Example", "How to fix"):
         assert heading in explained
+
+
+def test_unreachable_store_is_a_clear_error_and_exit_3(directory: Path) -> None:
+    result = run("audit", "dir", "--db", "postgresql+psycopg://nobody:secret@127.0.0.1:1/none", "--as-of", AS_OF)
+    assert result.exit_code == 3
+    assert "the store at postgresql+psycopg://127.0.0.1:1/none failed" in result.stderr
+    assert "secret" not in result.stderr

@@ -45,3 +45,9 @@ def test_report_lists_new_and_resolved_findings_and_worst_entry_first(tmp_path: 
     entries = html.split("Entries that need work")[1]
     assert entries.index("Alpha") < entries.index("Beta")  # an error outranks a warning
     assert "Trend" in html
+
+
+def test_backticks_become_code_after_escaping() -> None:
+    from auditor.report import inline_code
+
+    assert str(inline_code("id `<b>x</b>` & more")) == "id <code>&lt;b&gt;x&lt;/b&gt;</code> &amp; more"

@@ -145,3 +145,22 @@ def test_failed_run_leaves_earlier_runs_and_tickets_intact(
         counts = dict(session.execute(select(FindingRow.run_id, func.count()).group_by(FindingRow.run_id)).all())
         assert set(counts) == {runs[0].id}  # the failed run left no findings behind
     engine.dispose()
+
+
+def test_interrupted_run_is_recorded_as_interrupted(tmp_path: Path, db_url: str) -> None:
+    root = make_directory(tmp_path / "dir", typo=True)
+    audit(root, db_url)
+
+    def interrupting_progress(name: str, total: int | None):
+        def advance(_n: int) -> None:
+            if name == "checking":
+                raise KeyboardInterrupt
+        return advance
+
+    with pytest.raises(KeyboardInterrupt):
+        run_audit(root, load_config(root), DAY + dt.timedelta(days=1), db_url, interrupting_progress)
+    engine = open_engine(db_url)
+    with session_factory(engine)() as session:
+        assert [r.status for r in session.scalars(select(Run).order_by(Run.id))] == ["completed", "interrupted"]
+    engine.dispose()
+    assert [t.status for t in tickets(db_url)] == ["open"]
