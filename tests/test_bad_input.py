@@ -23,7 +23,7 @@ BAD_FILES: dict[str, str | bytes] = {
 }
 
 EXPECTED = {  # path -> (code, line)
-    "bad/yaml.md": ("STR002", 4),
+    "bad/yaml.md": ("STR002", 3),  # where the unclosed `[` begins
     "bad/no-title.md": ("STR003", 1),
     "bad/unknown-kind.md": ("STR004", 2),
     "bad/latin1.md": ("STR001", 5),

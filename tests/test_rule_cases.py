@@ -2,11 +2,13 @@
 
 A case writes a small directory, audits it, and compares what the rule under test found
 (path and line, and optionally a piece of the message or fix) with `expect`. A rule without
-docs or without both a passing and a failing case fails here.
+docs or without both a passing and a failing case fails here. A file's content is text, or
+`{bytes_b64: ...}` for raw bytes YAML cannot hold (e.g. a file that is not UTF-8).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from pathlib import Path
 
@@ -34,9 +36,15 @@ def _load_cases() -> list[tuple[str, dict]]:
 CASES = _load_cases()
 
 
+def _content(value: str | dict) -> str | bytes:
+    if isinstance(value, dict):
+        return base64.b64decode(value["bytes_b64"])
+    return value
+
+
 @pytest.mark.parametrize(("code", "case"), CASES, ids=[f"{code}-{case['name']}" for code, case in CASES])
 def test_rule_case(code: str, case: dict, tmp_path: Path) -> None:
-    files = dict(case["files"])
+    files = {rel: _content(value) for rel, value in case["files"].items()}
     if "config" in case:
         files["auditor.toml"] = case["config"]
     write_tree(tmp_path, files)

@@ -35,7 +35,9 @@ def parse_date(value: Any) -> dt.date | None:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else dt.date.fromisoformat(text)
+            if len(text) > 10:  # a timestamp such as 2026-10-01T09:30:00Z; trailing junk is not a date
+                return dt.datetime.fromisoformat(text).date()
+            return dt.date.fromisoformat(text)
         except ValueError:
             return None
     return None
@@ -83,10 +85,19 @@ def _read_front_matter(entry: Entry, text: str, kinds: tuple[str, ...]) -> None:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        # Point at where the broken construct began (an unclosed `[` or quote), not where the parser gave up.
+        problem_mark = getattr(exc, "problem_mark", None)
+        context_mark = getattr(exc, "context_mark", None)
+        mark = context_mark or problem_mark
         line = first_line + (mark.line if mark else 0)
         problem = getattr(exc, "problem", None) or str(exc)
-        entry.problems.append(LoadProblem("front-matter", f"the front matter is not valid YAML: {problem}", line))
+        context = getattr(exc, "context", None)
+        message = f"the front matter is not valid YAML: {problem}" + (f" ({context})" if context else "")
+        if context_mark and problem_mark and problem_mark.line != context_mark.line:
+            message += f"; the parser stopped on line {first_line + problem_mark.line}"
+        yaml_lines = text.splitlines()
+        evidence = yaml_lines[mark.line].strip() if mark and mark.line < len(yaml_lines) else ""
+        entry.problems.append(LoadProblem("front-matter", message, line, evidence=evidence))
         return
     finally:
         loader.dispose()

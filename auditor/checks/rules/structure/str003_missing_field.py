@@ -17,7 +17,7 @@ class MissingField(Rule):
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         if any(p.kind in ("front-matter", "empty", "unreadable") for p in entry.problems):
             return
-        if "kind" not in entry.meta or entry.meta.get("kind") in (None, ""):
+        if entry.meta.get("kind") is None or str(entry.meta["kind"]).strip() == "":
             yield self.finding(entry, "the front matter has no `kind` (tool, mcp, skill or news)",
                                line=1, key="kind", fix="Add `kind: tool` (or mcp, skill, news).")
             return

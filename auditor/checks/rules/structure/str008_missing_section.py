@@ -25,6 +25,8 @@ class MissingSection(Rule):
             # Point at the section it should follow, so the fix says where to put it.
             before = next((entry.section(t) for t in reversed(required[:index]) if entry.section(t)), None)
             line = before.line if before else (present[0].line if present else entry.body_start)
+            if not entry.body_lines:  # no body at all: point at the closing `---`, not past the end of the file
+                line = max(1, entry.body_start - 1)
             where = f"after `## {before.title}`" if before else "at the top of the body"
             yield self.finding(
                 entry, f"required section `## {title}` is missing",

@@ -20,7 +20,9 @@ class MissingTarget(Rule):
         for target in entry.related:
             if target in ctx.by_id or target == entry.id:
                 continue
-            match = process.extractOne(target, ctx.by_id.keys(), scorer=fuzz.ratio, score_cutoff=70)
+            # Never suggest the entry itself: that would turn the typo into a self-reference.
+            candidates = [known for known in ctx.by_id if known != entry.id]
+            match = process.extractOne(target, candidates, scorer=fuzz.ratio, score_cutoff=70)
             if match:
                 fix = f"Did you mean `{match[0]}`? Replace `{target}` with `{match[0]}` in `related`."
             else:
