@@ -39,7 +39,7 @@ app.add_typer(tickets_app, name="tickets")
 
 # Pipes and CI logs get wide lines instead of rich's 80-column default.
 out = Console(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, markup=False)
+err = Console(stderr=True, highlight=False, markup=False, width=None if sys.stderr.isatty() else 200)
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="The date every check compares with (YYYY-MM-DD).",
                                           metavar="DATE")]
@@ -173,7 +173,9 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
                          target: Path, directory: Path, url: str) -> None:
     sev = summary["by_severity"]
     tickets = summary["tickets"]
-    out.print(f"Audited {name}: {summary['entries']} entries as of {date} (run #{run_id})")
+    out.print(f"Audited {name}: {summary['entries']} entries as of {date} (run #{run_id})", style="bold")
+    if not summary["entries"]:
+        err.print(f"warning: no entry files (*.md) found under {directory}", style="yellow")
     out.print(f"Findings: {summary['findings']} in {summary['entries_with_findings']} entries: "
               f"{sev['error']} error · {sev['warning']} warning · {sev['info']} info")
     families = ", ".join(f"{fam} {sum(c.values())}" for fam, c in summary["by_family"].items()) or "none"

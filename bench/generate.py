@@ -90,10 +90,6 @@ MONTHS = ["2026-08", "2026-09", "2026-10", "2026-11"]
 
 VERBS = """summarises tracks routes indexes exports validates schedules caches compares redacts
 streams annotates tags batches retries logs syncs filters ranks merges""".split()
-OBJECTS = """pull requests support calls model responses query plans deployment logs invoices
-embeddings release notes error reports meeting transcripts dashboards audit trails access keys
-test results prompt versions cost reports webhooks data exports alert rules""".split(" ")
-OBJECTS = [o for o in " ".join(OBJECTS).split(" ") if o]
 OBJECT_PHRASES = [
     "pull requests", "support calls", "model responses", "query plans", "deployment logs", "invoices",
     "embeddings", "release notes", "error reports", "meeting transcripts", "dashboards", "audit trails",
@@ -205,9 +201,13 @@ def _walk_key(spec: Spec) -> tuple[str, ...]:
 
 def plant_problems(specs: list[Spec], rate: float, rng: random.Random) -> None:
     n = len(specs)
-    planted = max(len(PROBLEMS), round(n * rate)) if n >= 50 else min(n // 5, len(PROBLEMS))
+    planted = round(n * rate)
+    if rate > 0:  # every kind of problem at least once, where the directory is big enough
+        planted = max(planted, len(PROBLEMS)) if n >= 50 else min(n // 5, len(PROBLEMS))
     chosen = rng.sample(specs, planted)
     names = list(PROBLEMS)
+    if n < 50:  # too few entries to point typos and one-way relations at safely
+        names = [name for name in names if not name.endswith("-related")]
     weights = [PROBLEMS[name][0] for name in names]
     for position, spec in enumerate(chosen):
         # Every kind of problem at least once, then by weight.
@@ -215,7 +215,7 @@ def plant_problems(specs: list[Spec], rate: float, rng: random.Random) -> None:
         if spec.problem == "malformed-yaml":
             spec.no_edges = True
     # A duplicate id or two: a news file whose name repeats an id read earlier.
-    duplicates = 0 if n < 50 else (1 if n < 2000 else 2)
+    duplicates = 0 if n < 50 or rate == 0 else (1 if n < 2000 else 2)
     clean_news = [s for s in specs if s.kind == "news" and s.problem is None]
     for _ in range(duplicates):
         if not clean_news:
@@ -272,23 +272,36 @@ def _typo(rng: random.Random, word: str, taken: set[str]) -> str:
     return word + "x"
 
 
+def _unrelated(rng: random.Random, spec: Spec, linkable: list[Spec]) -> Spec | None:
+    """A random linkable entry that `spec` does not relate to yet (None when there is none)."""
+    for _ in range(100):
+        other = rng.choice(linkable)
+        if other is not spec and other.id not in spec.related:
+            return other
+    rest = [s for s in linkable if s is not spec and s.id not in spec.related]
+    return rng.choice(rest) if rest else None
+
+
 def apply_relation_problems(specs: list[Spec], rng: random.Random) -> None:
-    by_id = {s.id: s for s in specs if not s.no_edges}
     taken = {s.id for s in specs}
     linkable = [s for s in specs if not s.no_edges]
     for spec in specs:
+        if spec.problem not in ("typo-related", "one-way-related", "malformed-yaml"):
+            continue
+        target = _unrelated(rng, spec, linkable)
+        if target is None:
+            continue
         if spec.problem == "typo-related":
             # An extra id, a typo of an entry this one does not relate to yet: XRF001 and nothing else.
-            target = rng.choice([s for s in linkable if s.id not in spec.related and s is not spec])
             typo = _typo(rng, target.id, taken)
             spec.related.insert(rng.randint(0, len(spec.related)), typo)
             spec.detail = f"{typo} (for {target.id})"
         elif spec.problem == "one-way-related":
-            candidates = [s for s in linkable if s.id not in spec.related and s is not spec]
-            target = rng.choice(candidates)
             spec.related.append(target.id)
             spec.detail = f"{target.id} does not list {spec.id}"
-    assert all(not s.no_edges for s in by_id.values())
+        else:
+            # The file still names a related entry, but it is never read back: its YAML does not parse.
+            spec.related = [target.id]
 
 
 # --- rendering --------------------------------------------------------------------------------------
@@ -310,7 +323,7 @@ def _section_body(rng: random.Random, spec: Spec, title: str) -> list[str]:
     if title == "Installation":
         name = spec.id.removesuffix("-mcp")
         return [
-            f"Add the server to the client's MCP configuration; it needs Node 20 or newer.",
+            "Add the server to the client's MCP configuration; it needs Node 20 or newer.",
             "",
             "```json",
             f'{{"mcpServers": {{"{name}": {{"command": "npx", "args": ["-y", "@example/{name}"]}}}}}}',
@@ -324,7 +337,7 @@ def _section_body(rng: random.Random, spec: Spec, title: str) -> list[str]:
     return _bullets(rng, rng.randint(5, 8))
 
 
-def render(spec: Spec, rng: random.Random, by_id: dict[str, Spec]) -> str:
+def render(spec: Spec, rng: random.Random) -> str:
     recent = (dt.date(2026, 9, 1), dt.date(2026, 11, 20))
     updated = _date(rng, *recent)
     reviewed = _date(rng, updated, recent[1])
@@ -406,10 +419,9 @@ def generate(n: int, out: Path, seed: int = 1, rate: float = 0.07) -> dict:
     plant_problems(specs, rate, rng)
     build_relations(specs, rng)
     apply_relation_problems(specs, rng)
-    by_id = {s.id: s for s in specs}
     total_bytes = 0
     for spec in specs:
-        text = render(spec, random.Random(f"{seed}:{spec.index}"), by_id)
+        text = render(spec, random.Random(f"{seed}:{spec.index}"))
         path = out / spec.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

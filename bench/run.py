@@ -1,0 +1,229 @@
+"""Benchmark a full offline audit of a synthetic directory through the real CLI.
+
+    python bench/run.py N [--keep] [--seed S] [--as-of DATE] [--json FILE] [--strict]
+
+Generates N entries (bench/generate.py) into a temporary directory, then runs, each as a child
+process of the venv's `auditor`, with the default SQLite store under DIR/.auditor/:
+
+  1. audit       `auditor audit DIR --as-of DATE`              (empty store: every ticket is opened)
+  2. re-audit    the same command again                         (tickets exist: the steady weekly run)
+  3. check       `auditor check DIR --as-of DATE --format json` (nothing stored; CI's command)
+  4. check-one   the same on one entry file, as CI runs it on a change (still reads the whole directory)
+
+For each it measures wall time and the child's peak RSS (os.wait4's rusage of that child alone),
+prints a table, and compares what the auditor found with the problems the generator planted.
+Exits 1 when a step fails (audit exit code other than 0, check other than 0/1, or output that
+does not add up to N entries); with --strict also when the findings do not match the plant.
+The temporary directory is removed afterwards unless --keep is given or a step failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+AUDITOR = PROJECT / ".venv" / "bin" / "auditor"
+PYTHON = PROJECT / ".venv" / "bin" / "python"
+TARGET_SECONDS = 60.0
+TARGET_RSS_MB = 1024.0
+
+
+@dataclass
+class Step:
+    name: str
+    command: list[str]
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    exit_code: int | None = None
+    note: str = ""
+    ok: bool = False
+
+
+def run_child(step: Step, log_dir: Path, timeout: float) -> str:
+    """Run one command, timing it and reading its own peak RSS from wait4; returns its stdout."""
+    out_path = log_dir / f"{step.name}.stdout"
+    err_path = log_dir / f"{step.name}.stderr"
+    env = {k: v for k, v in os.environ.items() if k != "AUDITOR_DB"}  # the default SQLite store, always
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(step.command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
+                                cwd=PROJECT)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        step.seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not try to reap it again
+    step.exit_code = proc.returncode
+    step.peak_rss_mb = usage.ru_maxrss / 1024  # KiB on Linux
+    return out_path.read_text(encoding="utf-8", errors="replace")
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def parse_audit(stdout: str) -> dict[str, int]:
+    """The figures of the audit's text summary (entries, findings, ticket counts)."""
+    found: dict[str, int] = {}
+    if m := re.search(r"Audited .*?: (\d+) entries", stdout):
+        found["entries"] = int(m.group(1))
+    if m := re.search(r"Findings: (\d+) in (\d+) entries", stdout):
+        found["findings"], found["entries_with_findings"] = int(m.group(1)), int(m.group(2))
+    if m := re.search(r"Tickets: (\d+) opened . (\d+) updated . (\d+) resolved . (\d+) reopened", stdout):
+        found.update(zip(("opened", "updated", "resolved", "reopened"), map(int, m.groups()), strict=True))
+    return found
+
+
+def compare_with_plant(findings: list[dict], directory: Path, manifest: dict) -> dict[str, object]:
+    """Planted problems the check found, missed, and findings on entries nothing was planted in."""
+    planted = {p["path"]: p for p in manifest["planted"]}
+    codes: dict[str, list[str]] = {}
+    for f in findings:
+        rel = Path(os.path.relpath(Path(PROJECT, f["path"]).resolve(), directory.resolve())).as_posix()
+        codes.setdefault(rel, []).append(f["code"])
+    missed = [p["path"] for p in planted.values() if p["expected_code"] not in codes.get(p["path"], [])]
+    unplanted = sorted(path for path in codes if path not in planted)
+    return {"planted": len(planted), "found": len(planted) - len(missed), "missed": missed,
+            "unplanted_entries": unplanted, "findings": len(findings)}
+
+
+def machine() -> dict[str, str]:
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
+    except OSError:
+        pass
+    version = subprocess.run([str(PYTHON), "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True).stdout.strip()
+    return {"nproc": str(os.cpu_count()), "memory": mem, "cpu": cpu, "python": version,
+            "os": f"{platform.system()} {platform.release()}"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, help="how many entries to generate")
+    parser.add_argument("--keep", action="store_true", help="keep the generated directory, store and logs")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--as-of", default="2026-11-28", help="the audit date (default 2026-11-28)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a step is killed")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--strict", action="store_true", help="fail when the findings do not match the plant")
+    args = parser.parse_args(argv)
+    if not AUDITOR.exists():
+        print(f"error: {AUDITOR} not found: run `make setup` first", file=sys.stderr)
+        return 2
+
+    work = Path(tempfile.mkdtemp(prefix=f"auditor-bench-{args.n}-"))
+    directory, logs = work / "directory", work / "logs"
+    logs.mkdir()
+    failed = False
+    try:
+        gen = Step("generate", [str(PYTHON), str(HERE / "generate.py"), str(args.n), str(directory),
+                                "--seed", str(args.seed)])
+        run_child(gen, logs, args.timeout)
+        gen.ok = gen.exit_code == 0
+        if not gen.ok:
+            print(f"generate failed (exit {gen.exit_code}):\n{tail(logs / 'generate.stderr')}", file=sys.stderr)
+            return 1
+        manifest = json.loads((directory / "bench-manifest.json").read_text(encoding="utf-8"))
+        gen.note = f"{manifest['bytes'] / 1e6:.1f} MB, {manifest['planted_count']} planted"
+
+        audit_cmd = [str(AUDITOR), "audit", str(directory), "--as-of", args.as_of]
+        one = directory / manifest["planted"][0]["path"] if manifest["planted"] else next(directory.rglob("*.md"))
+        check_cmd = [str(AUDITOR), "check", "--as-of", args.as_of, "--format", "json"]
+        steps = [Step("audit", audit_cmd), Step("re-audit", audit_cmd),
+                 Step("check", [*check_cmd, str(directory)]), Step("check-one", [*check_cmd, str(one)])]
+        comparison: dict[str, object] = {}
+        for step in steps:
+            stdout = run_child(step, logs, args.timeout)
+            if step.name in ("audit", "re-audit"):
+                figures = parse_audit(stdout)
+                step.ok = step.exit_code == 0 and figures.get("entries") == args.n
+                if step.ok:
+                    step.note = (f"{figures.get('findings')} findings; tickets +{figures.get('opened')} "
+                                 f"~{figures.get('updated')} -{figures.get('resolved')}")
+            else:
+                try:
+                    document = json.loads(stdout)
+                    entries = document["summary"]["entries"]
+                except (ValueError, KeyError, TypeError):
+                    document, entries = None, None
+                expected = args.n if step.name == "check" else 1
+                step.ok = step.exit_code in (0, 1) and entries == expected
+                if document is not None and step.name == "check-one":
+                    step.note = f"1 file ({one.relative_to(directory)}), {len(document['findings'])} findings"
+                elif document is not None:
+                    comparison = compare_with_plant(document["findings"], directory, manifest)
+                    step.note = (f"{comparison['findings']} findings; planted found "
+                                 f"{comparison['found']}/{comparison['planted']}")
+            if not step.ok:
+                failed = True
+                print(f"{step.name} failed (exit {step.exit_code}); stderr ends:\n"
+                      f"{tail(logs / (step.name + '.stderr'))}\nstdout ends:\n"
+                      f"{tail(logs / (step.name + '.stdout'), 10)}", file=sys.stderr)
+                break
+        db = directory / ".auditor" / "auditor.db"
+        db_mb = db.stat().st_size / 1e6 if db.exists() else 0.0
+
+        print(f"\nauditor bench: N={args.n}, seed {args.seed}, as of {args.as_of}, "
+              f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}; store {db_mb:.1f} MB")
+        print(f"{'step':<10} {'wall s':>8} {'peak RSS MB':>12} {'exit':>5}  notes")
+        for step in [gen, *steps]:
+            if step.exit_code is None:
+                continue
+            print(f"{step.name:<10} {step.seconds:>8.2f} {step.peak_rss_mb:>12.0f} {step.exit_code:>5}  {step.note}")
+        first = steps[0]
+        if first.ok:
+            verdict = ("met" if first.seconds < TARGET_SECONDS and first.peak_rss_mb < TARGET_RSS_MB else "MISSED")
+            print(f"target (full audit < {TARGET_SECONDS:.0f} s and < {TARGET_RSS_MB:.0f} MB): {verdict}")
+        mismatch = bool(comparison) and (comparison["missed"] or comparison["unplanted_entries"])
+        if comparison:
+            print(f"plant check: {comparison['found']}/{comparison['planted']} planted problems found; "
+                  f"{len(comparison['unplanted_entries'])} entries with findings nothing was planted in")
+            if mismatch:
+                print(f"  missed: {comparison['missed'][:5]}  unplanted: {comparison['unplanted_entries'][:5]}")
+        if args.json:
+            result = {"n": args.n, "seed": args.seed, "as_of": args.as_of, "store_mb": round(db_mb, 2),
+                      "machine": machine(), "steps": [asdict(s) for s in [gen, *steps]],
+                      "plant": comparison, "failed": failed}
+            args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        if mismatch and args.strict:
+            failed = True
+        return 1 if failed else 0
+    finally:
+        if args.keep or failed:
+            print(f"kept {work} (directory/, logs/)")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
