@@ -13,7 +13,7 @@ from auditor.checks.base import AuditContext
 from auditor.checks.engine import run_rules
 from auditor.config import Config
 from auditor.models import Entry, Finding, Severity
-from auditor.sources.folder import iter_entry_files, load_folder
+from auditor.sources.folder import iter_entry_files, load_files
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, session_factory
 from auditor.tickets.sync import SyncResult, sync_tickets
@@ -27,8 +27,8 @@ def _no_progress(_name: str, _total: int | None) -> Callable[[int], None]:
 
 def load_entries(root: Path, config: Config, progress: Progress = _no_progress) -> list[Entry]:
     exclude = tuple(config.settings["exclude"])
-    total = sum(1 for _ in iter_entry_files(root, exclude))
-    return load_folder(root, config.kinds, exclude, progress("reading entries", total))
+    paths = list(iter_entry_files(root, exclude))
+    return load_files(root, paths, config.kinds, progress("reading entries", len(paths)))
 
 
 def check_entries(

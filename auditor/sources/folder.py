@@ -34,8 +34,18 @@ def load_folder(
     progress: Callable[[int], None] | None = None,
 ) -> list[Entry]:
     """Every entry under root. Unreadable files become entries carrying their problems."""
+    return load_files(root, list(iter_entry_files(root, exclude)), kinds, progress)
+
+
+def load_files(
+    root: Path,
+    paths: list[Path],
+    kinds: tuple[str, ...],
+    progress: Callable[[int], None] | None = None,
+) -> list[Entry]:
+    """The entries in these files (found under root), with duplicate ids marked."""
     entries: list[Entry] = []
-    for path in iter_entry_files(root, exclude):
+    for path in paths:
         rel = path.relative_to(root).as_posix()
         try:
             raw = path.read_bytes()

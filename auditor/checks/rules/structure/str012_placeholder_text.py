@@ -8,8 +8,11 @@ from auditor.models import Entry, Finding, Severity
 
 @lru_cache(maxsize=8)
 def _pattern(words: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[str]:
-    parts = [r"(?<!\w)" + re.escape(word) + r"(?!\w)" for word in words] + list(patterns)
-    return re.compile("|".join(parts), re.IGNORECASE)
+    # One group for all the words: the engine tests the word boundary once, not once per word.
+    parts = list(patterns)
+    if words:
+        parts.insert(0, r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)")
+    return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
 
 
 class PlaceholderText(Rule):
@@ -25,6 +28,10 @@ class PlaceholderText(Rule):
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         data = ctx.pack.get("placeholders", {})
         pattern = _pattern(tuple(data.get("words", [])), tuple(data.get("patterns", [])))
+        # Most entries hold no placeholder: one search over the whole text spares the per-line loop.
+        whole = "\n".join([entry.title or "", entry.summary or "", *entry.body_lines])
+        if not pattern.search(whole):
+            return
         for key in ("title", "summary"):
             value = getattr(entry, key)
             if value and (match := pattern.search(value)):
