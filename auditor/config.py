@@ -31,16 +31,27 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+def _read_pack_file(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{line}: rule pack is not valid YAML: {exc}") from None
+
+
 def load_rule_pack(rules_dir: Path = RULES_DIR) -> dict[str, Any]:
-    """The YAML data rules read, one top-level key per file (`rules/kinds.yml` -> `kinds`)."""
+    """The YAML data rules read, one top-level key per file (`rules/kinds.yml` -> `kinds`).
+
+    A folder is a collection, one key per file: `rules/facts/sre-workbook.yml` -> `facts.sre-workbook`.
+    """
     pack: dict[str, Any] = {}
     for path in sorted(rules_dir.glob("*.yml")):
-        try:
-            pack[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}{line}: rule pack is not valid YAML: {exc}") from None
+        pack[path.stem] = _read_pack_file(path)
+    for folder in sorted(p for p in rules_dir.iterdir() if p.is_dir()):
+        collection = pack.setdefault(folder.name, {})
+        for path in sorted(folder.glob("*.yml")):
+            collection[path.stem] = _read_pack_file(path)
     return pack
 
 

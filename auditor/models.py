@@ -98,6 +98,9 @@ class Finding:
     fix: str = ""
     key: str = ""  # what makes this finding distinct within (entry, code); lines are left out on purpose
     fingerprint: str = ""
+    reason: str = ""  # why the entry needs a refresh, a code editors filter by (REVIEW_DUE, STAT_AGE, ...)
+    claim: str = ""  # the kind of claim that ages (pricing, version, capability, statistic, prose, ...)
+    claim_date: dt.date | None = None  # when the claim's data dates from, for the staleness score
 
     @property
     def family(self) -> str:
@@ -114,4 +117,7 @@ class Finding:
             "message": self.message,
             "evidence": self.evidence,
             "fix": self.fix,
+            "reason": self.reason,
+            "claim": self.claim,
+            "claim_date": self.claim_date.isoformat() if self.claim_date else None,
         }

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from auditor.cli import app
 from tests.helpers import AS_OF, skill, write_tree
 
-FINDING_KEYS = {"entry", "path", "line", "code", "name", "severity", "message", "evidence", "fix"}
+FINDING_KEYS = {"entry", "path", "line", "code", "name", "severity", "message", "evidence", "fix",
+                "reason", "claim", "claim_date"}
 
 
 @pytest.fixture

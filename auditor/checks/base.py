@@ -47,6 +47,13 @@ class Rule:
     example: ClassVar[str]
     fix: ClassVar[str]
     enabled_by_default: ClassVar[bool] = True
+    # Why an entry with this finding needs a refresh: a code editors filter tickets by.
+    reason: ClassVar[str] = "STRUCTURE"
+    # The kind of claim whose age the staleness score weighs ("" when the finding is not about age).
+    claim: ClassVar[str] = ""
+
+    def prepare(self, ctx: AuditContext) -> None:
+        """Called once per run before any entry is checked: work across all entries goes here."""
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         raise NotImplementedError
@@ -60,6 +67,8 @@ class Rule:
         evidence: str = "",
         fix: str = "",
         key: str = "",
+        claim_date: dt.date | None = None,
+        reason: str = "",
     ) -> Finding:
         return Finding(
             entry=entry.id,
@@ -72,6 +81,9 @@ class Rule:
             evidence=evidence,
             fix=fix or self.fix.strip().splitlines()[0],
             key=key,
+            reason=reason or self.reason,
+            claim=self.claim,
+            claim_date=claim_date,
         )
 
     @property

@@ -66,6 +66,8 @@ def run_rules(
 ) -> list[Finding]:
     """All findings for these entries, sorted by path and line. A failing rule is a bug, so it raises."""
     rules = active_rules(ctx.config)
+    for rule in rules:
+        rule.prepare(ctx)
     findings: list[Finding] = []
     for entry in entries:
         for rule in rules:

@@ -8,6 +8,7 @@ class ReviewOverdue(Rule):
     code = "STL001"
     name = "staleness.review-overdue"
     severity = Severity.warning
+    reason = "REVIEW_DUE"
     title = "The entry has not been reviewed within its kind's interval"
     what = "Reports entries whose `reviewed` date is older than `review_interval_days` for their kind in `rules/kinds.yml`."
     why = "Prices, versions and links drift; an entry nobody has verified for months is probably wrong somewhere."

@@ -19,6 +19,7 @@ class PlaceholderText(Rule):
     code = "STR012"
     name = "structure.placeholder-text"
     severity = Severity.warning
+    reason = "PLACEHOLDER"
     title = "Placeholder text (TODO, TBD, lorem ipsum) is left in the entry"
     what = "Reports words and patterns listed in `rules/placeholders.yml`, in the front matter's text and in the body."
     why = "Placeholders are notes to the author that readers should never see; they also mark facts nobody checked."

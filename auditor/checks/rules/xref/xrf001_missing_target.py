@@ -10,6 +10,7 @@ class MissingTarget(Rule):
     code = "XRF001"
     name = "xref.missing-target"
     severity = Severity.error
+    reason = "XREF_BROKEN"
     title = "A related id names no entry"
     what = "Reports ids in `related` that match no entry in the directory, with the closest existing id as the fix."
     why = "The Related block renders a dead link or silently drops the item; either way readers lose the pointer."

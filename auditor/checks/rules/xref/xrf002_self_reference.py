@@ -8,6 +8,7 @@ class SelfReference(Rule):
     code = "XRF002"
     name = "xref.self-reference"
     severity = Severity.warning
+    reason = "XREF_BROKEN"
     title = "An entry lists itself as related"
     what = "Reports an entry whose `related` list contains its own id."
     why = "A Related block pointing at the page the reader is already on wastes one of its few slots."
