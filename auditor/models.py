@@ -117,6 +117,12 @@ class Finding:
             "message": self.message,
             "evidence": self.evidence,
             "fix": self.fix,
+        }
+
+    def as_record(self) -> dict[str, Any]:
+        """What the store keeps with a ticket: the public shape plus why the entry needs a refresh."""
+        return self.as_dict() | {
+            "fingerprint": self.fingerprint,
             "reason": self.reason,
             "claim": self.claim,
             "claim_date": self.claim_date.isoformat() if self.claim_date else None,

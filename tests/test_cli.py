@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 from auditor.cli import app
 from tests.helpers import AS_OF, skill, write_tree
 
-FINDING_KEYS = {"entry", "path", "line", "code", "name", "severity", "message", "evidence", "fix",
-                "reason", "claim", "claim_date"}
+FINDING_KEYS = {"entry", "path", "line", "code", "name", "severity", "message", "evidence", "fix"}
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def sync_tickets(
         if entry is None or not any(f.severity >= threshold for f in entry_findings):
             continue
         stale = _is_stale(entry, as_of, review_intervals.get(entry.kind or ""), float(settings["stale_factor"]))
-        current = [f.as_dict() | {"fingerprint": f.fingerprint} for f in entry_findings]
+        current = [f.as_record() for f in entry_findings]
         ticket = tickets.get(entry_id)
         title = f"Refresh {entry.title or entry_id}"
         if ticket is None:
@@ -143,7 +143,7 @@ def sync_tickets(
         ticket.resolved_on = as_of
         ticket.updated_on = as_of
         ticket.snoozed_until, ticket.snooze_reason = None, None
-        ticket.findings = [f.as_dict() | {"fingerprint": f.fingerprint} for f in entry_findings]
+        ticket.findings = [f.as_record() for f in entry_findings]
         ticket.last_run_id = run_id
         _event(ticket, run_id, as_of, "resolved", note)
         result.resolved.append(ticket.id)
