@@ -1,0 +1,93 @@
+from collections.abc import Iterable
+
+from auditor.checks.base import AuditContext
+from auditor.checks.rules.staleness._claims import (
+    ClaimRule,
+    DateRef,
+    age_text,
+    analyze,
+    kind_horizon,
+    sentence_key,
+    years_before,
+    years_text,
+)
+from auditor.models import Entry, Finding, Severity
+
+
+class DatedClaim(ClaimRule):
+    code = "STL002"
+    name = "staleness.dated-claim"
+    severity = Severity.warning
+    reason = "DATED_CLAIM"
+    claim = "dated"
+    title = "A claim pinned to a date that is older than the kind's horizon"
+    what = (
+        "Reports sentences that state something as of a date (\"as of March 2023\", \"at the time of writing\"), "
+        "and sentences that pair a date (\"in 2019\", \"Q2 2023\", \"2010–2017\") with a present-tense claim "
+        "(\"currently\", \"the only\", \"the default\"), when the date is older than `dated_claim_horizon_years` "
+        "for the entry's kind in `rules/kinds.yml`. A range dates from its end; \"at the time of writing\" dates "
+        "from the entry's `updated` (`published` for news). Sentences with statistics are left to STL005 and "
+        "promises to STL004. The markers and words are in `rules/time_words.yml`."
+    )
+    why = (
+        "A claim that carries its own old date tells the reader it may no longer hold; the entry either needs "
+        "a current figure or should drop the claim."
+    )
+    example = "`As of March 2023, the SDK is the only one with streaming support.` in a tool read on 2026-11-28."
+    fix = "Check the claim against a current source and restate it with today's date, or remove it."
+
+    def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        lex = self.lex(ctx)
+        horizon = kind_horizon(entry, ctx, "dated_claim_horizon_years", lex.default_dated_horizon)
+        if horizon is None:
+            return
+        analysis = analyze(entry, lex)
+        if not analysis.sentences:
+            return
+        limit = years_before(ctx.as_of, horizon)
+        own_date = (entry.published if entry.kind == "news" else None) or entry.updated or entry.published
+        for sentence in analysis.sentences:
+            if sentence.stats or sentence.table:
+                continue
+            undated = None if sentence.dates else lex.undated_snapshot.in_sentence(sentence)
+            if not sentence.dates and not undated:
+                continue
+            if lex.future.in_sentence(sentence) or lex.examples.in_sentence(sentence):
+                continue
+            text = sentence.text
+            claim: tuple[str, DateRef | None, str] | None = None  # (how it is dated, date, marker)
+            dates = [ref for ref in sentence.dates if not ref.document]
+            for ref in dates:
+                marker = lex.snapshot.search(text, max(0, ref.pos - 40), ref.pos)
+                if marker and ref.end <= ctx.as_of and (claim is None or ref.end > claim[1].end):
+                    claim = ("snapshot", ref, " ".join(marker.group(0).split()))
+            if claim is None and (marker := undated or lex.undated_snapshot.in_sentence(sentence)):
+                if own_date is not None:
+                    claim = ("writing", None, " ".join(marker.group(0).split()))
+            present = lex.present.in_sentence(sentence) if claim is None and dates else None
+            if present and not lex.historical.in_sentence(sentence):
+                past = [ref for ref in dates if ref.end <= ctx.as_of]
+                if past:
+                    latest = max(past, key=lambda ref: ref.end)
+                    claim = ("present", latest, " ".join(present.group(0).split()))
+            if claim is None:
+                continue
+            how, ref, marker = claim
+            date = ref.end if ref is not None else own_date
+            if date is None or date >= limit:
+                continue
+            if how == "writing":
+                dated = f"\u201c{marker}\u201d (the entry's date, {date.isoformat()})"
+            elif how == "snapshot":
+                dated = f"\u201c{marker} {ref.label}\u201d"
+            else:
+                dated = f"{ref.label} with \u201c{marker}\u201d"
+            subject = f"a {entry.kind}" if entry.kind else "an entry"
+            yield self.finding(
+                entry,
+                f"claim dated {dated} is {age_text(ctx.as_of, date)} old "
+                f"(claims on {subject} go stale after {years_text(horizon)})",
+                line=sentence.line, evidence=sentence.evidence, claim_date=date,
+                key=f"{date.isoformat()}:{sentence_key(sentence)}",
+                fix="Check the claim against a current source and restate it with a current date, or remove it.",
+            )

@@ -1,0 +1,82 @@
+import datetime as dt
+from collections.abc import Iterable
+
+from auditor.checks.base import AuditContext
+from auditor.checks.rules.staleness._claims import ClaimRule, _month_end, age_text, analyze, sentence_key
+from auditor.models import Entry, Finding, Severity
+
+
+def _relative_end(kind: str, anchor: dt.date) -> dt.date | None:
+    quarter = (anchor.month - 1) // 3 + 1
+    if kind == "this_year":
+        return dt.date(anchor.year, 12, 31)
+    if kind == "next_year":
+        return dt.date(anchor.year + 1, 12, 31)
+    if kind == "this_quarter":
+        return _month_end(anchor.year, quarter * 3)
+    if kind == "next_quarter":
+        year, quarter = (anchor.year + 1, 1) if quarter == 4 else (anchor.year, quarter + 1)
+        return _month_end(year, quarter * 3)
+    return None
+
+
+class PassedPromise(ClaimRule):
+    code = "STL004"
+    name = "staleness.passed-promise"
+    severity = Severity.warning
+    reason = "PASSED_PROMISE"
+    claim = "dated"
+    title = "A promise about a date that has already passed"
+    what = (
+        "Reports sentences that announce something for a date (\"will launch in Q2 2025\", \"is expected by "
+        "March 2026\", \"planned for later this year\") when that date has ended on the audit date, in every "
+        "kind, news included. The date must follow the promise word; \"later this year\" and \"next year\" "
+        "count from the entry's `published` (news) or `updated` date. Sentences that already report the promise "
+        "as missed (\"was expected\", \"postponed\") are left alone. Words are in `rules/time_words.yml`."
+    )
+    why = (
+        "A launch promised for a date that has come and gone either happened, slipped or was cancelled; in "
+        "every case the entry now says something untrue."
+    )
+    example = "`The EU region will launch in Q2 2025.` read on 2026-11-28 (Q2 2025 ended on 2025-06-30)."
+    fix = "Find out what happened and say so in the past tense, with the real date, or remove the promise."
+
+    def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        lex = self.lex(ctx)
+        analysis = analyze(entry, lex)
+        if not analysis.sentences:
+            return
+        anchor = (entry.published if entry.kind == "news" else None) or entry.updated or entry.published
+        floor = entry.published if entry.kind == "news" else None
+        for sentence in analysis.sentences:
+            if not sentence.dates and (anchor is None or not lex.relative_periods.in_sentence(sentence)):
+                continue
+            promise = lex.future.in_sentence(sentence)
+            if not promise or lex.past.in_sentence(sentence):
+                continue
+            deadline: tuple[dt.date, str] | None = None
+            for ref in sentence.dates:
+                if ref.pos >= promise.start() and not ref.lead.endswith("since"):
+                    deadline = (ref.end, ref.label)
+                    break
+            if deadline is None and anchor is not None:
+                for match in lex.relative_periods.iter_sentence(sentence, promise.start()):
+                    phrase = " ".join(match.group(0).lower().split())
+                    end = _relative_end(lex.relative_period_kinds.get(phrase, ""), anchor)
+                    if end is not None:
+                        deadline = (end, f"{phrase} (from {anchor.isoformat()})")
+                        break
+            if deadline is None:
+                continue
+            end, label = deadline
+            if end >= ctx.as_of or (floor is not None and end < floor):
+                continue
+            marker = " ".join(promise.group(0).split())
+            yield self.finding(
+                entry,
+                f"promise \u201c{marker} \u2026 {label}\u201d has passed: that period ended on {end.isoformat()}, "
+                f"{age_text(ctx.as_of, end)} before the audit date",
+                line=sentence.line, evidence=sentence.evidence, claim_date=end,
+                key=f"{end.isoformat()}:{sentence_key(sentence)}",
+                fix="Find out what happened and state it in the past tense with the real date, or remove the promise.",
+            )
