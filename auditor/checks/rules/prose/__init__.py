@@ -1,0 +1,1 @@
+"""Rules of the prose family (PRS): Vale-style packs under rules/prose/, run by auditor/checks/prose.py."""
