@@ -1,0 +1,1 @@
+"""Rules of the duplicates family: entries that are, or nearly are, another entry."""
