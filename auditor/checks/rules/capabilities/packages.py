@@ -1,0 +1,69 @@
+"""What the CAP rules share: reading `package:`, asking the registry once per run, and describing answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.checks.base import AuditContext, Rule
+from auditor.checks.registry import REGISTRIES, Answer, RegistryClient, Version
+from auditor.models import Entry
+
+REGISTRY_NAMES = {"pypi": "PyPI", "npm": "npm"}
+
+
+@dataclass(frozen=True)
+class Package:
+    registry: str
+    name: str
+    version: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}" if self.version else self.name
+
+    @property
+    def registry_name(self) -> str:
+        return REGISTRY_NAMES.get(self.registry, self.registry)
+
+    @property
+    def parsed(self) -> Version | None:
+        return Version.parse(self.version) if self.version else None
+
+
+def package_of(entry: Entry) -> Package | None:
+    """The entry's `package: {registry, name, version}`, or None when it has none (or not a usable one)."""
+    data = entry.meta.get("package")
+    if not isinstance(data, dict) or not data.get("registry") or not data.get("name"):
+        return None
+    version = data.get("version")
+    return Package(str(data["registry"]).strip().lower(), str(data["name"]).strip(),
+                   str(version).strip() if version not in (None, "") else None)
+
+
+class PackageRule(Rule):
+    """A rule that needs registry answers: `prepare()` fetches every package it will judge, once."""
+
+    def prepare(self, ctx: AuditContext) -> None:
+        client: RegistryClient | None = ctx.registry
+        if client is None:
+            return
+        wanted = ctx.targets if ctx.targets is not None else ctx.entries
+        client.prefetch((p.registry, p.name) for p in map(package_of, wanted) if p and p.registry in REGISTRIES)
+
+
+def answer_for(package: Package, ctx: AuditContext) -> Answer:
+    client: RegistryClient | None = ctx.registry
+    if package.registry not in REGISTRIES:
+        return Answer(package.registry, package.name, "unsupported",
+                      detail=f"the auditor knows no registry called {package.registry!r} (it knows pypi and npm)")
+    if client is None:
+        return Answer(package.registry, package.name, "unverified", detail="offline")
+    return client.lookup(package.registry, package.name)
+
+
+def same_version(a: str, b: str) -> bool:
+    pa, pb = Version.parse(a), Version.parse(b)
+    if pa is None or pb is None:
+        return a.strip() == b.strip()
+    size = max(3, len(pa.release), len(pb.release))
+    return pa.padded(size) == pb.padded(size) and pa.final == pb.final and (pa.final or a.strip() == b.strip())
