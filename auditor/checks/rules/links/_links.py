@@ -1,0 +1,162 @@
+"""What the LNK rules share: an entry's links grouped by URL, the run's verdicts, and internal link targets."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from rapidfuzz import fuzz, process
+
+from auditor.checks.base import AuditContext, Rule
+from auditor.links.book import Judgement
+from auditor.links.content import Markers
+from auditor.links.extract import LinkUse, extract_links
+from auditor.models import Entry
+
+_HTML_ID = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']|\{#([\w-]+)\}""")
+
+
+@dataclass
+class Used:
+    url: str
+    uses: list[LinkUse]
+
+    @property
+    def line(self) -> int:
+        return self.uses[0].line
+
+    def where(self) -> str:
+        first = self.uses[0]
+        also = sorted({u.line for u in self.uses[1:] if u.line != first.line})
+        return first.where + (f" (also line{'s' if len(also) > 1 else ''} {', '.join(map(str, also))})" if also else "")
+
+
+def grouped(entry: Entry) -> list[Used]:
+    """The entry's links, one per distinct URL, each with every place it is used."""
+    found: dict[str, Used] = {}
+    for use in extract_links(entry):
+        found.setdefault(use.url, Used(use.url, [])).uses.append(use)
+    return list(found.values())
+
+
+def evidence(used: Used, judgement: Judgement) -> str:
+    result = judgement.result
+    text = f"{used.where()}: {used.url}"
+    if len(result.chain) > 1:
+        text += f"\nchain: {result.chain_text()}"
+    elif result.status is not None:
+        text += f" (HTTP {result.status})"
+    return text
+
+
+class WebLinkRule(Rule):
+    """A rule about web links: `prepare()` has the run's LinkBook check every URL the judged entries use."""
+
+    def prepare(self, ctx: AuditContext) -> None:
+        if ctx.links is not None:
+            ctx.links.ensure(ctx.targets if ctx.targets is not None else ctx.entries)
+
+    def judged(self, entry: Entry, ctx: AuditContext) -> Iterator[tuple[Used, Judgement]]:
+        if ctx.links is None:
+            return
+        for used in grouped(entry):
+            if not used.uses[0].is_web or ctx.links.is_site_url(used.url):
+                continue
+            judgement = ctx.links.lookup(used.url)
+            if judgement is not None:
+                yield used, judgement
+
+
+# -- internal links ---------------------------------------------------------------------------------------
+
+def slug(title: str) -> str:
+    """A heading's anchor as GitHub and most static site generators make it."""
+    text = re.sub(r"[^\w\- ]", "", title.strip().lower())
+    return text.replace(" ", "-")
+
+
+def anchors(entry: Entry) -> set[str]:
+    found: set[str] = set()
+    counts: dict[str, int] = {}
+    for section in entry.sections:
+        base = slug(section.title)
+        n = counts.get(base, 0)
+        counts[base] = n + 1
+        found.add(base if n == 0 else f"{base}-{n}")
+    for line in entry.body_lines:
+        for match in _HTML_ID.finditer(line):
+            found.add(match.group(1) or match.group(2))
+    return found
+
+
+@dataclass
+class Target:
+    ok: bool
+    entry: Entry | None = None  # the entry the link lands on (for its anchors)
+    fragment: str = ""
+    suggestion: str | None = None
+    why: str = ""
+
+
+def site_path(url: str, ctx: AuditContext) -> str | None:
+    """The directory path a link to the directory's own site (`link_site_urls`) stands for."""
+    for prefix in ctx.config.settings.get("link_site_urls") or []:
+        prefix = str(prefix).rstrip("/") + "/"
+        if (url.rstrip("/") + "/").startswith(prefix):
+            return "/" + url[len(prefix):] if len(url) >= len(prefix) else "/"
+    return None
+
+
+def resolve(entry: Entry, target: str, ctx: AuditContext) -> Target | None:
+    """Where an internal link lands, or None when it cannot be judged (no root to look for files in)."""
+    path_part, _, fragment = target.partition("#")
+    path_part = unquote(path_part.split("?", 1)[0])
+    if not path_part:
+        return Target(True, entry, fragment)
+    base_dir = posixpath.dirname(entry.path)
+    joined = path_part.lstrip("/") if path_part.startswith("/") else posixpath.join(base_dir, path_part)
+    norm = posixpath.normpath(joined) if joined else "."
+    if norm == ".." or norm.startswith("../"):
+        return Target(False, fragment=fragment, why="it points outside the directory")
+    by_path = {e.path: e for e in ctx.entries}
+    bare = norm.rstrip("/")
+    for candidate in (norm, bare + ".md", bare + "/index.md", bare + "/README.md"):
+        if candidate in by_path:
+            return Target(True, by_path[candidate], fragment)
+    if ctx.root is not None and norm != "." and (ctx.root / norm).exists():
+        return Target(True, None, fragment)
+    stem = posixpath.basename(bare)
+    for ext in (".md", ".html", ".htm"):
+        stem = stem.removesuffix(ext)
+    if stem in ctx.by_id:
+        return Target(True, ctx.by_id[stem], fragment)
+    if ctx.root is None and not norm.endswith(".md"):
+        return None
+    choices = {e.id: e for e in ctx.entries if e.id != entry.id}
+    match = process.extractOne(stem, list(choices), scorer=fuzz.ratio, score_cutoff=70) if stem else None
+    suggestion = None
+    if match:
+        suggestion = posixpath.relpath(choices[match[0]].path, base_dir or ".")
+        if fragment:
+            suggestion += "#" + fragment
+    return Target(False, fragment=fragment, suggestion=suggestion, why="no entry or file there")
+
+
+def internal_links(entry: Entry, ctx: AuditContext) -> Iterator[tuple[Used, str]]:
+    """(use, target) for every internal link, and for links to the directory's own site as directory paths."""
+    for used in grouped(entry):
+        first = used.uses[0]
+        if first.is_internal:
+            yield used, used.url
+        elif first.is_web:
+            path = site_path(used.url, ctx)
+            if path is not None:
+                fragment = urlsplit(used.url).fragment
+                yield used, path.split("#", 1)[0] + (f"#{fragment}" if fragment else "")
+
+
+def markers(ctx: AuditContext) -> Markers:
+    return Markers.from_pack(ctx.pack.get("links"))

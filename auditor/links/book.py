@@ -1,0 +1,208 @@
+"""One run's links: which URLs the entries use, what each answered, and what that means for findings.
+
+The LNK rules read a `LinkBook` from `AuditContext.links` (None when links are not checked: `--offline`,
+or a caller that did not ask). `ensure(entries)` checks every web URL those entries use, once per run:
+fresh results come from the history's TTL cache, the rest from the network. Then
+
+- when most hosts failed at the network level, the run is marked `network_down`: those links become
+  `unverified` and the rules open no link tickets;
+- each `broken` result is confirmed or not by the history rule (auditor.links.history);
+- confirmed dead pages get an archived copy from the Wayback Machine availability API as the suggestion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from auditor.links.checker import CheckOptions, LinkChecker, network_down
+from auditor.links.content import Markers
+from auditor.links.extract import extract_links
+from auditor.links.history import History, MemoryHistory, Standing, confirmed
+from auditor.links.net import AddressPolicy, Resolver
+from auditor.links.results import VERDICTS, LinkResult
+from auditor.models import Entry
+
+DEFAULT_TTL_HOURS = {"alive": 72, "redirected": 72, "fragment-missing": 24, "blocked": 24, "broken": 0,
+                     "unverified": 0}
+
+
+def clock_for(as_of: dt.date, now: dt.datetime | None = None) -> dt.datetime:
+    """The instant a check happens on the audit's clock: now, on the `--as-of` day (same time of day)."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now if as_of == now.date() else dt.datetime.combine(as_of, now.timetz())
+
+
+@dataclass
+class Judgement:
+    result: LinkResult
+    confirmed: bool  # a broken result that counts (see auditor.links.history); True for every other verdict
+    failing_since: dt.datetime | None = None
+    network_down: bool = False
+
+
+class LinkBook:
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        markers: Markers,
+        as_of: dt.date,
+        history: History | None = None,
+        *,
+        resolver: Resolver | None = None,
+        address_policy: AddressPolicy | None = None,
+        progress: Callable[[str, int | None], Callable[[int], None]] | None = None,
+        run_id: int | None = None,
+        now: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.options = CheckOptions.from_settings(settings)
+        self.markers = markers
+        self.as_of = as_of
+        self.history: History = history if history is not None else MemoryHistory()
+        self.resolver = resolver
+        self.address_policy = address_policy
+        self.progress = progress
+        self.run_id = run_id
+        self.now = now or (lambda: clock_for(as_of))
+        self.fail_after = dt.timedelta(hours=float(settings.get("link_fail_after_hours", 24)))
+        self.ttl = {**DEFAULT_TTL_HOURS, **(settings.get("link_cache_ttl_hours") or {})}
+        self.site_urls = [str(u).rstrip("/") + "/" for u in settings.get("link_site_urls") or []]
+        self.wayback_url = str(settings.get("link_wayback_url") or "").rstrip("/")
+        self.judged: dict[str, Judgement] = {}
+        self.network_down = False
+        self.checker: LinkChecker | None = None
+        self.requests = 0
+        self.max_open_per_host = 0
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any], pack: dict[str, Any], as_of: dt.date,
+                      history: History | None = None, **kwargs: Any) -> LinkBook:
+        return cls(settings, Markers.from_pack(pack.get("links")), as_of, history, **kwargs)
+
+    # -- what the rules call --------------------------------------------------------------------------
+
+    def is_site_url(self, url: str) -> bool:
+        return any((url.rstrip("/") + "/").startswith(prefix) for prefix in self.site_urls)
+
+    def ensure(self, entries: Iterable[Entry]) -> None:
+        """Check every web URL these entries use that this run has not judged yet."""
+        urls = []
+        for entry in entries:
+            for use in extract_links(entry):
+                if use.is_web and not self.is_site_url(use.url) and use.url not in self.judged:
+                    urls.append(use.url)
+        if urls:
+            self.check_urls(list(dict.fromkeys(urls)))
+
+    def lookup(self, url: str) -> Judgement | None:
+        return self.judged.get(url)
+
+    # -- the work -------------------------------------------------------------------------------------
+
+    def check_urls(self, urls: list[str]) -> dict[str, Judgement]:
+        now = self.now()
+        standings = self.history.get_many(urls)
+        cached: dict[str, LinkResult] = {}
+        to_check: list[str] = []
+        for url in urls:
+            last = standings[url].last if url in standings else None
+            ttl = float(self.ttl.get(last.verdict, 0)) if last is not None else 0.0
+            if last is not None and last.checked_at is not None and ttl > 0 \
+                    and dt.timedelta(0) <= now - last.checked_at < dt.timedelta(hours=ttl):
+                last.from_cache = True
+                cached[url] = last
+            else:
+                to_check.append(url)
+        advance = self.progress("checking links", len(urls)) if self.progress else None
+        if cached and advance:
+            advance(len(cached))
+        previous = {url: standings[url].last for url in to_check if url in standings and standings[url].last}
+        fresh = self.fetch(to_check, previous, advance) if to_check else {}
+        ratio = float(self.settings.get("link_network_down_ratio", 0.5))
+        if network_down(list(fresh.values()), ratio):
+            self.network_down = True
+        if self.network_down:
+            for result in fresh.values():
+                if result.network_level:
+                    result.verdict, result.code = "unverified", "network-down"
+                    result.reason = f"network unavailable ({result.reason})"
+                    result.suggestion = None
+        judged: dict[str, Judgement] = {}
+        for url, result in [*cached.items(), *fresh.items()]:
+            ok, since = confirmed(standings.get(url), result, self.fail_after)
+            judged[url] = Judgement(result, ok, since, self.network_down)
+        if self.wayback_url and not self.network_down:
+            wanted = [j.result for j in judged.values()
+                      if j.result.verdict == "broken" and j.confirmed and not j.result.suggestion]
+            if wanted:
+                suggestions = asyncio.run(self._wayback(wanted))
+                for result in wanted:
+                    result.suggestion = suggestions.get(result.url)
+        self.history.record(list(fresh.values()), self.run_id)
+        self.judged.update(judged)
+        return judged
+
+    def fetch(self, urls: list[str], previous: dict[str, LinkResult],
+              advance: Callable[[int], None] | None) -> dict[str, LinkResult]:
+        """Ask the network (the rule-case tests replace this with canned answers)."""
+        checker = LinkChecker(self.options, self.markers, resolver=self.resolver, clock=self.now,
+                              address_policy=self.address_policy)
+        self.checker = checker
+        try:
+            return checker.check_sync(urls, previous, advance)
+        finally:
+            self.requests += checker.requests
+            self.max_open_per_host = max(self.max_open_per_host, checker.max_open_per_host)
+
+    async def _wayback(self, results: list[LinkResult]) -> dict[str, str | None]:
+        """Archived copies from the availability API (`{base}/wayback/available?url=...`), None when there is none."""
+        found: dict[str, str | None] = {}
+        gate = asyncio.Semaphore(4)
+        async with httpx.AsyncClient(timeout=httpx.Timeout(self.options.timeout), trust_env=False,
+                                     headers={"User-Agent": self.options.user_agent}) as client:
+            async def one(result: LinkResult) -> None:
+                async with gate:
+                    try:
+                        api = f"{self.wayback_url}/wayback/available?url={quote(result.url, safe='')}"
+                        response = await client.get(api)
+                        snapshot = (response.json().get("archived_snapshots") or {}).get("closest") or {}
+                    except (httpx.HTTPError, ValueError, AttributeError):
+                        snapshot = {}
+                    usable = snapshot.get("available") and str(snapshot.get("status", "200")) == "200"
+                    if usable and snapshot.get("url"):
+                        found[result.url] = str(snapshot["url"])
+
+            await asyncio.gather(*(one(r) for r in results))
+        return found
+
+    # -- reporting ------------------------------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        results = [j.result for j in self.judged.values()]
+        by_verdict = Counter(r.verdict for r in results)
+        return {
+            "urls": len(results),
+            "from_cache": sum(1 for r in results if r.from_cache),
+            "by_verdict": {v: by_verdict.get(v, 0) for v in VERDICTS},
+            "confirmed_broken": sum(1 for j in self.judged.values() if j.result.verdict == "broken" and j.confirmed),
+            "network": "unavailable" if self.network_down else "available",
+            "requests": self.requests,
+        }
+
+
+def by_host(results: Iterable[LinkResult]) -> dict[str, dict[str, int]]:
+    hosts: dict[str, Counter[str]] = {}
+    for result in results:
+        hosts.setdefault(result.host, Counter())[result.verdict] += 1
+    return {host: dict(sorted(counts.items())) for host, counts in sorted(hosts.items())}
+
+
+__all__ = ["LinkBook", "Judgement", "Standing", "by_host", "clock_for"]

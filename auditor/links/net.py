@@ -1,0 +1,220 @@
+"""Connections for the link checker: DNS resolution, the private-address guard, and the httpx transport.
+
+Links come from contributors, so the checker must not become a way to probe the machine it runs on or
+its network. The guard sits where connections are opened: every host name is resolved here, every
+address it resolves to is checked, and the connection goes to the checked address, so a redirect to an
+internal host, a name that resolves to 127.0.0.1 and a DNS answer that changes between check and connect
+are all refused alike. `allow_private=True` (`--allow-private-addresses`) lifts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import socket
+import ssl
+from collections.abc import Awaitable, Callable, Iterable
+
+import httpcore
+import httpx
+from httpcore._backends.auto import AutoBackend
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+AddressPolicy = Callable[[str], "str | None"]  # address -> why it is off limits, or None
+
+# Cloud metadata services that do not sit in a private or link-local range.
+PRIVATE_NETWORKS = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")]
+METADATA_ADDRESSES = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
+
+
+class LinkNetworkError(Exception):
+    """A failure before any HTTP answer; `code` names it for the verdict."""
+
+    code = "network"
+    network_level = True  # counts towards "the network is down"
+    retry = True
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NameNotFound(LinkNetworkError):
+    code = "dns"
+    retry = False
+
+    def __init__(self, message: str, network_level: bool = True) -> None:
+        super().__init__(message)
+        self.network_level = network_level
+
+
+class DNSUnavailable(LinkNetworkError):
+    code = "dns-unavailable"
+
+
+class PrivateAddress(LinkNetworkError):
+    code = "private-address"
+    # A resolver that answers private addresses for most names is a captive portal or a hijacked DNS, not
+    # a directory full of intranet links: it counts towards "the network is down".
+    network_level = True
+    retry = False
+
+
+class Refused(LinkNetworkError):
+    code = "refused"
+    network_level = False
+
+
+class Unreachable(LinkNetworkError):
+    code = "unreachable"
+
+
+class ConnectTimedOut(LinkNetworkError):
+    code = "connect-timeout"
+
+
+class TLSFailure(LinkNetworkError):
+    code = "tls"
+    network_level = False
+    retry = False
+
+
+def private_reason(address: str) -> str | None:
+    """Why an address is off limits, or None when it is a public one."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip in METADATA_ADDRESSES or str(ip) == "169.254.169.254":
+        return "a cloud metadata address"
+    private = any(ip in net for net in PRIVATE_NETWORKS if net.version == ip.version)
+    for test, name in ((ip.is_loopback, "a loopback address"), (ip.is_unspecified, "an unspecified address"),
+                       (ip.is_link_local, "a link-local address"), (private, "a private address"),
+                       (ip.is_multicast, "a multicast address"),
+                       (ip.is_private or ip.is_reserved, "a non-public address (a reserved range)")):
+        if test:
+            return name
+    if isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"):
+        return "a carrier-grade NAT address"
+    return None
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to. `.invalid` names never resolve (RFC 6761), so they are not asked."""
+    if host.lower().rstrip(".").endswith(".invalid") or host.lower() == "invalid":
+        raise NameNotFound(f"DNS: {host} does not resolve (a .invalid name)", network_level=False)
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return [host.strip("[]")]
+    except ValueError:
+        pass
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+            raise NameNotFound(f"DNS: {host} does not resolve") from None
+        raise DNSUnavailable(f"DNS lookup of {host} failed: {exc.strerror or exc}") from None
+    addresses: list[str] = []
+    for info in infos:
+        address = str(info[4][0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend with our resolution in front: the connection goes to a checked address."""
+
+    def __init__(self, resolver: Resolver, allow_private: bool, dns_timeout: float,
+                 policy: AddressPolicy | None = None) -> None:
+        self.resolver = resolver
+        self.policy = policy or private_reason
+        self.allow_private = allow_private
+        self.dns_timeout = dns_timeout
+        self.inner = AutoBackend()
+
+    async def _addresses(self, host: str, port: int) -> list[str]:
+        try:
+            addresses = await asyncio.wait_for(self.resolver(host, port), self.dns_timeout)
+        except TimeoutError:
+            raise DNSUnavailable(f"DNS lookup of {host} timed out") from None
+        if not addresses:
+            raise NameNotFound(f"DNS: {host} has no address")
+        if not self.allow_private:
+            for address in addresses:
+                why = self.policy(address)
+                if why:
+                    shown = host if host == address else f"{host} ({address})"
+                    raise PrivateAddress(f"refused: {shown} is {why}; the checker does not connect to private "
+                                         f"addresses (--allow-private-addresses lifts this)")
+        return addresses
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._addresses(host, port)
+        last: LinkNetworkError | None = None
+        for address in addresses:
+            try:
+                return await self.inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
+                                                    socket_options=socket_options)
+            except httpcore.ConnectTimeout:
+                last = ConnectTimedOut(f"connecting to {host}:{port} timed out")
+            except httpcore.ConnectError as exc:
+                last = _connect_failure(exc, host, port)
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+                                  ) -> httpcore.AsyncNetworkStream:  # pragma: no cover - never used
+        raise PrivateAddress("refused: unix sockets are never link targets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def _connect_failure(exc: Exception, host: str, port: int) -> LinkNetworkError:
+    number, text, link = None, str(exc), exc.__cause__ or exc.__context__
+    for _ in range(6):  # anyio wraps the socket's error: walk down to the errno
+        if link is None:
+            break
+        if getattr(link, "errno", None) is not None:
+            number, text = link.errno, str(link)
+            break
+        link = link.__cause__ or link.__context__
+    if number == errno.ECONNREFUSED or "refused" in text.lower():
+        return Refused(f"connection to {host}:{port} refused")
+    if number in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN):
+        return Unreachable(f"{host}:{port} is unreachable ({text})")
+    return Unreachable(f"could not connect to {host}:{port}: {text or type(exc).__name__}")
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with `GuardedBackend` under its connection pool. TLS errors get their own code."""
+
+    def __init__(self, *, resolver: Resolver, allow_private: bool, limits: httpx.Limits, dns_timeout: float = 5.0,
+                 verify: bool | ssl.SSLContext = True, policy: AddressPolicy | None = None) -> None:
+        super().__init__(limits=limits, verify=verify, trust_env=False)
+        ssl_context = self._pool._ssl_context  # noqa: SLF001 - httpx builds it from `verify`; reuse it
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context, max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(resolver, allow_private, dns_timeout, policy),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except httpx.ConnectError as exc:
+            link: BaseException | None = exc
+            for _ in range(4):  # httpcore wraps the ssl module's error
+                if link is None:
+                    break
+                if isinstance(link, ssl.SSLError):
+                    raise TLSFailure(f"TLS failed: {link}") from None
+                link = link.__cause__ or link.__context__
+            raise
+            raise

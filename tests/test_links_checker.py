@@ -1,0 +1,203 @@
+"""The link checker against a misbehaving web on 127.0.0.1 (tests/links_server.py): every behaviour gets its verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from auditor.config import load_rule_pack
+from auditor.links.checker import CheckOptions, LinkChecker, retry_after
+from auditor.links.content import Markers
+from auditor.links.history import MemoryHistory
+from auditor.links.results import LinkResult
+from tests.links_server import WebServer, refused_port
+
+MARKERS = Markers.from_pack(load_rule_pack().get("links"))
+
+
+def fast(**overrides: Any) -> CheckOptions:
+    """Short timeouts and backoffs so the whole module runs in seconds; loopback allowed."""
+    values: dict[str, Any] = {"timeout": 0.4, "retries": 1, "backoff": 0.01, "retry_after_cap": 2.0,
+                              "slow_down": 0.05, "allow_private": True} | overrides
+    return CheckOptions(**values)
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[dict[str, WebServer]]:
+    with WebServer() as main, WebServer() as limited, WebServer("soft") as soft, WebServer("spa") as spa, \
+            WebServer("parked") as parked:
+        # `limited` is a host of its own: once it answers 429 it is slowed down, and the others must not wait
+        yield {"main": main, "limited": limited, "soft": soft, "spa": spa, "parked": parked}
+
+
+# (site, path) -> (verdict, code)
+BEHAVIOURS: dict[tuple[str, str], tuple[str, str]] = {
+    ("main", "/ok"): ("alive", "ok"),
+    ("main", "/pdf"): ("alive", "ok"),
+    ("main", "/gone"): ("broken", "http-404"),
+    ("main", "/gone-410"): ("broken", "http-410"),
+    ("main", "/head-405"): ("alive", "ok"),  # HEAD refused, GET serves
+    ("main", "/head-lies"): ("alive", "ok"),  # HEAD says 404, GET serves
+    ("main", "/head-lies-ok"): ("broken", "http-404"),  # HEAD says 200, GET says 404
+    ("limited", "/rate-limited"): ("alive", "ok"),  # 429 + Retry-After: 1, then 200
+    ("limited", "/rate-limited-forever"): ("unverified", "rate-limited"),  # Retry-After beyond the cap
+    ("main", "/flaky"): ("alive", "ok"),  # 503 once, then 200
+    ("main", "/down"): ("broken", "http-5xx"),  # 503 on every try
+    ("main", "/slow"): ("unverified", "timeout"),
+    ("main", "/huge"): ("alive", "ok"),  # 50 MB of HTML, read only as far as needed
+    ("main", "/huge.bin"): ("alive", "ok"),  # 50 MB download: HEAD is enough
+    ("main", "/soft-404"): ("broken", "soft-404"),  # 200 titled "Page not found"
+    ("soft", "/old-pricing"): ("broken", "soft-404"),  # 200, same page as a random path
+    ("soft", "/billing"): ("alive", "ok"),  # a real page on the same soft-404 host
+    ("spa", "/settings/profile"): ("alive", "ok"),  # an app shell looks the same everywhere: not dead
+    ("main", "/parked"): ("broken", "parked"),
+    ("parked", "/docs"): ("broken", "parked"),
+    ("main", "/challenge"): ("blocked", "challenge"),  # 403 + cf-mitigated: challenge
+    ("main", "/challenge-200"): ("blocked", "challenge"),  # 200 "Just a moment..."
+    ("main", "/robots-999"): ("blocked", "challenge"),
+    ("main", "/login-wall"): ("blocked", "login"),  # redirect to /login
+    ("main", "/private"): ("blocked", "login"),  # 401
+    ("main", "/loop-a"): ("broken", "redirect-loop"),
+    ("main", "/chain/3"): ("redirected", "moved"),  # three permanent hops
+    ("main", "/chain/14"): ("broken", "too-many-redirects"),
+    ("main", "/moved"): ("redirected", "moved"),
+    ("main", "/moved-308"): ("redirected", "moved"),
+    ("main", "/temporary"): ("alive", "ok"),  # 302 is not a move
+    ("main", "/ok#intro"): ("alive", "ok"),
+    ("main", "/ok#old-anchor"): ("alive", "ok"),  # <a name=...>
+    ("main", "/ok#missing"): ("fragment-missing", "fragment-missing"),
+    ("main", "/ok#L10"): ("alive", "ok"),  # line anchors are not checked
+}
+
+
+@pytest.fixture(scope="module")
+def checked(web: dict[str, WebServer]) -> tuple[dict[str, LinkResult], LinkChecker, float]:
+    urls = [web[site].url(path) for site, path in BEHAVIOURS]
+    urls += [f"http://127.0.0.1:{refused_port()}/docs", "http://docs.nothing-here.invalid/guide"]
+    checker = LinkChecker(fast(), MARKERS)
+    started = time.monotonic()
+    results = checker.check_sync(urls)
+    return results, checker, time.monotonic() - started
+
+
+@pytest.mark.parametrize(("site", "path"), list(BEHAVIOURS), ids=[f"{s}{p}" for s, p in BEHAVIOURS])
+def test_behaviour_gets_its_verdict(web: dict[str, WebServer], checked: tuple, site: str, path: str) -> None:
+    results, _, _ = checked
+    result = results[web[site].url(path)]
+    assert (result.verdict, result.code) == BEHAVIOURS[(site, path)], result.reason
+
+
+def test_refused_port_and_unresolvable_name_are_broken(checked: tuple) -> None:
+    results, _, _ = checked
+    refused = next(r for u, r in results.items() if u.endswith("/docs") and "127.0.0.1" in u and r.code == "refused")
+    assert refused.verdict == "broken" and "refused" in refused.reason
+    dns = results["http://docs.nothing-here.invalid/guide"]
+    assert (dns.verdict, dns.code, dns.status) == ("broken", "dns", None)
+
+
+def test_redirects_are_recorded_hop_by_hop(web: dict[str, WebServer], checked: tuple) -> None:
+    results, _, _ = checked
+    chain = results[web["main"].url("/chain/3")]
+    assert [hop["status"] for hop in chain.chain] == [301, 301, 301, 200]
+    assert chain.suggestion == chain.final_url == web["main"].url("/other")
+    loop = results[web["main"].url("/loop-a")]
+    assert [hop["url"].rsplit("/", 1)[1] for hop in loop.chain] == ["loop-a", "loop-b", "loop-a"]
+
+
+def test_bodies_are_read_only_as_far_as_needed(checked: tuple) -> None:
+    _, _, took = checked
+    assert took < 15  # 50 MB bodies were not read; the slow page timed out
+
+
+def test_head_first_then_get_only_where_needed() -> None:
+    with WebServer() as server:
+        paths = ["/pdf", "/huge.bin", "/head-405"]
+        results = LinkChecker(fast(), MARKERS).check_sync([server.url(p) for p in paths])
+        assert all(r.verdict == "alive" for r in results.values())
+        assert server.count("/pdf", "GET") == server.count("/huge.bin", "GET") == 0  # downloads: HEAD is enough
+        assert server.count("/head-405", "HEAD") == 1 and server.count("/head-405", "GET") == 1  # refused: GET
+    with WebServer() as server:  # a host whose pages are HTML: after three HEADs it gets GET straight away
+        checker = LinkChecker(fast(per_host=1), MARKERS)
+        checker.check_sync([server.url(f"/ok?page={n}") for n in range(8)])
+        assert server.count("/ok", "HEAD") == 3 and server.count("/ok", "GET") == 8
+
+
+def test_rate_limit_honours_retry_after_and_slows_the_host(web: dict[str, WebServer], checked: tuple) -> None:
+    _, checker, _ = checked
+    times = web["limited"].state["rate_times"]
+    assert len(times) >= 2 and times[1] - times[0] >= 0.9  # waited for Retry-After: 1
+    assert checker.hosts[web["limited"].base.split("//")[1]].interval > 0  # slowed down for the rest of the run
+    assert checker.hosts[web["main"].base.split("//")[1]].interval == 0
+
+
+def test_flaky_503_is_retried(web: dict[str, WebServer], checked: tuple) -> None:
+    assert web["main"].state["flaky"] >= 2
+
+
+def test_fragment_missing_says_which(web: dict[str, WebServer], checked: tuple) -> None:
+    results, _, _ = checked
+    assert "`missing`" in results[web["main"].url("/ok#missing")].reason
+
+
+def test_each_distinct_url_is_fetched_once_and_per_host_limit_holds() -> None:
+    with WebServer() as server:
+        urls = [server.url(f"/slowish?n={n}") for n in range(8)] * 3 + [server.url("/ok")] * 5
+        checker = LinkChecker(fast(per_host=2, timeout=2.0), MARKERS)
+        results = checker.check_sync(urls)
+        assert len(results) == 9 and all(r.verdict == "alive" for r in results.values())
+        assert 1 < server.max_open <= 2 and checker.max_open_per_host <= 2
+        assert server.count("/ok", "GET") == 1
+        assert server.count("/slowish", "GET") == 8  # each distinct URL once, however often it is listed
+
+
+def test_global_limit_holds() -> None:
+    with WebServer() as a, WebServer() as b:
+        urls = [s.url(f"/slowish?n={n}") for s in (a, b) for n in range(4)]
+        checker = LinkChecker(fast(concurrency=3, per_host=3, timeout=2.0), MARKERS)
+        checker.check_sync(urls)
+        assert checker.max_open_total == 3 and a.max_open <= 3 and b.max_open <= 3
+
+
+def test_conditional_request_reuses_the_verdict_on_304() -> None:
+    with WebServer() as server:
+        url = server.url("/etag")
+        first = LinkChecker(fast(), MARKERS).check_sync([url])[url]
+        assert first.etag == '"v1"' and first.verdict == "alive"
+        history = MemoryHistory()
+        history.record([first])
+        second = LinkChecker(fast(), MARKERS).check_sync([url], previous={url: first})[url]
+        assert second.verdict == "alive" and "304" in second.reason
+        sent = [h for m, p, h in server.headers_seen if p == "/etag"][-1]
+        assert sent.get("if-none-match") == '"v1"' and "if-modified-since" in sent
+
+
+def test_configured_headers_user_agent_skip_and_accepted_statuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODE_HOST_TOKEN", "s3cret")
+    with WebServer() as server:
+        options = fast(headers={"127.0.0.1": {"Authorization": "Bearer $CODE_HOST_TOKEN"}},
+                       user_agent="house-checker/1.0", skip=[r"/skipped"], accept_status={401})
+        results = LinkChecker(options, MARKERS).check_sync(
+            [server.url("/echo-headers"), server.url("/skipped"), server.url("/private")])
+        assert server.url("/skipped") not in results and server.count("/skipped") == 0
+        assert results[server.url("/private")].verdict == "alive"
+        sent = [h for m, p, h in server.headers_seen if p == "/echo-headers"][0]
+        assert sent["authorization"] == "Bearer s3cret" and sent["user-agent"] == "house-checker/1.0"
+
+
+def test_retry_after_parsing() -> None:
+    assert retry_after({"retry-after": "7"}) == 7.0
+    assert retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # in the past
+    assert retry_after({}) is None and retry_after({"retry-after": "soon"}) is None
+
+
+def test_checker_runs_inside_a_fresh_event_loop_each_time() -> None:
+    # check_sync is called from synchronous code (the pipeline); it must not leak a loop between runs.
+    with WebServer() as server:
+        for _ in range(2):
+            assert LinkChecker(fast(), MARKERS).check_sync([server.url("/ok")])[server.url("/ok")].verdict == "alive"
+    with pytest.raises(RuntimeError):
+        asyncio.get_running_loop()
