@@ -1,0 +1,1 @@
+"""Rules of the postmortem family (PM): post-mortem documents, run by `auditor incident validate`."""

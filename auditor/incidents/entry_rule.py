@@ -1,0 +1,53 @@
+"""The base of the IR rules: which entries are incident-response entries, and their sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from auditor.checks.base import AuditContext, Rule
+from auditor.incidents import text as prose
+from auditor.models import Entry, Finding
+
+
+def incident_pack(ctx: AuditContext) -> dict[str, Any]:
+    return ctx.pack.get("incident", {}) or {}
+
+
+def is_incident_entry(entry: Entry, pack: dict[str, Any]) -> bool:
+    """Tagged with one of `entries.tags` and of one of `entries.kinds`, or listed in `entries.ids`; never one in
+    `entries.exclude` (all keys of the `incident` pack)."""
+    chosen = pack.get("entries", {}) or {}
+    if entry.id in {str(x) for x in chosen.get("exclude", []) or []} or entry.problems and not entry.meta:
+        return False
+    if entry.id in {str(x) for x in chosen.get("ids", []) or []}:
+        return True
+    tags = entry.meta.get("tags")
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list):
+        return False
+    wanted = {str(t).strip().lower() for t in chosen.get("tags", []) or []}
+    kinds = {str(k) for k in chosen.get("kinds", []) or []}
+    return bool(wanted & {str(t).strip().lower() for t in tags}) and (not kinds or entry.kind in kinds)
+
+
+class IncidentRule(Rule):
+    """A rule over incident-response entries only; subclasses implement `check_incident`."""
+
+    reason = "INCIDENT_PROCESS"
+
+    def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        pack = incident_pack(ctx)
+        if not is_incident_entry(entry, pack):
+            return ()
+        return self.check_incident(entry, prose.sentences(entry), pack, ctx)
+
+    def check_incident(self, entry: Entry, items: list[prose.Sentence], pack: dict[str, Any],
+                       ctx: AuditContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+def quote(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
