@@ -14,16 +14,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from auditor import __version__
 from auditor.checks.engine import all_rules, get_rule
+from auditor.checks.registry import RegistryClient
+from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
 from auditor.clock import parse_as_of
 from auditor.config import Config, ConfigError, find_config, load_config
+from auditor.incidents.cli import incident_app
+from auditor.links.book import LinkBook
 from auditor.models import Severity
-from auditor.output import exit_code, format_github, format_json, format_text
+from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
 from auditor.pipeline import check_entries, load_entries, run_audit, summarize
 from auditor.report import write_report
 from auditor.store import runs as run_store
@@ -34,32 +38,20 @@ app = typer.Typer(help="Audit a directory of AI tools, MCP servers, skills and n
                   add_completion=False, pretty_exceptions_enable=False)
 rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True)
 tickets_app = typer.Typer(help="Work the refresh-ticket queue.", no_args_is_help=True)
+links_app = typer.Typer(help="Check web links directly.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(tickets_app, name="tickets")
+app.add_typer(links_app, name="links")
+app.add_typer(incident_app, name="incident")
 
-# Pipes and CI logs get wide lines instead of rich's 80-column default.
-out = Console(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, markup=False, width=None if sys.stderr.isatty() else 200)
-
-AsOf = Annotated[str | None, typer.Option("--as-of", help="The date every check compares with (YYYY-MM-DD).",
-                                          metavar="DATE")]
 Db = Annotated[str | None, typer.Option("--db", help="Store URL (default: AUDITOR_DB, else SQLite in "
                                                      "<directory>/.auditor/).", metavar="URL")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="auditor.toml to use instead of the directory's.")]
 DirOpt = Annotated[Path, typer.Option("--directory", "-d", help="The audited directory (finds its store).")]
-
-
-class Level(str, Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    none = "none"
-
-
-class CheckFormat(str, Enum):
-    text = "text"
-    github = "github"
-    json = "json"
+Offline = Annotated[bool, typer.Option("--offline", help="Ask no package registry and fetch no web link: versions "
+                                                         "and links are not verified (the `offline` setting).")]
+AllowPrivate = Annotated[bool, typer.Option(
+    "--allow-private-addresses",
+    help="Let the link checker connect to private, loopback and link-local addresses (`allow_private_addresses`).")]
 
 
 class AuditFormat(str, Enum):
@@ -116,18 +108,24 @@ def audit(
     = AuditFormat.text,
     report_dir: Annotated[Path | None, typer.Option("--report-dir", help="Where to write index.html.")] = None,
     fail_on: Annotated[Level, typer.Option(help="Exit 1 when a finding at or above this exists.")] = Level.none,
+    offline: Offline = False,
+    allow_private: AllowPrivate = False,
 ) -> None:
     """Audit a whole directory: record the run, update tickets, write the HTML report."""
     if not directory.is_dir():
         raise usage_error(f"{directory}: not a directory")
     date = _as_of(as_of)
     cfg = _config(directory, config)
+    if offline:
+        cfg.settings["offline"] = True
+    if allow_private:
+        cfg.settings["allow_private_addresses"] = True
     url = resolve_url(directory, db, str(cfg.settings["db"]))
     # SIGTERM (a scheduler or CI stopping the job) ends the run like Ctrl-C: recorded as interrupted.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     with progress_bars(fmt == AuditFormat.text and err.is_terminal) as progress:
         try:
-            result = run_audit(directory, cfg, date, url, progress)
+            result = run_audit(directory, cfg, date, url, progress, check_links=True, check_registries=True)
         except KeyboardInterrupt:
             err.print("interrupted: the run was recorded as interrupted; earlier runs and tickets are intact")
             raise typer.Exit(130) from None
@@ -180,6 +178,11 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
               f"{sev['error']} error · {sev['warning']} warning · {sev['info']} info")
     families = ", ".join(f"{fam} {sum(c.values())}" for fam, c in summary["by_family"].items()) or "none"
     out.print(f"By family: {families}")
+    if links := summary.get("links"):
+        _print_links_line(links)
+    if staleness := summary.get("staleness"):
+        out.print(f"Staleness: mean {staleness['mean']} of 100; {staleness['stale']} stale (70+), "
+                  f"{staleness['ageing']} ageing (40-69), {staleness['fresh']} fresh")
     out.print(f"Tickets: {tickets['opened']} opened · {tickets['updated']} updated · "
               f"{tickets['resolved']} resolved · {tickets['reopened']} reopened")
     out.print(f"Report:  {report.resolve()}")
@@ -194,9 +197,11 @@ def check(
     root: Annotated[Path | None, typer.Option(help="The directory root (default: nearest auditor.toml).")] = None,
     as_of: AsOf = None,
     config: ConfigOpt = None,
-    fmt: Annotated[CheckFormat, typer.Option("--format", help="text, github annotations, or JSON.")]
-    = CheckFormat.text,
+    fmt: Annotated[FindingFormat, typer.Option("--format", help="text, github annotations, JSON or SARIF.")]
+    = FindingFormat.text,
     fail_on: Annotated[Level, typer.Option(help="Exit 1 when a finding at or above this exists.")] = Level.error,
+    offline: Offline = False,
+    allow_private: AllowPrivate = False,
 ) -> None:
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
     date = _as_of(as_of)
@@ -213,6 +218,10 @@ def check(
         if full != root and root not in full.parents:
             raise usage_error(f"{path}: outside the directory root {root} (use --root)")
     cfg = _config(root, config)
+    if offline:
+        cfg.settings["offline"] = True
+    if allow_private:
+        cfg.settings["allow_private_addresses"] = True
     entries = load_entries(root, cfg)
     for path in paths:
         full = path.resolve()
@@ -222,12 +231,20 @@ def check(
             wanted.update(e.path for e in entries if e.path.startswith(prefix))
         else:
             wanted.add(rel)
-    findings = check_entries(entries, cfg, date, only=wanted)
+    # No store: the link history lives in memory, so a new link that answers 404 fails at once.
+    links = None if cfg.settings["offline"] else LinkBook.from_settings(cfg.settings, cfg.pack, date)
+    findings = check_entries(entries, cfg, date, only=wanted, registry=RegistryClient.from_settings(cfg.settings),
+                             links=links, root=root)
+    if links is not None and links.network_down:
+        err.print("warning: the network is unavailable: links were not verified and no link finding is reported",
+                  style="yellow")
     summary = summarize([e for e in entries if e.path in wanted], findings)
-    if fmt == CheckFormat.json:
+    if fmt == FindingFormat.json:
         sys.stdout.write(format_json(findings, root, summary))
-    elif fmt == CheckFormat.github:
+    elif fmt == FindingFormat.github:
         sys.stdout.write(format_github(findings, root))
+    elif fmt == FindingFormat.sarif:
+        sys.stdout.write(format_sarif(findings, root, __version__))
     else:
         sys.stdout.write(format_text(findings, root))
         sev = summary["by_severity"]
@@ -254,7 +271,9 @@ def rules_explain(code: Annotated[str, typer.Argument(help="A rule code (XRF001)
     if rule is None:
         raise usage_error(f"no rule {code!r}; `auditor rules list` shows them all")
     out.print(f"{rule.code} {rule.name} ({rule.severity.name}{'' if rule.enabled_by_default else ', off by default'})")
-    out.print(rule.title, end="\n\n")
+    out.print(rule.title)
+    out.print(f"Reason on tickets: {rule.reason}" + (f"; ages as a `{rule.claim}` claim in the staleness score"
+                                                      if rule.claim else ""), end="\n\n")
     for heading, text in (("What it does", rule.what), ("Why", rule.why), ("Example", rule.example),
                           ("How to fix", rule.fix)):
         out.print(f"{heading}\n{text}\n")
@@ -281,12 +300,12 @@ def _ticket_session(directory: Path, db: str | None) -> Iterator[tuple[Any, str 
 
 def _print_ticket_table(tickets: list[Any]) -> None:
     table = Table(box=None, pad_edge=False)
-    for column in ("id", "priority", "status", "due", "owner", "assignee", "entry", "findings"):
+    for column in ("id", "priority", "score", "status", "due", "owner", "assignee", "entry", "why", "findings"):
         table.add_column(column)
     for t in tickets:
         codes = " ".join(sorted({f["code"] for f in t.findings}))
-        table.add_row(f"#{t.id}", t.priority, t.status, str(t.due or ""), t.owner or "", t.assignee or "",
-                      t.entry_id, f"{len(t.findings)} ({codes})")
+        table.add_row(f"#{t.id}", t.priority, str(t.score or 0), t.status, str(t.due or ""), t.owner or "",
+                      t.assignee or "", t.entry_id, " ".join(t.reasons or []), f"{len(t.findings)} ({codes})")
     out.print(table)
 
 
@@ -295,10 +314,12 @@ def tickets_list(
     directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
     status: Annotated[str, typer.Option(help="open, snoozed, resolved or all.")] = "open",
+    reason: Annotated[str | None, typer.Option(
+        help="Only tickets with one of these reason codes (comma-separated, e.g. STAT_AGE,PRICE_AGE).")] = None,
 ) -> None:
-    """The queue, most urgent first."""
+    """The queue, most urgent first (priority, then staleness score)."""
     with _ticket_session(directory, db) as (session, name):
-        tickets = actions.list_tickets(session, name, owner, status)
+        tickets = actions.list_tickets(session, name, owner, status, reason)
         if not tickets:
             out.print(f"No {status if status != 'all' else ''} tickets.".replace("  ", " "))
             return
@@ -310,7 +331,9 @@ def tickets_show(ticket_id: int, directory: DirOpt = Path("."), db: Db = None, a
     """One ticket with its findings, evidence, fixes and history."""
     with _ticket_session(directory, db) as (session, _):
         t = actions.get_ticket(session, ticket_id)
-        out.print(f"#{t.id} {t.title}  ({t.status}, {t.priority}, due {t.due})")
+        out.print(f"#{t.id} {t.title}  ({t.status}, {t.priority}, due {t.due}, staleness {t.score or 0}/100)")
+        if t.reasons:
+            out.print(f"why: {', '.join(t.reasons)}")
         out.print(f"entry {t.entry_id} · {t.path} · owner {t.owner or 'none'} · assignee {t.assignee or 'nobody'}"
                   + (f" · snoozed until {t.snoozed_until}: {t.snooze_reason}" if t.status == "snoozed" else ""))
         out.print("\nFindings")
@@ -372,11 +395,12 @@ def tickets_export(
     directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
     status: Annotated[str, typer.Option(help="open, snoozed, resolved or all.")] = "open",
+    reason: Annotated[str | None, typer.Option(help="Only tickets with one of these reason codes.")] = None,
     output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Export tickets for a tracker."""
     with _ticket_session(directory, db) as (session, name):
-        text = actions.export(actions.list_tickets(session, name, owner, status), fmt.value)
+        text = actions.export(actions.list_tickets(session, name, owner, status, reason), fmt.value)
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
@@ -399,6 +423,52 @@ def runs_list(directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
             table.add_row(f"#{r.id}", str(r.as_of), r.started_at.strftime("%Y-%m-%d %H:%M"), took, r.status,
                           str(r.entries_count), str(r.findings_count), tickets)
         out.print(table)
+
+
+class LinkFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@links_app.command("check")
+def links_check(
+    urls: Annotated[list[str] | None, typer.Argument(help="URLs to check.", show_default=False)] = None,
+    from_file: Annotated[Path | None, typer.Option("--from", help="A file with one URL per line (# for comments).",
+                                                   metavar="FILE")] = None,
+    fmt: Annotated[LinkFormat, typer.Option("--format", help="text, or the JSON results document.")]
+    = LinkFormat.text,
+    allow_private: AllowPrivate = False,
+    config: ConfigOpt = None,
+    as_of: AsOf = None,
+) -> None:
+    """Check web links: verdict, status, redirect chain and suggestion for each, then a summary by verdict and host.
+    Exit 1 when a link is broken or its #fragment is missing."""
+    from auditor.links import command
+
+    date = _as_of(as_of)
+    cfg = _config(Path("."), config)
+    if allow_private:
+        cfg.settings["allow_private_addresses"] = True
+    wanted = list(urls or [])
+    try:
+        if from_file is not None:
+            wanted += command.read_url_file(from_file)
+        if not wanted:
+            raise command.UsageError("no URLs: name some, or pass --from FILE")
+        with progress_bars(fmt == LinkFormat.text and err.is_terminal) as progress:
+            results, summary = command.check_urls(wanted, cfg.settings, cfg.pack, date, progress)
+    except command.UsageError as exc:
+        raise usage_error(str(exc)) from None
+    sys.stdout.write(command.as_json(results, summary) if fmt == LinkFormat.json else command.as_text(results, summary))
+    raise typer.Exit(command.exit_status(results))
+
+
+def _print_links_line(links: dict[str, Any]) -> None:
+    counts = ", ".join(f"{n} {v}" for v, n in links["by_verdict"].items() if n) or "none"
+    out.print(f"Links:   {links['urls']} checked ({links['from_cache']} from cache): {counts}")
+    if links.get("network") == "unavailable":
+        err.print("warning: the network is unavailable: web links were not verified and open no tickets",
+                  style="yellow")
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 from auditor.models import Finding, Severity
 
-FORMATS = ("text", "github", "json")
+FORMATS = ("text", "github", "json", "sarif")
+_SARIF_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
 _GITHUB_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
 
 
@@ -58,6 +59,43 @@ def json_document(findings: list[Finding], root: Path, summary: dict[str, Any]) 
 
 def format_json(findings: list[Finding], root: Path, summary: dict[str, Any]) -> str:
     return json.dumps(json_document(findings, root, summary), indent=2, default=str) + "\n"
+
+
+def format_sarif(findings: list[Finding], root: Path, version: str) -> str:
+    """SARIF 2.1.0, for code-scanning views: one result per finding, the fingerprint keeps it stable across runs."""
+    from auditor.checks.engine import get_rule  # the output step only reads rule docs
+
+    rules: dict[str, dict[str, Any]] = {}
+    results = []
+    for f in findings:
+        if f.code not in rules:
+            rule = get_rule(f.code)
+            rules[f.code] = {
+                "id": f.code, "name": f.name,
+                "shortDescription": {"text": rule.title if rule else f.name},
+                "fullDescription": {"text": rule.what if rule else f.name},
+                "help": {"text": rule.fix if rule else ""},
+                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity if rule else f.severity]},
+            }
+        results.append({
+            "ruleId": f.code,
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f.message + (f" Fix: {f.fix}" if f.fix else "")},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": display_path(root, f.path).replace(os.sep, "/")},
+                "region": {"startLine": max(f.line, 1)},
+            }}],
+            "partialFingerprints": {"auditorFinding/v1": f.fingerprint},
+        })
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "auditor", "version": version, "rules": list(rules.values())}},
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2) + "\n"
 
 
 def exit_code(findings: list[Finding], fail_on: Severity | None) -> int:

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from auditor.checks.base import AuditContext
-from auditor.checks.engine import run_rules
+from auditor.checks.engine import all_rules, run_rules
+from auditor.checks.registry import RegistryClient
 from auditor.config import Config
+from auditor.links.book import LinkBook
+from auditor.links.history import StoreHistory
 from auditor.models import Entry, Finding, Severity
+from auditor.scoring import StalenessScore, score_entries
 from auditor.sources.folder import iter_entry_files, load_files
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, session_factory
+from auditor.store.registry_cache import StoreCache
 from auditor.tickets.sync import SyncResult, sync_tickets
 
 Progress = Callable[[str, int | None], Callable[[int], None]]  # (task name, total) -> advance(n)
@@ -33,15 +38,22 @@ def load_entries(root: Path, config: Config, progress: Progress = _no_progress) 
 
 def check_entries(
     entries: list[Entry], config: Config, as_of: dt.date, only: set[str] | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = _no_progress, registry: RegistryClient | None = None,
+    links: LinkBook | None = None, root: Path | None = None,
 ) -> list[Finding]:
-    """Run the rules. With `only`, judge just those entry paths, still resolving against all entries."""
+    """Run the rules. With `only`, judge just those entry paths, still resolving against all entries.
+    Without a `registry` client nothing asks a package registry: versions are "unverified".
+    Without a `links` book no web link is fetched (internal links are still checked, against `root` when given)."""
     ctx = AuditContext.build(entries, config, as_of)
     targets = entries if only is None else [e for e in entries if e.path in only]
+    ctx.targets, ctx.registry = targets, registry
+    ctx.links, ctx.root = links, root
     return run_rules(targets, ctx, progress("checking", len(targets)))
 
 
-def summarize(entries: list[Entry], findings: list[Finding]) -> dict[str, Any]:
+def summarize(
+    entries: list[Entry], findings: list[Finding], scores: dict[str, StalenessScore] | None = None
+) -> dict[str, Any]:
     by_severity = Counter(f.severity.name for f in findings)
     by_family: dict[str, dict[str, int]] = {}
     for f in findings:
@@ -53,7 +65,16 @@ def summarize(entries: list[Entry], findings: list[Finding]) -> dict[str, Any]:
         "findings": len(findings),
         "by_severity": {name: by_severity.get(name, 0) for name in ("error", "warning", "info")},
         "by_family": dict(sorted(by_family.items())),
+        **(_score_summary(scores) if scores is not None else {}),
     }
+
+
+def _score_summary(scores: dict[str, StalenessScore]) -> dict[str, Any]:
+    values = [s.score for s in scores.values()]
+    bands = {"fresh": 0, "ageing": 0, "stale": 0}  # below 40, 40-69, 70 and up
+    for value in values:
+        bands["stale" if value >= 70 else "ageing" if value >= 40 else "fresh"] += 1
+    return {"staleness": {"mean": round(sum(values) / len(values), 1) if values else 0.0, **bands}}
 
 
 def worst_severity(findings: list[Finding]) -> Severity | None:
@@ -80,22 +101,38 @@ def run_audit(
     as_of: dt.date,
     db_url: str,
     progress: Progress = _no_progress,
+    check_links: bool = False,
+    check_registries: bool = False,
 ) -> AuditResult:
     """Audit a content folder and record it. Results land in one transaction: a run that fails
-    midway is marked failed and leaves earlier runs and every ticket as they were."""
+    midway is marked failed and leaves earlier runs and every ticket as they were.
+    With `check_links` (and not the `offline` setting) web links are fetched, with their history in the store.
+    With `check_registries` (and not `offline`) package registries are asked; without, versions are judged from
+    the store's earlier registry answers where it has them, and are otherwise "unverified"."""
     engine = open_engine(db_url)
     make_session = session_factory(engine)
     with make_session() as session:
         run_id = run_store.begin_run(session, config.name, str(root.resolve()), "folder", as_of)
     try:
         entries = load_entries(root, config, progress)
-        findings = check_entries(entries, config, as_of, progress=progress)
-        summary = summarize(entries, findings)
+        registry = RegistryClient.from_settings(config.settings, cache=StoreCache(engine))
+        registry.offline = registry.offline or not check_registries
+        links = None
+        if check_links and not config.settings.get("offline"):
+            links = LinkBook.from_settings(config.settings, config.pack, as_of, StoreHistory(engine),
+                                           progress=progress, run_id=run_id)
+        findings = check_entries(entries, config, as_of, progress=progress, registry=registry, links=links, root=root)
+        scores = score_entries(entries, findings, as_of, config)
+        summary = summarize(entries, findings, scores)
+        if links is not None:
+            summary["links"] = links.summary()
         intervals = {kind: config.kind_data(kind).get("review_interval_days") for kind in config.kinds}
         with make_session() as session, session.begin():
-            run_store.record_entries_and_findings(session, run_id, entries, findings)
-            tickets = sync_tickets(session, config.name, run_id, as_of, entries, findings, config.settings,
-                                   intervals)
+            run_store.record_entries_and_findings(session, run_id, entries, findings, scores)
+            off_tickets = {rule.code for rule in all_rules() if not rule.on_tickets}
+            ticketed = [f for f in findings if f.code not in off_tickets]
+            tickets = sync_tickets(session, config.name, run_id, as_of, entries, ticketed, config.settings,
+                                   intervals, scores)
             summary["tickets"] = tickets.counts()
             run_store.finish_run(session, run_id, len(entries), len(findings), summary)
     except BaseException as exc:

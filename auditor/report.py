@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auditor import __version__
@@ -47,7 +47,7 @@ def _finding_dict(row: Any) -> dict[str, Any]:
     return {
         "entry": row.entry_id, "path": row.path, "line": row.line, "code": row.code, "name": row.name,
         "severity": row.severity, "message": row.message, "evidence": row.evidence, "fix": row.fix,
-        "fingerprint": row.fingerprint,
+        "fingerprint": row.fingerprint, "reason": row.reason,
     }
 
 
@@ -76,11 +76,15 @@ def build_context(session: Session, run_id: int) -> dict[str, Any]:
         entries.append({
             "id": entry_id, "path": items[0]["path"], "title": (snap.title if snap else None) or entry_id,
             "kind": snap.kind if snap else None, "owner": snap.owner if snap else None,
-            "score": sum(SEVERITY_WEIGHT[f["severity"]] for f in items),
+            "score": (snap.score if snap and snap.score is not None else 0),
+            "weight": sum(SEVERITY_WEIGHT[f["severity"]] for f in items),
+            "reasons": sorted({f["reason"] for f in items if f["reason"]}),
             "worst": items[0]["severity"], "findings": items,
             "ticket": ticket if ticket and ticket.status != "resolved" else None,
         })
-    entries.sort(key=lambda e: (-e["score"], e["path"]))
+    # Stalest first; among equally stale entries, the one with the worse findings.
+    entries.sort(key=lambda e: (-e["score"], -e["weight"], e["path"]))
+    stalest = sorted((s for s in snapshots.values() if s.score), key=lambda s: (-s.score, s.path))[:10]
     trend = list(reversed(session.scalars(
         select(Run).where(Run.directory == run.directory, Run.status == "completed", Run.id <= run_id)
         .order_by(Run.id.desc()).limit(TREND_RUNS)
@@ -90,12 +94,24 @@ def build_context(session: Session, run_id: int) -> dict[str, Any]:
     open_tickets = [t for t in tickets.values() if t.status != "resolved"]
     return {
         "run": run, "previous": previous, "summary": run.summary, "findings": findings, "new": new,
-        "resolved": resolved, "entries": entries, "trend": trend, "rules": rules,
+        "resolved": resolved, "entries": entries, "trend": trend, "rules": rules, "stalest": stalest,
+        "trend_scores": _mean_scores(session, [r.id for r in trend]),
         "tickets_open": len([t for t in open_tickets if t.status == "open"]),
         "tickets_snoozed": len([t for t in open_tickets if t.status == "snoozed"]),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "version": __version__,
         "max_trend": max([r.findings_count for r in trend] + [1]),
     }
+
+
+def _mean_scores(session: Session, run_ids: list[int]) -> dict[int, float]:
+    """The mean staleness score of each run, for the trend table."""
+    if not run_ids:
+        return {}
+    rows = session.execute(
+        select(EntrySnapshot.run_id, func.avg(EntrySnapshot.score))
+        .where(EntrySnapshot.run_id.in_(run_ids)).group_by(EntrySnapshot.run_id)
+    )
+    return {run_id: round(float(mean), 1) for run_id, mean in rows if mean is not None}
 
 
 def _snapshots(session: Session, run_id: int) -> list[Any]:

@@ -24,8 +24,71 @@ DEFAULTS: dict[str, object] = {
     # An entry whose `reviewed` date is older than this many times its kind's review interval
     # has its ticket priority raised one step.
     "stale_factor": 2.0,
+    # An entry whose staleness score (0-100, see rules/staleness_score.yml) is at least this has its
+    # ticket priority raised one step, like a long-unreviewed one.
+    "stale_score": 80,
     # File names (or paths relative to the directory) that are never read as entries.
     "exclude": ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*"],
+    # Never ask package registries (`--offline` sets it too): package versions are reported
+    # "unverified" (info) and open no ticket. Web links are not fetched either (internal links are still checked).
+    "offline": False,
+    # Base URLs of the package registries the CAP rules ask (a mirror, or a test server).
+    "registry_urls": {"pypi": "https://pypi.org", "npm": "https://registry.npmjs.org"},
+    # Seconds to wait for one registry answer before calling the package "unverified".
+    "registry_timeout": 5.0,
+    # How long a registry answer is reused from the store before it is fetched again.
+    "registry_cache_ttl_hours": 24,
+    # At most this many registry requests at once.
+    "registry_concurrency": 8,
+    # Folders (or single files) of Vale style rules (`*.yml`) that the PRS008 rule runs over every
+    # entry's prose, relative to the directory's auditor.toml; e.g. ["styles/House"].
+    "prose_styles": [],
+    # --- incidents (`auditor incident validate`, rules PM001-PM017) ---
+    # The entry directory whose Incident response entry (`policy.entry` in rules/incident.yml) sets the
+    # policy post-mortems are held to, relative to this auditor.toml; empty: the folder of this auditor.toml.
+    "incident_directory": "",
+    # --- links (auditor/links/, rules LNK001-LNK007; `--offline` skips every web request) ---
+    # At most this many link requests at once, and at most `link_per_host` to any one host.
+    "link_concurrency": 64,
+    "link_per_host": 4,
+    # Seconds to wait for a connection or the next piece of an answer (a whole answer gets twice this).
+    "link_timeout": 10.0,
+    # Retries after a connection error, a timeout, a 5xx or a 429; the first waits about `link_backoff`
+    # seconds, each next one twice as long, with jitter.
+    "link_retries": 2,
+    "link_backoff": 1.0,
+    # The longest Retry-After honoured, in seconds; a site asking for longer leaves the link "unverified".
+    "link_retry_after_cap": 30.0,
+    # Seconds between requests to a host for the rest of the run once it has answered 429.
+    "link_slow_down": 0.25,
+    # Redirects followed before a chain counts as broken.
+    "link_max_redirects": 10,
+    # How much of a page is read (KB) to judge soft 404s, parked domains, challenges and #fragments.
+    "link_max_body_kb": 512,
+    # The User-Agent of link requests (empty: the auditor's own).
+    "link_user_agent": "",
+    # Extra request headers by host (a host also covers its subdomains); $VARS are expanded from the
+    # environment, e.g. {"api.github.com": {"Authorization": "Bearer $GITHUB_TOKEN"}}.
+    "link_headers": {},
+    # Regular expressions of URLs never checked (and never reported).
+    "link_skip": [],
+    # HTTP statuses that count as alive besides 2xx (e.g. [403] for a site that refuses robots).
+    "link_accept_status": [],
+    # Let the link checker connect to private, loopback, link-local and metadata addresses
+    # (`--allow-private-addresses`): for intranet directories, tests and benchmarks.
+    "allow_private_addresses": False,
+    # A link seen alive before becomes a "broken" finding only after failing on checks this many hours apart.
+    "link_fail_after_hours": 24,
+    # How long a result is reused before the URL is fetched again, in hours, by verdict.
+    "link_cache_ttl_hours": {"alive": 72, "redirected": 72, "fragment-missing": 24, "blocked": 24,
+                             "broken": 0, "unverified": 0},
+    # When more than this share of hosts (and at least 3) fail before HTTP (DNS, routes, connect timeouts),
+    # the run says the network is unavailable, marks those links unverified and opens no link tickets.
+    "link_network_down_ratio": 0.5,
+    # The Wayback Machine availability API asked for archived copies of dead pages (empty: never ask).
+    "link_wayback_url": "https://archive.org",
+    # Addresses of the directory's own site: links under them are checked against the directory, offline.
+    "link_site_urls": [],
 }
 
 SEVERITY_NAMES = ("info", "warning", "error")

@@ -57,8 +57,27 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "empty-section": (10, "STR009", "warning"),
     "one-way-related": (10, "XRF003", "info"),
     "malformed-yaml": (5, "STR002", "error"),
+    # Duplicates (DUP): each copy sits after its original in path order, so the finding lands on the copy.
+    "near-duplicate": (5, "DUP003", "warning"),
+    "same-url": (4, "DUP005", "warning"),
+    "duplicate-title": (4, "DUP004", "warning"),
+    "exact-duplicate": (2, "DUP001", "error"),
+    # Dated claims, statistics, prices and prose (STL, PRC, PRS).
+    "stale-statistic": (4, "STL005", "warning"),
+    "passed-promise": (3, "STL004", "warning"),
+    "stale-price-check": (4, "PRC001", "warning"),
+    "price-mismatch": (3, "PRC002", "warning"),
+    "hedging": (3, "PRS001", "warning"),
 }
+# Problems only some kinds can carry (a homepage and repo; a `pricing` list).
+# A news item dates its own promises (a Q4 2025 plan reported in 2026 news is history, not a promise).
+KIND_ONLY = {"same-url": ("tool", "mcp"), "stale-price-check": ("tool",), "price-mismatch": ("tool",),
+             "passed-promise": ("tool", "mcp", "skill")}
 DUPLICATE = ("duplicate-id", "STR005", "error")
+DUP_PROBLEMS = ("near-duplicate", "same-url", "duplicate-title", "exact-duplicate")
+COPY_SUFFIXES = ["pro", "cloud", "plus", "2", "classic", "lite", "hosted"]
+# Words a near-duplicate copy swaps in for a few of the original's (none of them means anything to a rule).
+SWAP_WORDS = ["weekly", "shared", "private", "team", "project", "nightly", "regional", "internal"]
 
 # --- vocabulary (nothing here may match rules/placeholders.yml) -------------------------------------
 
@@ -139,7 +158,10 @@ class Spec:
     problem: str | None = None
     detail: str = ""
     no_edges: bool = False  # malformed and duplicate entries: nobody relates to them
-
+    copy_of: Spec | None = None  # near-duplicate and exact-duplicate: the entry whose text this one copies
+    homepage: str = ""  # set for same-url copies; otherwise derived from the id (see _links)
+    repo: str = ""
+    original: bool = False  # another entry copies this one: keep it clean
 
 def _unique(rng: random.Random, taken: set[str], make) -> str:  # noqa: ANN001 - a zero-argument callable
     for _ in range(50):
@@ -159,6 +181,16 @@ def _brand(rng: random.Random) -> str:
     return rng.choice(BRAND_HEADS) + rng.choice(BRAND_TAILS)
 
 
+def _title(kind: str, entry_id: str) -> str:
+    parts = entry_id.split("-")
+    if kind == "tool":
+        return " ".join(part.capitalize() for part in parts)
+    if kind == "mcp":
+        extra = "".join(f" {part.capitalize()}" for part in parts[3:])  # `-2`, or a copy's `-pro`
+        return f"{parts[0].capitalize()} MCP server ({parts[1].capitalize()}{extra})"
+    return entry_id.replace("-", " ").capitalize()
+
+
 def make_specs(n: int, rng: random.Random) -> list[Spec]:
     counts = {kind: int(n * share) for kind, (_, share, _) in KINDS.items()}
     kinds_order = list(KINDS)
@@ -172,19 +204,16 @@ def make_specs(n: int, rng: random.Random) -> list[Spec]:
         for _ in range(counts[kind]):
             if kind == "tool":
                 entry_id = _unique(rng, taken, lambda: f"{_brand(rng)}-{rng.choice(PRODUCTS)}")
-                title = " ".join(part.capitalize() for part in entry_id.split("-"))
             elif kind == "mcp":
                 entry_id = _unique(rng, taken, lambda: f"{rng.choice(SERVICES)}-{_brand(rng)}-mcp")
-                title = f"{entry_id.split('-')[0].capitalize()} MCP server ({entry_id.split('-')[1].capitalize()})"
             elif kind == "skill":
                 entry_id = _unique(rng, taken, lambda: f"{rng.choice(SKILL_VERBS)}-{rng.choice(SKILL_NOUNS)}"
                                    f"-{rng.choice(TOPICS)}")
-                title = entry_id.replace("-", " ").capitalize()
             else:
                 entry_id = _unique(rng, taken, lambda: f"{_brand(rng)}-{rng.choice(NEWS_EVENTS)}"
                                    f"-{rng.choice(MONTHS)}")
-                title = entry_id.replace("-", " ").capitalize()
-            specs.append(Spec(index=len(specs), id=entry_id, kind=kind, topic=rng.choice(TOPICS), title=title))
+            specs.append(Spec(index=len(specs), id=entry_id, kind=kind, topic=rng.choice(TOPICS),
+                              title=_title(kind, entry_id)))
     # Paths: kind folder, then shards of SHARD_SIZE in id order.
     for kind in kinds_order:
         folder = KINDS[kind][0]
@@ -206,8 +235,8 @@ def plant_problems(specs: list[Spec], rate: float, rng: random.Random) -> None:
         planted = max(planted, len(PROBLEMS)) if n >= 50 else min(n // 5, len(PROBLEMS))
     chosen = rng.sample(specs, planted)
     names = list(PROBLEMS)
-    if n < 50:  # too few entries to point typos and one-way relations at safely
-        names = [name for name in names if not name.endswith("-related")]
+    if n < 50:  # too few entries to point typos, one-way relations and copies at safely
+        names = [name for name in names if not name.endswith("-related") and name not in DUP_PROBLEMS]
     weights = [PROBLEMS[name][0] for name in names]
     for position, spec in enumerate(chosen):
         # Every kind of problem at least once, then by weight.
@@ -228,6 +257,66 @@ def plant_problems(specs: list[Spec], rate: float, rng: random.Random) -> None:
         dup.problem, dup.no_edges, dup.detail = DUPLICATE[0], True, original.path
         dup.id = original.id
         dup.path = "/".join([*dup.path.split("/")[:-1], f"{original.id}.md"])
+
+
+def _links(spec: Spec) -> tuple[str, str]:
+    """An entry's own homepage and repository (tools and MCP servers): one page per product."""
+    brand = spec.id.split("-")[0]
+    return (spec.homepage or f"https://example.com/{brand}/{spec.id}",
+            spec.repo or f"https://example.org/{brand}/{spec.id}")
+
+
+def _order(spec: Spec) -> tuple[str, ...]:
+    """The order the duplicate rules put entries in: path without `.md`, by folder."""
+    return tuple(spec.path.removesuffix(".md").split("/"))
+
+
+def aim_duplicates(specs: list[Spec], rng: random.Random) -> None:
+    """Give each DUP problem an original: a clean entry of the same kind that sorts before the copy."""
+    taken = {s.id for s in specs}
+    by_kind: dict[str, list[Spec]] = {}
+    for spec in specs:
+        by_kind.setdefault(spec.kind, []).append(spec)
+    for kind_specs in by_kind.values():
+        kind_specs.sort(key=_order)
+    for spec in [s for s in specs if s.problem in KIND_ONLY and s.kind not in KIND_ONLY[s.problem]]:
+        # Only tools and MCP servers have a homepage and a repo, only tools a price list: hand it to a clean one.
+        swap = next((s for s in rng.sample(specs, len(specs)) if s.problem is None and not s.no_edges
+                     and s.kind in KIND_ONLY[spec.problem]), None)
+        if swap is not None:
+            swap.problem = spec.problem
+        spec.problem = None
+    for spec in [s for s in specs if s.problem in DUP_PROBLEMS]:
+        pool = [s for s in by_kind[spec.kind] if s.problem is None and not s.original and not s.no_edges]
+        if spec.problem in ("same-url", "duplicate-title"):  # the copy keeps its path: the original must be earlier
+            pool = [s for s in pool if _order(s) < _order(spec)]
+        if not pool:
+            spec.problem = None
+            continue
+        original = rng.choice(pool)
+        original.original = True
+        if spec.problem in ("near-duplicate", "exact-duplicate"):
+            # A second listing of the same thing, filed right after the original (`x` then `x-pro`).
+            new_id = next((f"{original.id}-{suffix}" for suffix in rng.sample(COPY_SUFFIXES, len(COPY_SUFFIXES))
+                           if f"{original.id}-{suffix}" not in taken), f"{original.id}-copy")
+            taken.add(new_id)
+            spec.id = new_id
+            spec.path = "/".join([*original.path.split("/")[:-1], f"{new_id}.md"])
+            spec.copy_of = original
+            spec.title = original.title if spec.problem == "exact-duplicate" else _title(spec.kind, new_id)
+            spec.detail = f"copies {original.path}" + (" word for word" if spec.problem == "exact-duplicate"
+                                                       else " with a few words changed")
+        elif spec.problem == "same-url":
+            homepage, repo = _links(original)
+            if rng.random() < 0.5:
+                spec.homepage = homepage.replace("https://", "https://www.") + "/?utm_source=directory"
+                spec.detail = f"homepage {spec.homepage} is {original.path}'s"
+            else:
+                spec.repo = repo.replace("https://", "http://") + ".git"
+                spec.detail = f"repo {spec.repo} is {original.path}'s"
+        else:
+            spec.title = original.title.lower() + ("" if original.title.endswith(")") else "!")
+            spec.detail = f"title {spec.title!r} is {original.path}'s {original.title!r}"
 
 
 def build_relations(specs: list[Spec], rng: random.Random) -> None:
@@ -334,10 +423,24 @@ def _section_body(rng: random.Random, spec: Spec, title: str) -> list[str]:
     if title == "Expected Output":
         return [f"A short written result: {_sentence(rng).lower()}, reviewed by a second person.", "",
                 *_bullets(rng, rng.randint(3, 5))]
-    return _bullets(rng, rng.randint(5, 8))
+    # Real entries name their subject now and then: the first bullet of a section does.
+    subject = spec.id.split("-")[0].capitalize() if spec.kind == "news" else spec.title
+    return [f"- {subject} {rng.choice(VERBS)} {rng.choice(OBJECT_PHRASES)} for {rng.choice(AUDIENCES)} "
+            f"{rng.choice(QUALIFIERS)}", *_bullets(rng, rng.randint(4, 7))]
 
 
-def render(spec: Spec, rng: random.Random) -> str:
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December"]
+TAG_FOR = {"incident-response": "incident-tooling"}
+KIND_WORDS = {"tool": "tool", "mcp": "MCP server", "skill": "skill", "news": "update"}
+
+
+def _month(day: dt.date) -> str:
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def render_parts(spec: Spec, rng: random.Random) -> tuple[list[str], list[str]]:
+    """The front-matter lines and the body lines of one entry."""
     recent = (dt.date(2026, 9, 1), dt.date(2026, 11, 20))
     updated = _date(rng, *recent)
     reviewed = _date(rng, updated, recent[1])
@@ -350,7 +453,8 @@ def render(spec: Spec, rng: random.Random) -> str:
         updated = _date(rng, dt.date(2027, 1, 1), dt.date(2027, 6, 30))
         spec.detail = f"updated: {updated}"
     brand = spec.id.split("-")[0]
-    summary = (f"A {rng.choice(ADJECTIVES)} {spec.kind if spec.kind != 'mcp' else 'MCP server'} that "
+    # The summary names the entry, as real ones do; the rest is stock phrasing shared across the directory.
+    summary = (f"{spec.title} is a {rng.choice(ADJECTIVES)} {KIND_WORDS[spec.kind]} that "
                f"{rng.choice(VERBS)} {rng.choice(OBJECT_PHRASES)} for {rng.choice(AUDIENCES)} "
                f"{rng.choice(QUALIFIERS)}, and {rng.choice(VERBS)} {rng.choice(OBJECT_PHRASES)} "
                f"{rng.choice(QUALIFIERS)}.")
@@ -365,16 +469,28 @@ def render(spec: Spec, rng: random.Random) -> str:
     elif spec.kind == "skill":
         fm.append(f"links: {{docs: https://example.org/skills/{spec.id}}}")
     else:
-        fm.append(f"links: {{homepage: {base}, docs: {base}/docs, repo: https://example.org/{brand}/{spec.id}}}")
+        homepage, repo = _links(spec)
+        fm.append(f"links: {{homepage: {homepage}, docs: {base}/docs, repo: {repo}}}")
+    plans: list[tuple[str, str]] = []
     if spec.kind == "tool":
         fm.append("pricing:")
-        for plan, price in rng.sample([("Free", '"Free"'), ("Pro", '"$20/month"'), ("Team", '"$45/user/month"'),
-                                       ("Enterprise", '"Contact sales"')], 2):
-            fm.append(f"  - {{plan: {plan}, price: {price}, source: {base}/pricing, checked: {reviewed}}}")
+        plans = rng.sample([("Free", "Free"), ("Pro", "$20/month"), ("Team", "$45/user/month"),
+                            ("Enterprise", "Contact sales")], 2)
+        if problem == "price-mismatch" and not any(price.startswith("$") for _, price in plans):
+            plans[0] = ("Pro", "$20/month")
+        stale = rng.randrange(len(plans)) if problem == "stale-price-check" else None
+        for number, (plan, price) in enumerate(plans):
+            checked = reviewed
+            if number == stale:
+                checked = _date(rng, dt.date(2025, 3, 1), dt.date(2025, 12, 31))
+                spec.detail = f"{plan} plan checked: {checked}"
+            fm.append(f'  - {{plan: {plan}, price: "{price}", source: {base}/pricing, checked: {checked}}}')
     if spec.kind == "mcp":
         fm.append(f"package: {{registry: npm, name: '@example/{spec.id.removesuffix('-mcp')}', "
                   f"version: {rng.randint(0, 3)}.{rng.randint(0, 12)}.{rng.randint(0, 9)}}}")
-    fm.append(f"tags: [{spec.topic}, {rng.choice(TOPICS)}]")
+    # Not the `incident-response` tag: that makes a skill an incident process the IR rules judge (rules/incident.yml).
+    tags = [TAG_FOR.get(topic, topic) for topic in (spec.topic, rng.choice(TOPICS))]
+    fm.append(f"tags: [{', '.join(tags)}]")
     fm.append("---")
 
     if problem == "malformed-yaml":
@@ -398,11 +514,47 @@ def render(spec: Spec, rng: random.Random) -> str:
         empty = rng.choice([s for s in sections if s != FAQ])
         spec.detail = f"## {empty} is empty"
     todo_in = rng.choice([s for s in sections if s not in (FAQ, "Installation")]) if problem == "placeholder" else None
+    # What the content rules read, kept current so clean entries stay clean: a sourced statistic from a
+    # recent survey, a claim dated this autumn, the word "currently" (fine while the entry is reviewed on
+    # time), prices that agree with the front matter, and a news item's own date.
+    statistic = (f"- In a {_month(reviewed)} survey of {rng.randint(120, 900)} {rng.choice(AUDIENCES)}, "
+                 f"{rng.randint(12, 88)}% said it cut the time they spend on {rng.choice(OBJECT_PHRASES)}")
+    currently = f"- Currently {rng.choice(VERBS)} {rng.choice(OBJECT_PHRASES)} {rng.choice(QUALIFIERS)}"
     body: list[str] = []
     for title in sections:
         body.append(f"## {title}")
         if title != empty:
-            lines = _section_body(rng, spec, title)
+            if title == "Pricing" and plans:
+                lines = [f"- {plan}: {price}" for plan, price in plans]
+                lines.append(f"- Prices as of {_month(reviewed)}, from the vendor's pricing page")
+                if problem == "price-mismatch":
+                    number, (plan, price) = next((i, p) for i, p in enumerate(plans) if p[1].startswith("$"))
+                    wrong = price.replace("$20", "$25").replace("$45", "$49")
+                    lines[number] = f"- {plan}: {wrong}"
+                    spec.detail = f"body says {plan} costs {wrong}; pricing says {price}"
+            else:
+                lines = _section_body(rng, spec, title)
+            if title == "Key features" and rng.random() < 0.5:
+                lines.insert(rng.randint(0, len(lines)), statistic)
+            if title in ("Use cases", "What happened") and rng.random() < 0.3:
+                lines.append(currently)
+            if title == "What happened":
+                lines.insert(0, f"- On {MONTH_NAMES[published.month - 1]} {published.day}, {published.year}, "
+                                f"{brand.capitalize()} announced the change in its changelog")
+            if title == sections[1] and problem == "stale-statistic":
+                first, last = sorted(rng.sample(range(2011, 2020), 2))
+                stat = (f"- In a {first}–{last} study of {rng.randint(120, 900)} {rng.choice(AUDIENCES)}, "
+                        f"{rng.randint(12, 88)}% said it cut the time they spend on {rng.choice(OBJECT_PHRASES)}")
+                lines.insert(rng.randint(0, len(lines)), stat)
+                spec.detail = f"a {first}–{last} study quoted as current"
+            if title == sections[0] and problem == "passed-promise":
+                quarter = f"Q{rng.randint(1, 4)} 2025"
+                lines.append(f"- {brand.capitalize()} said a self-hosted edition will ship in {quarter}")
+                spec.detail = f"a self-hosted edition \"will ship in {quarter}\""
+            if title == sections[0] and problem == "hedging":
+                lines = [f"- It might possibly {rng.choice(VERBS).removesuffix('s')} {rng.choice(OBJECT_PHRASES)}, "
+                         f"perhaps {rng.choice(QUALIFIERS)}" for _ in range(4)]
+                spec.detail = f"four hedged bullets under ## {title}"
             if title == todo_in:
                 note = rng.choice(["TODO: confirm the limits with the vendor", "TBD after the next release",
                                    "FIXME: the numbers below are from last year"])
@@ -410,6 +562,36 @@ def render(spec: Spec, rng: random.Random) -> str:
                 spec.detail = f"`{note}` under ## {title}"
             body += lines
         body.append("")
+    return fm, body
+
+
+def _swap_words(rng: random.Random, line: str, count: int, start: int) -> str:
+    """`line` with `count` of its plain lowercase words (from word `start` on) replaced."""
+    words = line.split(" ")
+    spots = [i for i in range(start, len(words)) if words[i].isalpha() and words[i].islower()]
+    for i in rng.sample(spots, min(count, len(spots))):
+        words[i] = rng.choice([w for w in SWAP_WORDS if w != words[i]])
+    return " ".join(words)
+
+
+def render(spec: Spec, rng: random.Random, seed: int = 1) -> str:
+    fm, body = render_parts(spec, rng)
+    original = spec.copy_of
+    if original is not None:
+        # A second listing: its own id, dates, owner, relations and links, the original's text (and prices).
+        their_fm, their_body = render_parts(original, random.Random(f"{seed}:{original.index}"))
+        summary = their_fm[3]
+        if spec.problem == "near-duplicate":
+            summary = _swap_words(rng, summary, 2, len(original.title.split()) + 2)
+            bullets = [i for i, line in enumerate(their_body) if line.startswith("- ")]
+            for i in rng.sample(bullets, min(3, len(bullets))):
+                their_body[i] = _swap_words(rng, their_body[i], 1, 2)
+        fm[3] = summary
+        fm = [line for line in fm if not line.startswith(("pricing:", "  - {plan:"))]
+        prices = [line for line in their_fm if line.startswith(("pricing:", "  - {plan:"))]
+        at = next(i for i, line in enumerate(fm) if line.startswith("links:")) + 1
+        fm[at:at] = prices
+        body = their_body
     return "\n".join(fm + body).rstrip("\n") + "\n"
 
 
@@ -417,11 +599,12 @@ def generate(n: int, out: Path, seed: int = 1, rate: float = 0.07) -> dict:
     rng = random.Random(f"auditor-bench:{seed}:{n}")
     specs = make_specs(n, rng)
     plant_problems(specs, rate, rng)
+    aim_duplicates(specs, rng)
     build_relations(specs, rng)
     apply_relation_problems(specs, rng)
     total_bytes = 0
     for spec in specs:
-        text = render(spec, random.Random(f"{seed}:{spec.index}"))
+        text = render(spec, random.Random(f"{seed}:{spec.index}"), seed)
         path = out / spec.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

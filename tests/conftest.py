@@ -44,3 +44,28 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _links_stay_on_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The link checker resolves no public name and asks no real Wayback Machine in any test: only `localhost`,
+    IP literals and `.invalid` names resolve (the others answer "does not resolve"), and `link_wayback_url`
+    defaults to empty. Tests that want a resolver or a Wayback stub pass their own."""
+    import ipaddress
+
+    from auditor.links import checker, net
+    from auditor.settings import DEFAULTS
+
+    async def local_only(host: str, port: int) -> list[str]:
+        name = host.strip("[]").lower().rstrip(".")
+        try:
+            ipaddress.ip_address(name)
+            is_literal = True
+        except ValueError:
+            is_literal = False
+        if is_literal or name == "localhost" or name.endswith(".invalid"):
+            return await net.system_resolver(host, port)
+        raise net.NameNotFound(f"DNS: {host} does not resolve (tests resolve no public name)", network_level=False)
+
+    monkeypatch.setattr(checker, "system_resolver", local_only)
+    monkeypatch.setitem(DEFAULTS, "link_wayback_url", "")

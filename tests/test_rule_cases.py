@@ -3,12 +3,15 @@
 A case writes a small directory, audits it, and compares what the rule under test found
 (path and line, and optionally a piece of the message or fix) with `expect`. A rule without
 docs or without both a passing and a failing case fails here. A file's content is text, or
-`{bytes_b64: ...}` for raw bytes YAML cannot hold (e.g. a file that is not UTF-8).
+`{bytes_b64: ...}` for raw bytes YAML cannot hold (e.g. a file that is not UTF-8). A case with `registry:`
+(PyPI and npm packages, see tests/registry_server.py) runs against a registry server on 127.0.0.1; one with
+`links:` gives web links canned verdicts (tests/links_cases.py).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -19,6 +22,8 @@ from auditor.checks.engine import all_rules
 from auditor.config import load_config
 from auditor.pipeline import check_entries, load_entries
 from tests.helpers import AS_OF, write_tree
+from tests.links_cases import links_for_case
+from tests.registry_server import registry_for_case
 
 CASES_DIR = Path(__file__).parent / "rules" / "cases"
 DOC_FIELDS = ("title", "what", "why", "example", "fix")
@@ -34,6 +39,8 @@ def _load_cases() -> list[tuple[str, dict]]:
 
 
 CASES = _load_cases()
+# Post-mortem (PM) cases hold `documents:` instead of `files:`; tests/test_postmortem_cases.py runs them.
+ENTRY_CASES = [(code, case) for code, case in CASES if "documents" not in case]
 
 
 def _content(value: str | dict) -> str | bytes:
@@ -42,7 +49,7 @@ def _content(value: str | dict) -> str | bytes:
     return value
 
 
-@pytest.mark.parametrize(("code", "case"), CASES, ids=[f"{code}-{case['name']}" for code, case in CASES])
+@pytest.mark.parametrize(("code", "case"), ENTRY_CASES, ids=[f"{code}-{case['name']}" for code, case in ENTRY_CASES])
 def test_rule_case(code: str, case: dict, tmp_path: Path) -> None:
     files = {rel: _content(value) for rel, value in case["files"].items()}
     if "config" in case:
@@ -50,7 +57,15 @@ def test_rule_case(code: str, case: dict, tmp_path: Path) -> None:
     write_tree(tmp_path, files)
     config = load_config(tmp_path)
     as_of = dt.date.fromisoformat(str(case.get("as_of", AS_OF)))
-    findings = [f for f in check_entries(load_entries(tmp_path, config), config, as_of) if f.code == code]
+    with contextlib.ExitStack() as stack:
+        # `registry:` in a case serves those packages from a registry on 127.0.0.1 (tests/registry_server.py);
+        # without it the case runs offline, as CI does.
+        registry = stack.enter_context(registry_for_case(case["registry"])) if "registry" in case else None
+        # `links:` gives web links canned verdicts (tests/links_cases.py); without it no link is fetched.
+        links = links_for_case(case["links"], config, as_of) if "links" in case else None
+        findings = [f for f in check_entries(load_entries(tmp_path, config), config, as_of, registry=registry,
+                                             links=links, root=tmp_path)
+                    if f.code == code]
     got = sorted((f.path, f.line) for f in findings)
     expected = sorted((e["path"], e["line"]) for e in case["expect"])
     assert got == expected, "\n".join(f"{f.path}:{f.line}: {f.message}" for f in findings)

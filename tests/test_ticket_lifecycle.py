@@ -164,3 +164,30 @@ def test_interrupted_run_is_recorded_as_interrupted(tmp_path: Path, db_url: str)
         assert [r.status for r in session.scalars(select(Run).order_by(Run.id))] == ["completed", "interrupted"]
     engine.dispose()
     assert [t.status for t in tickets(db_url)] == ["open"]
+
+
+def test_tickets_carry_score_and_reasons_and_order_by_score(tmp_path: Path, db_url: str) -> None:
+    # Two entries with the same priority (warning -> normal); the long-unreviewed one must come first.
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": 'name = "scored"\n',
+        "skills/alpha.md": skill("alpha", ["beta"], reviewed="2026-11-01") + "\nTODO: finish\n",
+        "skills/beta.md": skill("beta", ["alpha"], reviewed="2026-11-01").replace(
+            "## Use cases", "## Use cases\n\n## Use cases"),
+        "skills/gamma.md": skill("gamma", ["delta"], reviewed="2026-05-01") + "\nTBD\n",
+        "skills/delta.md": skill("delta", ["gamma"], reviewed="2026-11-01"),
+    })
+    result = audit(root, db_url)
+    assert result.summary["staleness"]["stale"] == 1  # gamma, reviewed more than 180 days ago
+    queue = tickets(db_url)
+    by_entry = {t.entry_id: t for t in queue}
+    assert by_entry["alpha"].reasons == ["PLACEHOLDER"] and by_entry["beta"].reasons == ["STRUCTURE"]
+    assert by_entry["gamma"].reasons == ["PLACEHOLDER", "REVIEW_DUE"]  # equally severe: alphabetical
+    assert by_entry["gamma"].score >= 70 > by_entry["alpha"].score
+    assert queue[0].entry_id == "gamma"
+    engine = open_engine(db_url)
+    with session_factory(engine)() as session:
+        only = actions.list_tickets(session, "scored", reason="review_due")
+        assert [t.entry_id for t in only] == ["gamma"]
+        exported = actions.export(actions.list_tickets(session, "scored"), "csv")
+    engine.dispose()
+    assert exported.splitlines()[0].startswith("id,status,priority,score,reasons,")

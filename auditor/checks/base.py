@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from auditor.config import Config
@@ -20,6 +21,14 @@ class AuditContext:
     entries: list[Entry]
     by_id: dict[str, Entry] = field(default_factory=dict)
     related_to: dict[str, set[str]] = field(default_factory=dict)  # id -> ids of entries that list it
+    # The entries being judged this run (None: all of them), so prepare() can skip work `check` does not need.
+    targets: list[Entry] | None = None
+    # Package registry answers (auditor.checks.registry.RegistryClient); None means offline.
+    registry: Any = None
+    # Link verdicts (auditor.links.book.LinkBook); None means web links are not checked (offline, or not asked).
+    links: Any = None
+    # The directory's root folder, for links to files in it (None: only entries count as link targets).
+    root: Path | None = None
 
     @classmethod
     def build(cls, entries: list[Entry], config: Config, as_of: dt.date) -> AuditContext:
@@ -51,6 +60,8 @@ class Rule:
     reason: ClassVar[str] = "STRUCTURE"
     # The kind of claim whose age the staleness score weighs ("" when the finding is not about age).
     claim: ClassVar[str] = ""
+    # False for findings that say a check could not run (unverified, blocked): shown in reports, never on a ticket.
+    on_tickets: ClassVar[bool] = True
 
     def prepare(self, ctx: AuditContext) -> None:
         """Called once per run before any entry is checked: work across all entries goes here."""

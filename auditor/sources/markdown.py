@@ -90,12 +90,12 @@ def _read_front_matter(entry: Entry, text: str, kinds: tuple[str, ...]) -> None:
         node, data = _compose(text, _FastLoader)
     except yaml.YAMLError as fast_error:
         if _FastLoader is _PureLoader:
-            _report_yaml_error(entry, text, fast_error, first_line)
+            entry.problems.append(yaml_error_problem(text, fast_error, first_line, "the front matter"))
             return
         try:
             node, data = _compose(text, _PureLoader)
         except yaml.YAMLError as exc:
-            _report_yaml_error(entry, text, exc, first_line)
+            entry.problems.append(yaml_error_problem(text, exc, first_line, "the front matter"))
             return
     if not isinstance(data, dict):
         entry.problems.append(
@@ -118,7 +118,8 @@ def _compose(text: str, loader_class: type) -> tuple[Any, Any]:
         loader.dispose()
 
 
-def _report_yaml_error(entry: Entry, text: str, exc: yaml.YAMLError, first_line: int) -> None:
+def yaml_error_problem(text: str, exc: yaml.YAMLError, first_line: int, what: str) -> LoadProblem:
+    """A LoadProblem for a YAML parse error, `what` naming the document ("the front matter") or empty."""
     # Point at where the broken construct began (an unclosed `[` or quote), not where the parser gave up.
     problem_mark = getattr(exc, "problem_mark", None)
     context_mark = getattr(exc, "context_mark", None)
@@ -126,12 +127,13 @@ def _report_yaml_error(entry: Entry, text: str, exc: yaml.YAMLError, first_line:
     line = first_line + (mark.line if mark else 0)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    message = f"the front matter is not valid YAML: {problem}" + (f" ({context})" if context else "")
+    message = (f"{what} is not valid YAML" if what else "not valid YAML") + f": {problem}"
+    message += f" ({context})" if context else ""
     if context_mark and problem_mark and problem_mark.line != context_mark.line:
         message += f"; the parser stopped on line {first_line + problem_mark.line}"
     yaml_lines = text.splitlines()
     evidence = yaml_lines[mark.line].strip() if mark and mark.line < len(yaml_lines) else ""
-    entry.problems.append(LoadProblem("front-matter", message, line, evidence=evidence))
+    return LoadProblem("front-matter", message, line, evidence=evidence)
 
 
 def _coerce_fields(entry: Entry, kinds: tuple[str, ...]) -> None:

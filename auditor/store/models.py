@@ -41,6 +41,7 @@ class EntrySnapshot(Base):
     title: Mapped[str | None] = mapped_column(Text, nullable=True)
     owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)  # staleness 0-100 (migration 0003)
 
 
 class FindingRow(Base):
@@ -58,6 +59,7 @@ class FindingRow(Base):
     evidence: Mapped[str] = mapped_column(Text, default="")
     fix: Mapped[str] = mapped_column(Text, default="")
     fingerprint: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(40), default="")  # migration 0003
 
 
 class Ticket(Base):
@@ -79,6 +81,8 @@ class Ticket(Base):
     snooze_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    score: Mapped[int] = mapped_column(Integer, default=0)  # the entry's staleness score (migration 0003)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)  # REVIEW_DUE, STAT_AGE, ... (migration 0003)
     opened_on: Mapped[dt.date] = mapped_column(Date)
     updated_on: Mapped[dt.date] = mapped_column(Date)
     resolved_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
@@ -102,6 +106,54 @@ class TicketEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class RegistryCacheRow(Base):
+    """A package registry's answer about one package, kept for `registry_cache_ttl_hours` (migration 0002)."""
+
+    __tablename__ = "registry_cache"
+    __table_args__ = (UniqueConstraint("registry", "base_url", "name", name="uq_registry_cache_package"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # `registry` is the Declarative base's own attribute, so the column gets another Python name.
+    registry_name: Mapped[str] = mapped_column("registry", String(20))  # pypi | npm
+    base_url: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))  # ok | not-found (unverified answers are never cached)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LinkUrl(Base):
+    """One URL's standing across runs: its last result and when it was last alive (migration 0004)."""
+
+    __tablename__ = "link_urls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the URL (URLs outgrow indexes)
+    url: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(20))  # alive | redirected | broken | blocked | unverified | ...
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the last LinkResult in full
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_alive_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LinkCheck(Base):
+    """Every check of a URL that went to the network: the URL's history (migration 0004)."""
+
+    __tablename__ = "link_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url_id: Mapped[int] = mapped_column(ForeignKey("link_urls.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    verdict: Mapped[str] = mapped_column(String(20))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    code: Mapped[str] = mapped_column(String(40), default="")
 
 
 Index("ix_findings_run_entry", FindingRow.run_id, FindingRow.entry_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -27,12 +27,15 @@ def begin_run(session: Session, directory: str, root: str, source: str, as_of: d
 
 
 def record_entries_and_findings(
-    session: Session, run_id: int, entries: Iterable[Entry], findings: Iterable[Finding]
+    session: Session, run_id: int, entries: Iterable[Entry], findings: Iterable[Finding],
+    scores: Mapping[str, Any] | None = None,
 ) -> None:
-    """Bulk inserts inside the caller's transaction."""
+    """Bulk inserts inside the caller's transaction. `scores` maps entry ids to their staleness scores."""
+    scores = scores or {}
     snapshots = [
         {"run_id": run_id, "entry_id": e.id, "path": e.path, "kind": e.kind, "title": e.title,
-         "owner": e.owner, "content_hash": e.content_hash}
+         "owner": e.owner, "content_hash": e.content_hash,
+         "score": scores[e.id].score if e.id in scores else None}
         for e in entries
     ]
     if snapshots:
@@ -40,7 +43,7 @@ def record_entries_and_findings(
     rows = [
         {"run_id": run_id, "entry_id": f.entry, "path": f.path, "line": f.line, "code": f.code,
          "name": f.name, "severity": f.severity.name, "message": f.message, "evidence": f.evidence,
-         "fix": f.fix, "fingerprint": f.fingerprint}
+         "fix": f.fix, "fingerprint": f.fingerprint, "reason": f.reason}
         for f in findings
     ]
     if rows:

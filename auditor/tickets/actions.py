@@ -23,8 +23,10 @@ class TicketError(ValueError):
 
 
 def list_tickets(
-    session: Session, directory: str | None = None, owner: str | None = None, status: str | None = "open"
+    session: Session, directory: str | None = None, owner: str | None = None, status: str | None = "open",
+    reason: str | None = None,
 ) -> list[Ticket]:
+    """Most urgent first: by priority, then by staleness score, then by due date."""
     query = select(Ticket).options(selectinload(Ticket.events))
     if directory:
         query = query.where(Ticket.directory == directory)
@@ -35,7 +37,10 @@ def list_tickets(
             raise TicketError(f"unknown status {status!r} (expected {', '.join(STATUSES)} or all)")
         query = query.where(Ticket.status == status)
     tickets = list(session.scalars(query))
-    tickets.sort(key=lambda t: (-PRIORITIES.index(t.priority), t.due or dt.date.max, t.id))
+    if reason:
+        wanted = {code.strip().upper() for code in reason.split(",") if code.strip()}
+        tickets = [t for t in tickets if wanted & set(t.reasons or [])]
+    tickets.sort(key=lambda t: (-PRIORITIES.index(t.priority), -(t.score or 0), t.due or dt.date.max, t.id))
     return tickets
 
 
@@ -91,7 +96,8 @@ def ticket_dict(ticket: Ticket, with_events: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": ticket.id, "fingerprint": ticket.fingerprint, "directory": ticket.directory,
         "entry": ticket.entry_id, "path": ticket.path, "title": ticket.title, "status": ticket.status,
-        "priority": ticket.priority, "owner": ticket.owner, "assignee": ticket.assignee,
+        "priority": ticket.priority, "score": ticket.score or 0, "reasons": list(ticket.reasons or []),
+        "owner": ticket.owner, "assignee": ticket.assignee,
         "due": ticket.due.isoformat() if ticket.due else None,
         "snoozed_until": ticket.snoozed_until.isoformat() if ticket.snoozed_until else None,
         "snooze_reason": ticket.snooze_reason, "reopen_count": ticket.reopen_count,
@@ -114,10 +120,11 @@ def export(tickets: list[Ticket], fmt: str) -> str:
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(["id", "status", "priority", "due", "owner", "assignee", "entry", "path", "findings",
-                         "codes", "summary"])
+        writer.writerow(["id", "status", "priority", "score", "reasons", "due", "owner", "assignee", "entry", "path",
+                         "findings", "codes", "summary"])
         for t in tickets:
-            writer.writerow([t.id, t.status, t.priority, t.due or "", t.owner or "", t.assignee or "",
+            writer.writerow([t.id, t.status, t.priority, t.score or 0, " ".join(t.reasons or []), t.due or "",
+                             t.owner or "", t.assignee or "",
                              t.entry_id, t.path, len(t.findings),
                              " ".join(sorted({f["code"] for f in t.findings})),
                              " | ".join(f"{f['code']} line {f['line']}: {f['message']}" for f in t.findings)])
@@ -128,6 +135,7 @@ def export(tickets: list[Ticket], fmt: str) -> str:
             lines.append(f"## #{t.id} {t.title} ({t.priority}, {t.status})")
             lines.append("")
             lines.append(f"- entry: `{t.entry_id}` ({t.path})")
+            lines.append(f"- staleness {t.score or 0}/100; why: {', '.join(t.reasons or []) or 'n/a'}")
             lines.append(f"- owner: {t.owner or 'unowned'}; assignee: {t.assignee or 'nobody'}; due {t.due}")
             for f in t.findings:
                 lines.append(f"- [ ] **{f['code']}** {f['severity']} line {f['line']}: {f['message']}")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditor.models import Entry, Finding, Severity
+from auditor.scoring import StalenessScore, reasons
 from auditor.store.models import Ticket, TicketEvent
 from auditor.store.runs import now
 from auditor.tickets.priority import compute_priority, due_date
@@ -58,6 +59,7 @@ def sync_tickets(
     findings: list[Finding],
     settings: dict[str, Any],
     review_intervals: dict[str, int],
+    scores: dict[str, StalenessScore] | None = None,
 ) -> SyncResult:
     """Apply one completed run to the tickets of a directory, inside the caller's transaction."""
     result = SyncResult()
@@ -72,8 +74,11 @@ def sync_tickets(
         entry = entries_by_id.get(entry_id)
         if entry is None or not any(f.severity >= threshold for f in entry_findings):
             continue
-        stale = _is_stale(entry, as_of, review_intervals.get(entry.kind or ""), float(settings["stale_factor"]))
+        score = scores[entry_id].score if scores and entry_id in scores else 0
+        stale = (_is_stale(entry, as_of, review_intervals.get(entry.kind or ""), float(settings["stale_factor"]))
+                 or score >= int(settings["stale_score"]))
         current = [f.as_record() for f in entry_findings]
+        why = reasons(entry_findings)
         ticket = tickets.get(entry_id)
         title = f"Refresh {entry.title or entry_id}"
         if ticket is None:
@@ -81,7 +86,7 @@ def sync_tickets(
             ticket = Ticket(
                 fingerprint=ticket_fingerprint(directory, entry_id), directory=directory, entry_id=entry_id,
                 path=entry.path, title=title, status="open", priority=priority, owner=entry.owner,
-                due=due_date(as_of, priority, settings), reopen_count=0, findings=current,
+                due=due_date(as_of, priority, settings), reopen_count=0, findings=current, score=score, reasons=why,
                 opened_on=as_of, updated_on=as_of, last_run_id=run_id, events=[],
             )
             session.add(ticket)
@@ -128,6 +133,7 @@ def sync_tickets(
         if ticket.findings != current:
             ticket.findings = current
             ticket.updated_on = as_of
+        ticket.score, ticket.reasons = score, why
 
     for entry_id, ticket in tickets.items():
         if ticket.status == "resolved":
@@ -144,6 +150,8 @@ def sync_tickets(
         ticket.updated_on = as_of
         ticket.snoozed_until, ticket.snooze_reason = None, None
         ticket.findings = [f.as_record() for f in entry_findings]
+        ticket.score = scores[entry_id].score if scores and entry_id in scores else 0
+        ticket.reasons = reasons(entry_findings)
         ticket.last_run_id = run_id
         _event(ticket, run_id, as_of, "resolved", note)
         result.resolved.append(ticket.id)

@@ -9,6 +9,7 @@ class VersionUnverified(PackageRule):
     code = "CAP008"
     name = "capabilities.version-unverified"
     severity = Severity.info
+    on_tickets = False
     reason = "VERSION_UNVERIFIED"
     title = "The package's version could not be checked against its registry"
     what = "Says so, once per entry with a `package`, when the registry could not be asked or gave no usable answer: `--offline` (or the `offline` setting), a network error, a timeout (`registry_timeout`), a 5xx or 429, a document that is not a registry's, or a registry the auditor does not know. Always info: an unverified version opens no ticket and raises nothing; the next run asks again (unverified answers are never cached). When the store holds an earlier answer for the package, even one past `registry_cache_ttl_hours`, that answer is used instead and this finding does not appear, so an outage neither hides nor resolves what an earlier run found."

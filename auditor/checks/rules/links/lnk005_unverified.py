@@ -10,6 +10,7 @@ class Unverified(WebLinkRule):
     name = "links.unverified"
     severity = Severity.info
     reason = "LINK_UNVERIFIED"
+    on_tickets = False
     title = "A link could not be verified this time"
     what = "Says so for web links the run could not judge: timed out (`link_timeout`), rate limited with no lift within `link_retry_after_cap`, a DNS server or route that failed, the whole network unavailable (most hosts failing before HTTP), or a failure that does not count yet: the link has been alive before, or the failure is one that can pass (a 5xx, a refused connection), and it has not failed on checks `link_fail_after_hours` apart. Always info: it opens no ticket, and the next run checks again."
     why = "A check that could not run must not look like a pass, and a transient fault must not look like a dead page: editors stop reading tickets after a few false alarms."

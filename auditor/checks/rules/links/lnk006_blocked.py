@@ -10,6 +10,7 @@ class Blocked(WebLinkRule):
     name = "links.blocked"
     severity = Severity.info
     reason = "LINK_BLOCKED"
+    on_tickets = False
     title = "A link's site refuses the checker (bot protection or a login wall)"
     what = "Says so for web links whose site answered with bot protection (a challenge page, `cf-mitigated: challenge`, 999, 403) or a login wall (401, or a redirect to a sign-in page). The markers are in `rules/links.yml`. Always info: this is not evidence that the page is gone, and it opens no ticket."
     why = "Calling a protected page dead is the classic false alarm of link checkers; saying nothing would hide that the link was never really checked."

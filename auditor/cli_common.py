@@ -1,0 +1,33 @@
+"""Pieces every command group shares: consoles, the common options, and the finding formats."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+# Pipes and CI logs get wide lines instead of rich's 80-column default.
+out = Console(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, markup=False, width=None if sys.stderr.isatty() else 200)
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="The date every check compares with (YYYY-MM-DD).",
+                                          metavar="DATE")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="auditor.toml to use instead of the directory's.")]
+
+
+class Level(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    none = "none"
+
+
+class FindingFormat(str, Enum):
+    text = "text"
+    github = "github"
+    json = "json"
+    sarif = "sarif"

@@ -1,0 +1,111 @@
+"""The staleness score: how badly an entry needs a refresh, 0-100, from its ageing claims.
+
+The weights and half-lives are data in `rules/staleness_score.yml`; the formula is documented there,
+in the README, and by `auditor score explain`. The score orders tickets and the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.config import Config
+from auditor.models import Entry, Finding
+from auditor.sources.markdown import parse_date
+
+
+@dataclass(frozen=True)
+class Signal:
+    claim: str  # pricing | version | capability | statistic | dated | relative | prose
+    since: dt.date  # the date the claim's data dates from
+    source: str  # where it came from: a front-matter key or a finding's code
+    age_days: int
+    strength: float  # 0..weight
+
+
+@dataclass
+class StalenessScore:
+    entry: str
+    score: int
+    signals: list[Signal] = field(default_factory=list)
+    review_overdue_days: int = 0  # > 0 when the review is past due (the hard trigger)
+
+    def strongest(self) -> Signal | None:
+        return max(self.signals, key=lambda s: s.strength, default=None)
+
+
+def _strength(claim: str, since: dt.date, as_of: dt.date, data: dict[str, Any]) -> tuple[int, float]:
+    age = max(0, (as_of - since).days)
+    half_life = float(data.get("half_life_days", {}).get(claim) or 0)
+    weight = float(data.get("weight", {}).get(claim, 0.5))
+    if half_life <= 0:
+        return age, 0.0
+    return age, weight * (1.0 - 0.5 ** (age / half_life))
+
+
+def _front_matter_claims(entry: Entry, data: dict[str, Any]) -> Iterable[tuple[str, dt.date, str]]:
+    pricing = entry.meta.get("pricing")
+    if isinstance(pricing, list):
+        for plan in pricing:
+            checked = parse_date(plan.get("checked")) if isinstance(plan, dict) else None
+            if checked:
+                yield "pricing", checked, "pricing.checked"
+    reviewed = entry.reviewed or entry.updated
+    if reviewed is None:
+        return
+    if entry.kind in data.get("version_kinds", []) and isinstance(entry.meta.get("package"), dict):
+        yield "version", reviewed, "package"
+    if entry.kind in data.get("prose_kinds", []):
+        yield "prose", reviewed, "reviewed"
+
+
+def score_entry(entry: Entry, findings: Iterable[Finding], as_of: dt.date, config: Config) -> StalenessScore:
+    """One entry's score from its front matter's dated claims and its findings' claim dates."""
+    data = config.pack.get("staleness_score", {})
+    claims = list(_front_matter_claims(entry, data))
+    claims += [(f.claim, f.claim_date, f.code) for f in findings if f.claim and f.claim_date]
+    signals = []
+    for claim, since, source in claims:
+        if since > as_of:
+            continue
+        age, strength = _strength(claim, since, as_of, data)
+        signals.append(Signal(claim, since, source, age, strength))
+
+    strongest_by_claim: dict[str, float] = {}
+    for signal in signals:
+        strongest_by_claim[signal.claim] = max(strongest_by_claim.get(signal.claim, 0.0), signal.strength)
+    fresh = 1.0
+    for strength in strongest_by_claim.values():
+        fresh *= 1.0 - min(strength, 1.0)
+    score = 100.0 * (1.0 - fresh)
+
+    overdue = 0
+    interval = config.kind_data(entry.kind).get("review_interval_days")
+    if entry.reviewed is not None and interval and entry.reviewed <= as_of:
+        overdue = (as_of - entry.reviewed).days - int(interval)
+        if overdue > 0:
+            review = data.get("review_due", {})
+            floor = float(review.get("floor", 70)) + float(review.get("per_interval", 15)) * (overdue / int(interval))
+            score = max(score, min(100.0, floor))
+    signals.sort(key=lambda s: -s.strength)
+    return StalenessScore(entry.id, round(min(score, 100.0)), signals, max(overdue, 0))
+
+
+def score_entries(
+    entries: list[Entry], findings: list[Finding], as_of: dt.date, config: Config
+) -> dict[str, StalenessScore]:
+    by_entry: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_entry.setdefault(finding.entry, []).append(finding)
+    return {entry.id: score_entry(entry, by_entry.get(entry.id, []), as_of, config) for entry in entries}
+
+
+def reasons(findings: Iterable[Finding]) -> list[str]:
+    """The distinct reason codes of these findings, most severe first, for tickets editors filter by."""
+    ranked: dict[str, int] = {}
+    for finding in findings:
+        if finding.reason:
+            ranked[finding.reason] = max(ranked.get(finding.reason, 0), int(finding.severity))
+    return sorted(ranked, key=lambda reason: (-ranked[reason], reason))
