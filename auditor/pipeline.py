@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,23 +16,18 @@ from auditor.links.book import LinkBook
 from auditor.links.history import StoreHistory
 from auditor.models import Entry, Finding, Severity
 from auditor.scoring import StalenessScore, score_entries
-from auditor.sources.folder import iter_entry_files, load_files
+from auditor.sources.base import FolderSource, Progress, Source, no_progress
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, session_factory
 from auditor.store.registry_cache import StoreCache
 from auditor.tickets.sync import SyncResult, sync_tickets
 
-Progress = Callable[[str, int | None], Callable[[int], None]]  # (task name, total) -> advance(n)
-
-
-def _no_progress(_name: str, _total: int | None) -> Callable[[int], None]:
-    return lambda _n: None
+_no_progress = no_progress
 
 
 def load_entries(root: Path, config: Config, progress: Progress = _no_progress) -> list[Entry]:
-    exclude = tuple(config.settings["exclude"])
-    paths = list(iter_entry_files(root, exclude))
-    return load_files(root, paths, config.kinds, progress("reading entries", len(paths)))
+    """The entries of a content folder."""
+    return FolderSource(root).load(config, progress)
 
 
 def check_entries(
@@ -103,25 +97,29 @@ def run_audit(
     progress: Progress = _no_progress,
     check_links: bool = False,
     check_registries: bool = False,
+    source: Source | None = None,
 ) -> AuditResult:
-    """Audit a content folder and record it. Results land in one transaction: a run that fails
-    midway is marked failed and leaves earlier runs and every ticket as they were.
+    """Audit a content folder (or, with `source`, entries from any source) and record it.
+    Results land in one transaction: a run that fails midway is marked failed and leaves earlier runs and every
+    ticket as they were.
     With `check_links` (and not the `offline` setting) web links are fetched, with their history in the store.
     With `check_registries` (and not `offline`) package registries are asked; without, versions are judged from
     the store's earlier registry answers where it has them, and are otherwise "unverified"."""
+    source = source or FolderSource(root)
     engine = open_engine(db_url)
     make_session = session_factory(engine)
     with make_session() as session:
-        run_id = run_store.begin_run(session, config.name, str(root.resolve()), "folder", as_of)
+        run_id = run_store.begin_run(session, config.name, source.location, source.kind, as_of)
     try:
-        entries = load_entries(root, config, progress)
+        entries = source.load(config, progress)
         registry = RegistryClient.from_settings(config.settings, cache=StoreCache(engine))
         registry.offline = registry.offline or not check_registries
         links = None
         if check_links and not config.settings.get("offline"):
             links = LinkBook.from_settings(config.settings, config.pack, as_of, StoreHistory(engine),
                                            progress=progress, run_id=run_id)
-        findings = check_entries(entries, config, as_of, progress=progress, registry=registry, links=links, root=root)
+        findings = check_entries(entries, config, as_of, progress=progress, registry=registry, links=links,
+                                  root=source.root)
         scores = score_entries(entries, findings, as_of, config)
         summary = summarize(entries, findings, scores)
         if links is not None:

@@ -1,0 +1,46 @@
+"""What every source is: something that yields entries. Nothing downstream knows which one ran."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from auditor.config import Config
+from auditor.models import Entry
+
+Progress = Callable[[str, int | None], Callable[[int], None]]  # (task name, total) -> advance(n)
+
+
+def no_progress(_name: str, _total: int | None) -> Callable[[int], None]:
+    return lambda _n: None
+
+
+class Source(Protocol):
+    """A place entries come from. `kind` and `location` are recorded with the run; `root` is the local folder
+    that relative links resolve against (None for a live site)."""
+
+    kind: str
+    location: str
+    root: Path | None
+
+    def load(self, config: Config, progress: Progress = no_progress) -> list[Entry]: ...
+
+
+@dataclass
+class FolderSource:
+    """The content folder: one Markdown file with YAML front matter per entry (the embedded default)."""
+
+    root: Path
+    kind: str = "folder"
+
+    @property
+    def location(self) -> str:
+        return str(self.root.resolve())
+
+    def load(self, config: Config, progress: Progress = no_progress) -> list[Entry]:
+        from auditor.sources.folder import iter_entry_files, load_files
+
+        paths = list(iter_entry_files(self.root, tuple(config.settings["exclude"])))
+        return load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)))
