@@ -29,6 +29,8 @@ class AuditContext:
     links: Any = None
     # The directory's root folder, for links to files in it (None: only entries count as link targets).
     root: Path | None = None
+    _by_path: dict[str, Entry] | None = field(default=None, repr=False)
+    _ids: list[str] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, entries: list[Entry], config: Config, as_of: dt.date) -> AuditContext:
@@ -42,6 +44,25 @@ class AuditContext:
     @property
     def pack(self) -> dict[str, Any]:
         return self.config.pack
+
+    @property
+    def by_path(self) -> dict[str, Entry]:
+        """Entries by their path, built once per run."""
+        if self._by_path is None:
+            self._by_path = {entry.path: entry for entry in self.entries}
+        return self._by_path
+
+    def closest_id(self, wanted: str, besides: str, cutoff: float = 70) -> str | None:
+        """The known entry id most like `wanted` (rapidfuzz ratio at least `cutoff`), never `besides`."""
+        from rapidfuzz import fuzz, process
+
+        if self._ids is None:
+            self._ids = list(self.by_id)
+        for match, _score, _index in process.extract(wanted, self._ids, scorer=fuzz.ratio, score_cutoff=cutoff,
+                                                     limit=2):
+            if match != besides:
+                return match
+        return None
 
 
 class Rule:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import inspect
+import multiprocessing
+import os
 import pkgutil
+import signal
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from auditor.checks import rules as rules_package
 from auditor.checks.base import AuditContext, Rule
@@ -64,10 +69,35 @@ def run_rules(
     ctx: AuditContext,
     progress: Callable[[int], None] | None = None,
 ) -> list[Finding]:
-    """All findings for these entries, sorted by path and line. A failing rule is a bug, so it raises."""
+    """All findings for these entries, sorted by path and line. A failing rule is a bug, so it raises.
+
+    Every rule's `prepare()` runs here first (work across all entries, network included); the per-entry checks
+    then run in `check_workers` forked processes when there are at least `parallel_min_entries` entries."""
     rules = active_rules(ctx.config)
     for rule in rules:
         rule.prepare(ctx)
+    workers = check_workers(ctx.config.settings, len(entries))
+    if workers > 1:
+        findings = _check_in_workers(entries, rules, ctx, workers, progress)
+    else:
+        findings = _check_slice(entries, rules, ctx, progress)
+    findings.sort(key=lambda f: (f.path, f.line, f.code))
+    return findings
+
+
+def check_workers(settings: dict[str, Any], count: int) -> int:
+    """How many processes check `count` entries: 1 below `parallel_min_entries`, where fork is missing, or when
+    `check_workers` is 1; otherwise `check_workers` (0 means one per CPU)."""
+    wanted = int(settings.get("check_workers", 0) or 0) or (os.cpu_count() or 1)
+    if wanted <= 1 or count < int(settings.get("parallel_min_entries", 2000)):
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(wanted, count)
+
+
+def _check_slice(entries: list[Entry], rules: list[Rule], ctx: AuditContext,
+                 progress: Callable[[int], None] | None = None) -> list[Finding]:
     findings: list[Finding] = []
     for entry in entries:
         for rule in rules:
@@ -78,5 +108,47 @@ def run_rules(
                 findings.append(finding)
         if progress:
             progress(1)
-    findings.sort(key=lambda f: (f.path, f.line, f.code))
+    return findings
+
+
+# What forked workers read: set just before the pool forks, so each child inherits the loaded entries and the
+# prepared rules without copying them through a pipe (only the findings travel back).
+_SHARED: tuple[list[Entry], list[Rule], AuditContext] | None = None
+_BATCH = 250
+
+
+def _worker_init() -> None:
+    # The main process handles Ctrl-C and SIGTERM (the run is recorded as interrupted); a worker just stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _check_batch(start: int) -> tuple[int, list[Finding]]:
+    assert _SHARED is not None
+    entries, rules, ctx = _SHARED
+    batch = entries[start:start + _BATCH]
+    return len(batch), _check_slice(batch, rules, ctx)
+
+
+def _check_in_workers(entries: list[Entry], rules: list[Rule], ctx: AuditContext, workers: int,
+                      progress: Callable[[int], None] | None) -> list[Finding]:
+    global _SHARED
+    _SHARED = (entries, rules, ctx)
+    findings: list[Finding] = []
+    # Frozen objects are skipped by the children's garbage collector, which would otherwise touch (and so copy)
+    # every page of the inherited entries.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
+            for done, batch_findings in pool.imap_unordered(_check_batch, range(0, len(entries), _BATCH)):
+                findings.extend(batch_findings)
+                if progress:
+                    progress(done)
+            # Let the workers finish on their own: leaving the block would terminate them, and a worker killed
+            # while it holds the task queue's lock leaves its sibling waiting for that lock forever.
+            pool.close()
+            pool.join()
+    finally:
+        _SHARED = None
+        gc.unfreeze()
     return findings

@@ -17,19 +17,35 @@ def incident_pack(ctx: AuditContext) -> dict[str, Any]:
 def is_incident_entry(entry: Entry, pack: dict[str, Any]) -> bool:
     """Tagged with one of `entries.tags` and of one of `entries.kinds`, or listed in `entries.ids`; never one in
     `entries.exclude` (all keys of the `incident` pack)."""
-    chosen = pack.get("entries", {}) or {}
-    if entry.id in {str(x) for x in chosen.get("exclude", []) or []} or entry.problems and not entry.meta:
+    exclude, ids, wanted, kinds = _selector(pack)
+    if entry.id in exclude or entry.problems and not entry.meta:
         return False
-    if entry.id in {str(x) for x in chosen.get("ids", []) or []}:
+    if entry.id in ids:
         return True
     tags = entry.meta.get("tags")
     if isinstance(tags, str):
         tags = [tags]
     if not isinstance(tags, list):
         return False
-    wanted = {str(t).strip().lower() for t in chosen.get("tags", []) or []}
-    kinds = {str(k) for k in chosen.get("kinds", []) or []}
     return bool(wanted & {str(t).strip().lower() for t in tags}) and (not kinds or entry.kind in kinds)
+
+
+_selectors: dict[int, tuple[Any, tuple[frozenset[str], ...]]] = {}
+
+
+def _selector(pack: dict[str, Any]) -> tuple[frozenset[str], ...]:
+    """The pack's `entries` lists as sets, built once per pack: nine rules ask for every entry."""
+    cached = _selectors.get(id(pack))
+    if cached is not None and cached[0] is pack:
+        return cached[1]
+    chosen = pack.get("entries", {}) or {}
+    sets = (frozenset(str(x) for x in chosen.get("exclude", []) or []),
+            frozenset(str(x) for x in chosen.get("ids", []) or []),
+            frozenset(str(t).strip().lower() for t in chosen.get("tags", []) or []),
+            frozenset(str(k) for k in chosen.get("kinds", []) or []))
+    _selectors.clear()  # one pack per run; holding it keeps id(pack) from being reused by another object
+    _selectors[id(pack)] = (pack, sets)
+    return sets
 
 
 class IncidentRule(Rule):

@@ -18,7 +18,22 @@ DATE_FIELDS = ("updated", "reviewed", "published")
 
 def _without_timestamps(base: type) -> type:
     """Safe YAML without implicit timestamps: dates stay text so a bad one is reported, not raised."""
-    loader = type(f"FrontMatter{base.__name__}", (base,), {})
+    base_resolve = base.resolve
+    plain_tags: dict[str, str] = {}
+
+    def resolve(self: Any, kind: type, value: Any, implicit: Any) -> str:
+        # Keys and common values repeat across thousands of files: remember the tag of each plain scalar
+        # instead of running the resolver's regular expressions again (these loaders have no path resolvers).
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = plain_tags.get(value)
+            if tag is None:
+                tag = base_resolve(self, kind, value, implicit)
+                if len(plain_tags) < 50_000 and len(value) < 64:
+                    plain_tags[value] = tag
+            return tag
+        return base_resolve(self, kind, value, implicit)
+
+    loader = type(f"FrontMatter{base.__name__}", (base,), {"resolve": resolve})
     loader.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in base.yaml_implicit_resolvers.items()
@@ -113,9 +128,40 @@ def _compose(text: str, loader_class: type) -> tuple[Any, Any]:
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else {})
+        if node is None:
+            return node, {}
+        try:
+            return node, _construct(loader, node)
+        except (RecursionError, _Unusual):
+            return node, loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+class _Unusual(Exception):
+    """A node the fast constructor leaves to PyYAML: merge keys, unhashable keys, custom collection tags."""
+
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    """The Python value of a node, as PyYAML's safe constructor builds it but without its generic machinery
+    (most of the time spent loading front matter). Plain strings, lists and mappings are built here; every
+    other scalar (numbers, booleans, null) goes through the loader's own constructor."""
+    node_type = type(node)
+    if node_type is yaml.ScalarNode:
+        return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+    if node_type is yaml.SequenceNode and node.tag == _SEQ:
+        return [_construct(loader, item) for item in node.value]
+    if node_type is yaml.MappingNode and node.tag == _MAP:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or type(key_node) is not yaml.ScalarNode:
+                raise _Unusual
+            result[_construct(loader, key_node)] = _construct(loader, value_node)
+        return result
+    raise _Unusual
 
 
 def yaml_error_problem(text: str, exc: yaml.YAMLError, first_line: int, what: str) -> LoadProblem:

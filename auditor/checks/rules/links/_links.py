@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from rapidfuzz import fuzz, process
-
 from auditor.checks.base import AuditContext, Rule
 from auditor.links.book import Judgement
 from auditor.links.content import Markers
@@ -34,12 +32,22 @@ class Used:
         return first.where + (f" (also line{'s' if len(also) > 1 else ''} {', '.join(map(str, also))})" if also else "")
 
 
+_last_grouped: tuple[Entry | None, list[Used]] = (None, [])
+
+
 def grouped(entry: Entry) -> list[Used]:
     """The entry's links, one per distinct URL, each with every place it is used."""
+    global _last_grouped
+    # Rules run entry by entry, so a one-slot cache lets every LNK rule share one extraction per entry.
+    last, cached = _last_grouped
+    if last is entry:
+        return cached
     found: dict[str, Used] = {}
     for use in extract_links(entry):
         found.setdefault(use.url, Used(use.url, [])).uses.append(use)
-    return list(found.values())
+    result = list(found.values())
+    _last_grouped = (entry, result)
+    return result
 
 
 def evidence(used: Used, judgement: Judgement) -> str:
@@ -121,7 +129,7 @@ def resolve(entry: Entry, target: str, ctx: AuditContext) -> Target | None:
     norm = posixpath.normpath(joined) if joined else "."
     if norm == ".." or norm.startswith("../"):
         return Target(False, fragment=fragment, why="it points outside the directory")
-    by_path = {e.path: e for e in ctx.entries}
+    by_path = ctx.by_path
     bare = norm.rstrip("/")
     for candidate in (norm, bare + ".md", bare + "/index.md", bare + "/README.md"):
         if candidate in by_path:
@@ -135,11 +143,10 @@ def resolve(entry: Entry, target: str, ctx: AuditContext) -> Target | None:
         return Target(True, ctx.by_id[stem], fragment)
     if ctx.root is None and not norm.endswith(".md"):
         return None
-    choices = {e.id: e for e in ctx.entries if e.id != entry.id}
-    match = process.extractOne(stem, list(choices), scorer=fuzz.ratio, score_cutoff=70) if stem else None
+    match = ctx.closest_id(stem, besides=entry.id) if stem else None
     suggestion = None
     if match:
-        suggestion = posixpath.relpath(choices[match[0]].path, base_dir or ".")
+        suggestion = posixpath.relpath(ctx.by_id[match].path, base_dir or ".")
         if fragment:
             suggestion += "#" + fragment
     return Target(False, fragment=fragment, suggestion=suggestion, why="no entry or file there")

@@ -7,6 +7,13 @@ from auditor.models import Entry, Finding, Severity
 
 
 @lru_cache(maxsize=8)
+def _prefilter(words: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
+    """Cheap tests that any placeholder may be present: lower-cased words as substrings, each pattern alone
+    (a lone pattern with a literal start is scanned fast; the alternation of all of them is not)."""
+    return tuple(word.lower() for word in words), tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+@lru_cache(maxsize=8)
 def _pattern(words: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[str]:
     # One group for all the words: the engine tests the word boundary once, not once per word.
     parts = list(patterns)
@@ -28,11 +35,14 @@ class PlaceholderText(Rule):
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         data = ctx.pack.get("placeholders", {})
-        pattern = _pattern(tuple(data.get("words", [])), tuple(data.get("patterns", [])))
-        # Most entries hold no placeholder: one search over the whole text spares the per-line loop.
+        words, patterns = tuple(data.get("words", [])), tuple(data.get("patterns", []))
+        # Most entries hold no placeholder: cheap tests over the whole text spare the per-line loop.
         whole = "\n".join([entry.title or "", entry.summary or "", *entry.body_lines])
-        if not pattern.search(whole):
+        lowered_words, lone_patterns = _prefilter(words, patterns)
+        lowered = whole.lower()
+        if not any(word in lowered for word in lowered_words) and not any(p.search(whole) for p in lone_patterns):
             return
+        pattern = _pattern(words, patterns)
         for key in ("title", "summary"):
             value = getattr(entry, key)
             if value and (match := pattern.search(value)):

@@ -1,7 +1,5 @@
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz, process
-
 from auditor.checks.base import AuditContext, Rule
 from auditor.models import Entry, Finding, Severity
 
@@ -22,10 +20,9 @@ class MissingTarget(Rule):
             if target in ctx.by_id or target == entry.id:
                 continue
             # Never suggest the entry itself: that would turn the typo into a self-reference.
-            candidates = [known for known in ctx.by_id if known != entry.id]
-            match = process.extractOne(target, candidates, scorer=fuzz.ratio, score_cutoff=70)
+            match = ctx.closest_id(target, besides=entry.id)
             if match:
-                fix = f"Did you mean `{match[0]}`? Replace `{target}` with `{match[0]}` in `related`."
+                fix = f"Did you mean `{match}`? Replace `{target}` with `{match}` in `related`."
             else:
                 fix = f"Remove `{target}` from `related`, or create that entry."
             yield self.finding(
