@@ -49,6 +49,10 @@ Db = Annotated[str | None, typer.Option("--db", help="Store URL (default: AUDITO
 DirOpt = Annotated[Path, typer.Option("--directory", "-d", help="The audited directory (finds its store).")]
 Offline = Annotated[bool, typer.Option("--offline", help="Ask no package registry and fetch no web link: versions "
                                                          "and links are not verified (the `offline` setting).")]
+InputFormat = Annotated[str | None, typer.Option(
+    "--input-format", metavar="FORMAT",
+    help="How the directory keeps its entries: auto (detect), folder, or a comma-separated mix of awesome, skills, "
+         "yaml-pairs, registry-json, plugins, docs-pages (the `input_format` setting).")]
 AllowPrivate = Annotated[bool, typer.Option(
     "--allow-private-addresses",
     help="Let the link checker connect to private, loopback and link-local addresses (`allow_private_addresses`).")]
@@ -84,6 +88,18 @@ def _config(root: Path, config_path: Path | None) -> Config:
         raise usage_error(str(exc)) from None
 
 
+def _input_format(cfg: Config, value: str | None) -> None:
+    """`--input-format` over the `input_format` setting; an unknown format is a usage error."""
+    from auditor.sources.detect import FormatError, parse_formats
+
+    if value is not None:
+        cfg.settings["input_format"] = value
+    try:
+        parse_formats(str(cfg.settings.get("input_format") or "auto"))
+    except FormatError as exc:
+        raise usage_error(str(exc)) from None
+
+
 @contextlib.contextmanager
 def progress_bars(enabled: bool) -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
     """A progress bar per step on stderr when it is a terminal; silent otherwise."""
@@ -100,7 +116,8 @@ def progress_bars(enabled: bool) -> Iterator[Callable[[str, int | None], Callabl
 
 @app.command()
 def audit(
-    directory: Annotated[Path, typer.Argument(help="The content folder to audit.")] = Path("."),
+    directory: Annotated[str, typer.Argument(
+        help="The content folder to audit, or a live site's URL (with --profile).")] = ".",
     as_of: AsOf = None,
     db: Db = None,
     config: ConfigOpt = None,
@@ -110,22 +127,29 @@ def audit(
     fail_on: Annotated[Level, typer.Option(help="Exit 1 when a finding at or above this exists.")] = Level.none,
     offline: Offline = False,
     allow_private: AllowPrivate = False,
+    input_format: InputFormat = None,
+    profile: Annotated[Path | None, typer.Option(
+        "--profile", help="Site profile (spiders/*.yml) for auditing a site's URL.")] = None,
 ) -> None:
     """Audit a whole directory: record the run, update tickets, write the HTML report."""
-    if not directory.is_dir():
+    site = _site_plan(directory, profile, config, db, report_dir)
+    directory = site.home if site else Path(directory)
+    if site is None and not directory.is_dir():
         raise usage_error(f"{directory}: not a directory")
     date = _as_of(as_of)
-    cfg = _config(directory, config)
+    cfg = site.config if site else _config(directory, config)
     if offline:
         cfg.settings["offline"] = True
     if allow_private:
         cfg.settings["allow_private_addresses"] = True
-    url = resolve_url(directory, db, str(cfg.settings["db"]))
+    _input_format(cfg, input_format)
+    url = site.db_url if site else resolve_url(directory, db, str(cfg.settings["db"]))
     # SIGTERM (a scheduler or CI stopping the job) ends the run like Ctrl-C: recorded as interrupted.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     with progress_bars(fmt == AuditFormat.text and err.is_terminal) as progress:
         try:
-            result = run_audit(directory, cfg, date, url, progress, check_links=True, check_registries=True)
+            result = run_audit(directory, cfg, date, url, progress, check_links=True, check_registries=True,
+                               source=site.source if site else None)
         except KeyboardInterrupt:
             err.print("interrupted: the run was recorded as interrupted; earlier runs and tickets are intact")
             raise typer.Exit(130) from None
@@ -134,7 +158,7 @@ def audit(
                       f"{str(exc).splitlines()[0]}", style="bold red")
             err.print("earlier runs and tickets are unchanged", style="bold red")
             raise typer.Exit(3) from None
-    target = report_dir or (directory / str(cfg.settings["report_dir"]))
+    target = site.report_dir if site else report_dir or (directory / str(cfg.settings["report_dir"]))
     report = write_report(url, result.run_id, target)
     _write_ticket_exports(url, cfg.name, target)
     document = format_json(result.findings, directory, result.summary | {"run": result.run_id})
@@ -150,6 +174,23 @@ def _safe_url(url: str) -> str:
     """The store URL without its password, for messages."""
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('@')[-1]}" if "@" in rest else url
+
+
+def _site_plan(target: str, profile: Path | None, config: Path | None, db: str | None,
+               report_dir: Path | None) -> Any:
+    """For `audit URL --profile FILE`: the site's source, configuration, store and report folder (None for a
+    folder; a usage error for a bad profile, or --profile without a URL)."""
+    from auditor.site_audit import is_site_url, plan_site_audit
+    from auditor.sources.site_profile import ProfileError
+
+    if not is_site_url(target):
+        if profile is not None:
+            raise usage_error("--profile is for auditing a site: give the site's URL (http://... or https://...)")
+        return None
+    try:
+        return plan_site_audit(target, profile, config, db, report_dir)
+    except (ProfileError, ConfigError) as exc:
+        raise usage_error(str(exc)) from None
 
 
 def _raise_interrupt(_signum: int, _frame: object) -> None:
@@ -173,13 +214,15 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
     tickets = summary["tickets"]
     out.print(f"Audited {name}: {summary['entries']} entries as of {date} (run #{run_id})", style="bold")
     if not summary["entries"]:
-        err.print(f"warning: no entry files (*.md) found under {directory}", style="yellow")
+        err.print(f"warning: no entries found under {directory} (see `--input-format`)", style="yellow")
     out.print(f"Findings: {summary['findings']} in {summary['entries_with_findings']} entries: "
               f"{sev['error']} error · {sev['warning']} warning · {sev['info']} info")
     families = ", ".join(f"{fam} {sum(c.values())}" for fam, c in summary["by_family"].items()) or "none"
     out.print(f"By family: {families}")
     if links := summary.get("links"):
         _print_links_line(links)
+    if crawl := summary.get("crawl"):
+        _print_crawl_line(crawl)
     if staleness := summary.get("staleness"):
         out.print(f"Staleness: mean {staleness['mean']} of 100; {staleness['stale']} stale (70+), "
                   f"{staleness['ageing']} ageing (40-69), {staleness['fresh']} fresh")
@@ -187,8 +230,21 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
               f"{tickets['resolved']} resolved · {tickets['reopened']} reopened")
     out.print(f"Report:  {report.resolve()}")
     out.print(f"Tickets: {(target / 'tickets.md').resolve()} (and tickets.json); "
-              f"work them with `auditor tickets list -d {directory}`")
+              f"work them with `auditor tickets list "
+              f"{'-d ' + str(directory) if url == resolve_url(directory) else '--db ' + _safe_url(url)}`")
     out.print(f"Store:   {_safe_url(url)}")
+
+
+def _print_crawl_line(crawl: dict[str, Any]) -> None:
+    """A site audit's crawl: pages, errors by reason, what the limits and robots.txt left out."""
+    errors = ", ".join(f"{n} {why}" for why, n in sorted(crawl.get("errors_by_reason", {}).items()))
+    out.print(f"Crawl:   {crawl.get('pages', 0)} pages, {crawl.get('entries', 0)} entry pages in "
+              f"{crawl.get('seconds', 0)} s; {crawl.get('errors', 0)} errors" + (f" ({errors})" if errors else "")
+              + (f"; {crawl['skipped_robots']} skipped by robots.txt" if crawl.get("skipped_robots") else ""))
+    if not crawl.get("complete", True):
+        err.print(f"warning: the crawl stopped early ({crawl.get('finish_reason') or 'unknown'}"
+                  + (f"; {crawl['skipped_depth']} links past the depth limit" if crawl.get("skipped_depth") else "")
+                  + "): entries not reached are not in this run", style="yellow")
 
 
 @app.command()
@@ -202,6 +258,7 @@ def check(
     fail_on: Annotated[Level, typer.Option(help="Exit 1 when a finding at or above this exists.")] = Level.error,
     offline: Offline = False,
     allow_private: AllowPrivate = False,
+    input_format: InputFormat = None,
 ) -> None:
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
     date = _as_of(as_of)
@@ -222,15 +279,18 @@ def check(
         cfg.settings["offline"] = True
     if allow_private:
         cfg.settings["allow_private_addresses"] = True
+    _input_format(cfg, input_format)
     entries = load_entries(root, cfg)
     for path in paths:
         full = path.resolve()
         rel = full.relative_to(root).as_posix()
         if full.is_dir():
             prefix = "" if rel == "." else rel + "/"
-            wanted.update(e.path for e in entries if e.path.startswith(prefix))
+            wanted.update(e.path for e in entries if e.path.startswith(prefix) or e.twin_path.startswith(prefix))
         else:
             wanted.add(rel)
+            # A YAML entry's Markdown twin (or a plugin's README) stands for its entry.
+            wanted.update(e.path for e in entries if e.twin_path == rel)
     # No store: the link history lives in memory, so a new link that answers 404 fails at once.
     links = None if cfg.settings["offline"] else LinkBook.from_settings(cfg.settings, cfg.pack, date)
     findings = check_entries(entries, cfg, date, only=wanted, registry=RegistryClient.from_settings(cfg.settings),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -34,6 +35,26 @@ class LoadProblem:
     line: int
     field: str | None = None
     evidence: str = ""
+
+
+@dataclass
+class Reference:
+    """A path one file gives to another (a relative link, a manifest item, a `relatedArticles` path), resolved by
+    the source that read it, which knows its format's conventions (site routes, `.agent.md` files ...)."""
+
+    kind: str  # link | manifest | related-article
+    target: str  # as written
+    line: int
+    resolved: str | None = None  # the directory path it lands on; None when it names nothing
+    suggestion: str | None = None  # the closest existing target, written as the reference would be
+    field: str = ""  # where it is written: `agents`, `relatedArticles`, `body`
+    path: str = ""  # the file it is written in, when not the entry's own path
+
+
+# Body lines read from a twin file (a YAML entry's Markdown twin, a plugin's README) are numbered from here, so a
+# finding on one names that file: Entry.locate() turns the number back into (twin path, line).
+TWIN_LINE_BASE = 1_000_000
+_TWIN_NUMBER = re.compile(r"(?<![\d,.])1\d{6}(?![\d,])")
 
 
 @dataclass
@@ -71,6 +92,26 @@ class Entry:
     ignore: set[str] = field(default_factory=set)  # rule codes from `audit-ignore`
     problems: list[LoadProblem] = field(default_factory=list)
     content_hash: str = ""
+    # Read from a directory format other than the content folder (awesome list, SKILL.md, YAML pair ...):
+    source_format: str = ""  # the format's name ("" for the content folder)
+    category: str | None = None  # where the directory files the entry (heading path, `category:` value)
+    refs: list[Reference] = field(default_factory=list)  # paths this entry gives to other files
+    twin_path: str = ""  # the file body lines at TWIN_LINE_BASE and up come from
+    # Read from a live site (auditor/sources/site.py): what only the rendered page has (its Related block as
+    # shown, its headings, the status of its internal links), for the SIT rules. Empty for every other source.
+    site: dict[str, Any] = field(default_factory=dict)
+
+    def untwin(self, text: str) -> str:
+        """A message or evidence with twin-file line numbers (TWIN_LINE_BASE and up) written as the twin's own."""
+        if not self.twin_path or not text or "10" not in text:
+            return text
+        return _TWIN_NUMBER.sub(lambda m: str(int(m.group(0)) - TWIN_LINE_BASE), text)
+
+    def locate(self, line: int) -> tuple[str, int]:
+        """The file and line a finding at `line` names (body lines of a twin file name that file)."""
+        if self.twin_path and line > TWIN_LINE_BASE:
+            return self.twin_path, line - TWIN_LINE_BASE
+        return self.path, line
 
     def line_of(self, key: str, default: int = 1) -> int:
         return self.field_lines.get(key, default)

@@ -16,6 +16,8 @@ _GITHUB_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.
 
 def display_path(root: Path, path: str) -> str:
     """The finding's file relative to the working directory, which is what editors and CI click on."""
+    if "://" in path:  # a page of a live site
+        return path
     full = (root / path).resolve()
     try:
         return os.path.relpath(full)

@@ -16,7 +16,7 @@ from auditor.links.book import LinkBook
 from auditor.links.history import StoreHistory
 from auditor.models import Entry, Finding, Severity
 from auditor.scoring import StalenessScore, score_entries
-from auditor.sources.base import FolderSource, Progress, Source, no_progress
+from auditor.sources.base import Progress, Source, no_progress
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, session_factory
 from auditor.store.registry_cache import StoreCache
@@ -26,8 +26,10 @@ _no_progress = no_progress
 
 
 def load_entries(root: Path, config: Config, progress: Progress = _no_progress) -> list[Entry]:
-    """The entries of a content folder."""
-    return FolderSource(root).load(config, progress)
+    """The entries of a directory, read in its format (`input_format`: the content folder, or one detected)."""
+    from auditor.sources.detect import source_for
+
+    return source_for(root, config).load(config, progress)
 
 
 def check_entries(
@@ -105,7 +107,10 @@ def run_audit(
     With `check_links` (and not the `offline` setting) web links are fetched, with their history in the store.
     With `check_registries` (and not `offline`) package registries are asked; without, versions are judged from
     the store's earlier registry answers where it has them, and are otherwise "unverified"."""
-    source = source or FolderSource(root)
+    if source is None:
+        from auditor.sources.detect import source_for
+
+        source = source_for(root, config)
     engine = open_engine(db_url)
     make_session = session_factory(engine)
     with make_session() as session:
@@ -124,6 +129,8 @@ def run_audit(
         summary = summarize(entries, findings, scores)
         if links is not None:
             summary["links"] = links.summary()
+        if getattr(source, "crawl_summary", None):  # a live site's crawl: pages, errors, limits hit
+            summary["crawl"] = source.crawl_summary
         intervals = {kind: config.kind_data(kind).get("review_interval_days") for kind in config.kinds}
         with make_session() as session, session.begin():
             run_store.record_entries_and_findings(session, run_id, entries, findings, scores)

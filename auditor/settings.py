@@ -34,6 +34,50 @@ DEFAULTS: dict[str, object] = {
     "parallel_min_entries": 2000,
     # File names (or paths relative to the directory) that are never read as entries.
     "exclude": ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*"],
+    # --- directory formats (auditor/sources/: awesome.py, skills.py, yaml_pairs.py, registry_json.py, docs_pages.py,
+    # plugins.py; detection in detect.py) ---
+    # How the directory keeps its entries (`--input-format`): auto (detected from the files), folder (Markdown with
+    # front matter, the native format), or a comma-separated mix of awesome, skills, yaml-pairs, registry-json,
+    # plugins, docs-pages.
+    "input_format": "auto",
+    # Per format, which key of a record (dotted for nested keys) fills which field of an entry: title, summary,
+    # updated, reviewed, published, owner, kind, id, category, tags, related, links.<name>. A key not listed is kept
+    # in the entry's data as read; an entry field no key fills stays empty. The first key listed for a field wins.
+    "field_map": {
+        "awesome": {"name": "title", "description": "summary", "url": "links.homepage"},
+        "skills": {"name": "title", "description": "summary", "metadata.updated": "updated",
+                   "metadata.owner": "owner", "category": "category"},
+        "yaml-pairs": {"name": "title", "description": "summary", "source_url": "links.repo",
+                       "updated_at": "updated", "category": "category", "tags": "tags", "website": "links.homepage"},
+        "registry-json": {"name": "id", "title": "title", "description": "summary", "repository.url": "links.repo",
+                          "websiteUrl": "links.homepage", "version_detail.release_date": "updated",
+                          "_meta.io.modelcontextprotocol.registry/official.updatedAt": "updated",
+                          "_meta.io.modelcontextprotocol.registry/official.publishedAt": "published"},
+        "plugins": {"name": "title", "description": "summary", "homepage": "links.homepage",
+                    "repository": "links.repo", "category": "category"},
+        "docs-pages": {"title": "title", "name": "title", "description": "summary", "lastUpdated": "updated",
+                       "updated": "updated", "date": "published", "category": "category", "tags": "tags",
+                       "owner": "owner"},
+    },
+    # The kind each format's entries get when a record names none (empty: no kind, so no kind's required
+    # fields, sections and review interval apply).
+    "format_kinds": {"awesome": "", "skills": "skill", "yaml-pairs": "mcp", "registry-json": "mcp", "plugins": "",
+                     "docs-pages": ""},
+    # Rules about the content-folder format that do not apply to entries read in another format: its required
+    # fields and sections (STR003, STR008, STR011), `related` ids (XRF004) and its link resolution (LNK004, which
+    # XRF005 replaces with the format's own: site routes, twin files).
+    "format_rules_off": ["STR003", "STR008", "STR011", "XRF004", "LNK004"],
+    # The directory's declared category list (STR015), relative to the directory: a YAML or JSON list of names or
+    # of {id, name} records. Empty: `categories.yml` (or .yaml, .json) at the root when there is one.
+    "categories_file": "",
+    # Manifest references (a plugin's `agents: [./agents/x.md]`) that name a file by a shorter name than it has:
+    # per folder, the suffixes tried in place of `.md` (agents/x.md -> agents/x.agent.md).
+    "reference_suffixes": {"agents": [".agent.md"], "instructions": [".instructions.md"],
+                           "prompts": [".prompt.md"], "chatmodes": [".chatmode.md"]},
+    # Folders that a static site turns into pages by route (Astro Starlight, Docusaurus ...): under them,
+    # `docs/guide/intro.md` is served at `/guide/intro/`, and links such as `../setup/` or `/guide/setup/`
+    # resolve against those routes.
+    "site_content_roots": ["src/content/docs", "src/pages", "docs"],
     # Never ask package registries (`--offline` sets it too): package versions are reported
     # "unverified" (info) and open no ticket. Web links are not fetched either (internal links are still checked).
     "offline": False,
@@ -64,8 +108,9 @@ DEFAULTS: dict[str, object] = {
     "link_backoff": 1.0,
     # The longest Retry-After honoured, in seconds; a site asking for longer leaves the link "unverified".
     "link_retry_after_cap": 30.0,
-    # Seconds between requests to a host for the rest of the run once it has answered 429.
-    "link_slow_down": 0.25,
+    # A host that answers 429 is held for its Retry-After, then paced for the rest of the run at 90% of the rate
+    # it refused (halved again on every further 429); its requests are never closer than this many seconds.
+    "link_slow_down": 0.0,
     # Redirects followed before a chain counts as broken.
     "link_max_redirects": 10,
     # How much of a page is read (KB) to judge soft 404s, parked domains, challenges and #fragments.

@@ -5,7 +5,8 @@ A case writes a small directory, audits it, and compares what the rule under tes
 docs or without both a passing and a failing case fails here. A file's content is text, or
 `{bytes_b64: ...}` for raw bytes YAML cannot hold (e.g. a file that is not UTF-8). A case with `registry:`
 (PyPI and npm packages, see tests/registry_server.py) runs against a registry server on 127.0.0.1; one with
-`links:` gives web links canned verdicts (tests/links_cases.py).
+`links:` gives web links canned verdicts (tests/links_cases.py); one with `site:` gives entries (by path) the crawl
+data a live site's page carries (`Entry.site`, auditor/sources/site.py), for the SIT rules.
 """
 
 from __future__ import annotations
@@ -63,8 +64,10 @@ def test_rule_case(code: str, case: dict, tmp_path: Path) -> None:
         registry = stack.enter_context(registry_for_case(case["registry"])) if "registry" in case else None
         # `links:` gives web links canned verdicts (tests/links_cases.py); without it no link is fetched.
         links = links_for_case(case["links"], config, as_of) if "links" in case else None
-        findings = [f for f in check_entries(load_entries(tmp_path, config), config, as_of, registry=registry,
-                                             links=links, root=tmp_path)
+        entries = load_entries(tmp_path, config)
+        for entry in entries:  # `site:` (by path) gives entries the crawl data of a live site's page (SIT rules)
+            entry.site = case.get("site", {}).get(entry.path, entry.site)
+        findings = [f for f in check_entries(entries, config, as_of, registry=registry, links=links, root=tmp_path)
                     if f.code == code]
     got = sorted((f.path, f.line) for f in findings)
     expected = sorted((e["path"], e["line"]) for e in case["expect"])

@@ -102,10 +102,14 @@ class Rule:
         claim_date: dt.date | None = None,
         reason: str = "",
     ) -> Finding:
+        path, line = entry.path, line or 1
+        if getattr(entry, "twin_path", None):  # an entry read from a pair of files (post-mortems are not entries)
+            path, line = entry.locate(line)
+            message, evidence, fix = entry.untwin(message), entry.untwin(evidence), entry.untwin(fix)
         return Finding(
             entry=entry.id,
-            path=entry.path,
-            line=line or 1,
+            path=path,
+            line=line,
             code=self.code,
             name=self.name,
             severity=self.severity,

@@ -234,12 +234,18 @@ def _coerce_fields(entry: Entry, kinds: tuple[str, ...]) -> None:
 
 
 def _read_body(entry: Entry, lines: list[str], start: int) -> None:
-    entry.body_start = start + 1
-    entry.body_lines = lines[start:]
+    set_body(entry, lines[start:], start + 1)
+
+
+def set_body(entry: Entry, lines: list[str], first_line: int) -> None:
+    """Give the entry these body lines, numbered from `first_line`, with their `#` sections (outside fences)."""
+    entry.body_start = first_line
+    entry.body_lines = lines
+    entry.sections = []
     in_fence = False
     current: Section | None = None
-    for offset, text in enumerate(entry.body_lines):
-        number = entry.body_start + offset
+    for offset, text in enumerate(lines):
+        number = first_line + offset
         if _FENCE.match(text):
             in_fence = not in_fence
         elif not in_fence:

@@ -107,7 +107,9 @@ class DuplicateIndex:
     def by_kind(self) -> dict[str | None, list[int]]:
         groups: dict[str | None, list[int]] = {}
         for number, entry in enumerate(self.entries):
-            groups.setdefault(entry.kind, []).append(number)
+            # Entries of no kind are grouped by the format they were read in: a plugin manifest and the agent it
+            # bundles share a name by design.
+            groups.setdefault(entry.kind or (entry.source_format or None), []).append(number)
         return groups
 
     def count(self, name: str, value: int) -> None:

@@ -1,0 +1,107 @@
+import html
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+from auditor.checks.base import AuditContext, Rule
+from auditor.models import Entry, Finding, Severity
+from auditor.sources.formats import declared_categories
+
+# Mis-decoded UTF-8 (Ã©, â€”), HTML entities left half-escaped (`amp;`, `&quot;`) and quotes inside the value.
+_GARBLED = re.compile('[\ufffd\u00c3\u00c2"]|\u00e2\u20ac|\u00f0\u0178|&?\\b(?:amp|quot|lt|gt|#\\d+);')
+
+
+def unmangle(text: str) -> str:
+    """A garbled category as it was probably meant: `A "A"amp; B` -> `A & B`."""
+    text = re.sub(r'\s*"[^"]*"\s*&?amp;\s*', " & ", text)
+    text = html.unescape(text.replace("amp;", "&amp;").replace("&&amp;", "&amp;"))
+    return " ".join(text.replace('"', " ").split())
+
+
+def category_key(text: str) -> str:
+    """What is left of a category once case, `&`/`and`, punctuation and spacing are ignored."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("&", " ")
+    return re.sub(r"[^a-z0-9]+", "", re.sub(r"\band\b", " ", text))
+
+
+class UnknownCategory(Rule):
+    code = "STR015"
+    name = "structure.unknown-category"
+    severity = Severity.warning
+    title = "A category is garbled or not one the directory declares"
+    what = (
+        "Compares each entry's `category:` (of a YAML entry, a page, a skill or a manifest; an awesome list's "
+        "heading path is not checked) with the directory's declared categories "
+        "(`categories_file`, default `categories.yml` at the root: names or `{id, name}` records). A value that "
+        "is a declared one written differently (case, `&`, punctuation: `Cloud Devops Mcp Servers` for `Cloud & "
+        "DevOps MCP Servers`) is reported with the declared spelling as the fix. A garbled value is reported even "
+        "when the declared list holds it too: mis-decoded text (`Ã©`, `â€”`), half-escaped HTML (`amp;`, "
+        "`&quot;`) or quotes inside the name (`Developer Tools \"Developer Tools\"amp; IDE MCP Servers`, meant as "
+        "`Developer Tools & IDE MCP Servers`). Any other value is outside the list, with the closest declared one "
+        "suggested. Without a "
+        "declared list, a spelling used by fewer entries than another spelling of the same category is reported."
+    )
+    why = (
+        "Category pages and filters match the exact text: an entry filed under a variant spelling lands in a "
+        "category of its own, or in none."
+    )
+    example = "`category: Messaging Mcp Servers` when categories.yml declares `Messaging MCP Servers`."
+    fix = "Use the declared spelling, or add the category to the declared list."
+
+    def prepare(self, ctx: AuditContext) -> None:
+        self.declared: dict[str, str] | None = None
+        self.exact: set[str] = set()
+        names = declared_categories(ctx.root, ctx.config) if ctx.root is not None else None
+        if names is not None:
+            self.exact = set(names)
+            self.declared = {}
+            for name in names:  # the first spelling of a key is the declared one (names before ids)
+                if not _GARBLED.search(name):
+                    self.declared.setdefault(category_key(name), name)
+        spellings: dict[str, Counter[str]] = {}
+        for entry in ctx.entries:
+            if entry.category and "category" in entry.meta:
+                spellings.setdefault(category_key(entry.category), Counter())[entry.category] += 1
+        self.usual = {key: counts.most_common(1)[0][0] for key, counts in spellings.items() if len(counts) > 1}
+
+    def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        value = entry.category
+        if not value or "category" not in entry.meta:
+            return
+        line = entry.line_of("category")
+        evidence = f"category: {value}"
+        if _GARBLED.search(value):
+            meant = unmangle(value)
+            right = (self.declared or {}).get(category_key(meant))
+            if right and right != value:
+                fix = f"Write `category: {right}`."
+            elif meant != value and not _GARBLED.search(meant):
+                fix = f"Write `category: {meant}`" + (", and declare it so." if self.declared is not None else ".")
+            else:
+                fix = "Write the category again as plain UTF-8 text."
+            also = " (the declared list holds it garbled too)" if value in self.exact else ""
+            yield self.finding(entry, f"category `{value}` is garbled{also}", line=line, key=value,
+                               evidence=evidence, fix=fix)
+            return
+        key = category_key(value)
+        if self.declared is not None:
+            if value in self.exact:
+                return
+            if key in self.declared:
+                right = self.declared[key]
+                yield self.finding(entry, f"category `{value}` is written differently from the declared category `{right}`",
+                                   line=line, key=value, evidence=evidence, fix=f"Write `category: {right}`.")
+                return
+            from rapidfuzz import fuzz, process
+
+            match = process.extractOne(key, list(self.declared), scorer=fuzz.ratio, score_cutoff=80)
+            fix = (f"Did you mean `{self.declared[match[0]]}`?" if match
+                   else "Use one of the declared categories, or declare this one.")
+            yield self.finding(entry, f"category `{value}` is not one of the declared categories", line=line,
+                               key=value, evidence=evidence, fix=fix)
+            return
+        usual = self.usual.get(key)
+        if usual and usual != value:
+            yield self.finding(entry, f"category `{value}` is spelled `{usual}` by more entries", line=line,
+                               key=value, evidence=evidence, fix=f"Write `category: {usual}`.")

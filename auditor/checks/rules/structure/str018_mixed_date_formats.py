@@ -1,0 +1,41 @@
+from collections import Counter
+from collections.abc import Iterable
+
+from auditor.checks.base import AuditContext, Rule
+from auditor.checks.rules.structure._dates import dated_values
+from auditor.models import Entry, Finding, Severity
+
+
+class MixedDateFormats(Rule):
+    code = "STR018"
+    name = "structure.mixed-date-formats"
+    severity = Severity.warning
+    title = "A date field is written in another format than the rest of the directory"
+    what = (
+        "For every date-like field of the entries' data (`updated`, `updated_at`, `lastUpdated`, "
+        "`version_detail.release_date` ...), finds the format most entries write it in (`YYYY-MM-DD`, "
+        "`YYYY-MM-DD hh:mm`, `YYYY-MM-DDThh:mm:ssZ`, `Month D, YYYY` ...) and reports the entries that write it "
+        "another way. A field only one format is used for raises nothing."
+    )
+    why = (
+        "Tools that read the directory parse one format; a value in another is read wrong (day and month "
+        "swapped) or not at all, and sorting by date puts it in the wrong place."
+    )
+    example = "`updated_at: 2026/04/05` when 3,000 other entries write `updated_at: 2026-04-05 00:09`."
+    fix = "Write the date in the directory's usual format."
+
+    def prepare(self, ctx: AuditContext) -> None:
+        counts: dict[str, Counter[str]] = {}
+        for entry in ctx.entries:
+            for key, _value, fmt, _line in dated_values(entry):
+                counts.setdefault(key, Counter())[fmt] += 1
+        self.usual = {key: c.most_common(1)[0] for key, c in counts.items() if len(c) > 1}
+
+    def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        for key, value, fmt, line in dated_values(entry):
+            usual = self.usual.get(key)
+            if usual is None or fmt == usual[0]:
+                continue
+            yield self.finding(
+                entry, f"`{key}` is written `{fmt}` ({value}) where {usual[1]} entries write `{usual[0]}`",
+                line=line, key=key, evidence=f"{key}: {value}", fix=f"Write `{key}` as `{usual[0]}`.")

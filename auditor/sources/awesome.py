@@ -1,0 +1,194 @@
+"""Awesome-style Markdown lists: `- **[Name](url)** - description` bullets under category headings.
+
+Each bullet whose first link names something is an entry: its title the link text, its summary what follows the
+separator (` - `, ` – `, ` — `, `: `), its link the first link, its category the heading path (`Community Servers /
+Databases`, emoji left out) and, for nested bullets, the bullet above (`Platforms / Linux`, `Back-End
+Development / Symfony`). Not
+entries: a table of contents (links to `#anchors`), badges (`[![..](..)](..)`), favicon and logo images before the
+name, emoji legends and bullets without a link, anything in fenced code or HTML blocks, and sections such as
+Contents, Contributing and License. The id is the title as a slug; a second bullet with the same slug gets
+`-2`, `-3` ... in list order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from auditor.models import Entry
+from auditor.sources.formats import FormatContext, Resolver, apply_field_map, excluded, link_refs
+
+FORMAT = "awesome"
+LIST_NAMES = ("readme", "additional", "awesome", "list")
+SKIP_SECTIONS = {"contents", "table of contents", "toc", "contributing", "contribute", "license", "licence",
+                 "sponsors", "backers", "contributors", "footnotes", "related lists", "legend", "star history"}
+_BULLET = re.compile(r"^(\s*)[-*+]\s+(.*\S)\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?[a-z][^>]*>", re.IGNORECASE)
+_BADGE = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(
+    r"\[((?:[^\[\]]|\[[^\]]*\])+)\]"  # [name], one level of nested brackets allowed
+    r"\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+\"[^\"]*\")?\s*\)"  # (url "title")
+)
+_SEPARATOR = re.compile(r"^\s*(?:\([^)]*\)\s*)*(?:[-–—:|]+|\s)\s*")
+_LEAD = re.compile(r"^(?:\s|\*\*|__|[*_`]|[^\w\[(<!])*")
+MIN_BULLETS = 10
+
+
+def _strip_emoji(text: str) -> str:
+    kept = "".join(ch for ch in text if not (unicodedata.category(ch) in ("So", "Sk", "Cs", "Co", "Mn")
+                                             or ch in "\ufe0f\u200d"))
+    return " ".join(kept.split())
+
+
+def slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "entry"
+
+
+def entry_bullets(text: str) -> int:
+    """How many bullets of a Markdown text open with a link (outside fenced code): what makes it a list."""
+    count = 0
+    in_fence = False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        match = _BULLET.match(line)
+        if match and _first_link(match.group(2)) is not None:
+            count += 1
+    return count
+
+
+def claim(ctx: FormatContext, files: list[str]) -> list[str]:
+    """Markdown files without front matter whose bullets are mostly links: README.md, readme.md ..."""
+    found = []
+    patterns = [p for p in ctx.config.settings.get("exclude") or [] if p not in ("README.md",)]
+    for rel in files:
+        if not rel.lower().endswith(".md") or rel.count("/") > 2 or excluded(rel, patterns):
+            continue
+        name = rel.rsplit("/", 1)[-1].lower()
+        if not name.startswith(LIST_NAMES):
+            continue
+        try:
+            text = (ctx.root / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not text.lstrip("\ufeff").startswith("---") and entry_bullets(text) >= MIN_BULLETS:
+            found.append(rel)
+    return found
+
+
+def _first_link(item: str) -> tuple[str, str, int] | None:
+    """(name, url, end offset) of the bullet's naming link, or None when the bullet does not open with one."""
+    text = _IMG_TAG.sub(lambda m: " " * len(m.group(0)), item)
+    text = _BADGE.sub(lambda m: " " * len(m.group(0)), text)
+    text = _IMAGE.sub(lambda m: " " * len(m.group(0)), text)
+    lead = _LEAD.match(text)
+    at = lead.end() if lead else 0
+    match = _LINK.match(text, at)
+    if match is None:
+        return None
+    name = _strip_emoji(re.sub(r"[*_`]", "", _HTML_TAG.sub("", match.group(1)))).strip()
+    url = match.group(2).strip()
+    if not name or not url or url.startswith("#"):
+        return None
+    return name, url, match.end()
+
+
+def _description(item: str, end: int) -> str:
+    rest = item[end:]
+    rest = re.sub(r"^\s*(\*\*|__)", "", rest)
+    rest = _SEPARATOR.sub("", rest, count=1)
+    return " ".join(_HTML_TAG.sub("", rest).split()).strip()
+
+
+def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
+    mapping = ctx.field_map(FORMAT)
+    kind = ctx.kind(FORMAT)
+    off = ctx.rules_off()
+    resolver = Resolver(ctx)
+    entries: list[Entry] = []
+    taken: set[str] = set()
+    for rel in files:
+        lines = (ctx.root / rel).read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+        entries.extend(read_list(rel, lines, mapping, kind, off, ctx.config.kinds, taken, resolver))
+    return entries
+
+
+def read_list(rel: str, lines: list[str], mapping: dict[str, str], kind: str | None, off: set[str],
+              kinds: tuple[str, ...], taken: set[str], resolver: Resolver | None = None) -> list[Entry]:
+    entries: list[Entry] = []
+    headings: list[tuple[int, str]] = []  # (level, title) of the open headings
+    labels: list[tuple[int, str]] = []  # (indent, label) of open bullets that are not entries
+    in_fence = False
+    in_html = False
+    has_h2 = any(line.startswith("## ") for line in lines)
+    for number, line in enumerate(lines, start=1):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        stripped = line.strip()
+        if re.match(r"^<(div|table|details|p|picture)\b", stripped, re.IGNORECASE):
+            in_html = not re.search(r"</(div|table|details|p|picture)>\s*$", stripped, re.IGNORECASE)
+            continue
+        if in_html:
+            # An HTML block ends at its closing tag, or (as CommonMark has it) at a blank line.
+            if not stripped or re.search(r"</(div|table|details|p|picture)>\s*$", stripped, re.IGNORECASE):
+                in_html = False
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            level = len(heading.group(1))
+            headings = [h for h in headings if h[0] < level] + [(level, _strip_emoji(heading.group(2)))]
+            labels = []
+            continue
+        bullet = _BULLET.match(line)
+        if not bullet:
+            if stripped and not line.startswith((" ", "\t")):
+                labels = []
+            continue
+        section = [title for level, title in headings if level > 1]
+        if has_h2 and not section:
+            continue  # the introduction, above the first section
+        if any(title.lower().strip(" :") in SKIP_SECTIONS for title in section):
+            continue
+        indent = len(bullet.group(1).expandtabs(4))
+        labels = [(i, label) for i, label in labels if i < indent]
+        item = bullet.group(2)
+        found = _first_link(item)
+        if found is None:
+            label = _strip_emoji(re.split(r"\s[-–—]\s|:\s", _HTML_TAG.sub("", item), maxsplit=1)[0])
+            label = re.sub(r"[*_`]", "", label).strip()
+            if label and len(label) <= 60:
+                labels.append((indent, label))
+            continue
+        name, url, end = found
+        record = {"name": name, "description": _description(item, end), "url": url}
+        base = slug(name)
+        entry_id = base
+        counter = 2
+        while entry_id in taken:
+            entry_id = f"{base}-{counter}"
+            counter += 1
+        taken.add(entry_id)
+        entry = Entry(id=entry_id, path=rel, source_format=FORMAT, body_start=number, body_lines=[line])
+        entry.ignore |= off
+        entry.field_lines = {"name": number, "description": number, "url": number}
+        apply_field_map(entry, record, mapping, kind, kinds, dict(entry.field_lines))
+        if "links.homepage" in mapping.values() and re.match(r"https?://(www\.)?(github|gitlab)\.com/", url):
+            entry.links.setdefault("repo", entry.links.pop("homepage", url))
+        entry.category = " / ".join(section + [label for _, label in labels]) or None
+        entry.field_lines["category"] = number
+        if resolver is not None:
+            entry.refs.extend(link_refs(resolver, rel, [line], number))
+        entries.append(entry)
+        labels.append((indent, name))  # a nested bullet belongs to this one: `Back-End Development / Symfony`
+    return entries

@@ -1,0 +1,187 @@
+"""Choosing how to read a directory: the content folder, or the formats other directories are kept in.
+
+`input_format` (the setting, or `--input-format`) is `auto`, `folder`, or a comma-separated list of formats.
+`auto` looks at the files: SKILL.md files mean skills, `plugin.json` manifests plugins, `<slug>/<slug>.yml` YAML
+pairs, JSON with registry keys registry records, README-like Markdown whose bullets are links an awesome list, and
+front-matter Markdown without a `kind` docs pages. A directory with none of these, or whose front matter names
+kinds, is a content folder, read as it always was.
+
+The formats of one directory are read together: each claims its files in turn (a skill claims its whole folder,
+a YAML pair its twin, a plugin its README), and what is left goes to the next.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.config import Config
+from auditor.models import Entry
+from auditor.sources import awesome, docs_pages, plugins, registry_json, skills, yaml_pairs
+from auditor.sources.base import FolderSource, Progress, Source, no_progress
+from auditor.sources.folder import mark_duplicate_ids
+from auditor.sources.formats import DATA_SUFFIXES, FileIndex, FormatContext
+
+# In the order they claim files.
+READERS: dict[str, Any] = {
+    "skills": skills,
+    "plugins": plugins,
+    "yaml-pairs": yaml_pairs,
+    "registry-json": registry_json,
+    "awesome": awesome,
+    "docs-pages": docs_pages,
+}
+FORMATS = ("folder", *READERS)
+
+
+class FormatError(ValueError):
+    """An `input_format` that names no format."""
+
+
+def parse_formats(value: str) -> list[str]:
+    names = [part.strip().lower() for part in str(value or "auto").split(",") if part.strip()]
+    for name in names:
+        if name not in FORMATS and name != "auto":
+            raise FormatError(f"unknown input format {name!r} (expected auto, {', '.join(FORMATS)})")
+    if "folder" in names and len(names) > 1:
+        raise FormatError("`folder` cannot be mixed with other input formats")
+    return names or ["auto"]
+
+
+@dataclass
+class FormatsSource:
+    """Entries read from one directory in one or more formats other than the content folder."""
+
+    root: Path
+    formats: list[str]
+    kind: str = "formats"
+    read_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        return str(self.root.resolve())
+
+    def load(self, config: Config, progress: Progress = no_progress) -> list[Entry]:
+        index = FileIndex(self.root)
+        ctx = FormatContext(self.root, config, index)
+        files = [rel for rel in index.files if rel.endswith(DATA_SUFFIXES) and not rel.startswith(".auditor/")]
+        claims = claim_files(ctx, files, self.formats)
+        total = sum(len(paths) for paths in claims.values())
+        advance = progress("reading entries", total)
+        entries: list[Entry] = []
+        for name, paths in claims.items():
+            for start in range(0, len(paths), 200):
+                batch = paths[start:start + 200]
+                entries.extend(READERS[name].read(ctx, batch))
+                advance(len(batch))
+            self.read_counts[name] = len(paths)
+        mark_duplicate_ids(entries)
+        return entries
+
+
+def claim_files(ctx: FormatContext, files: list[str], formats: list[str]) -> dict[str, list[str]]:
+    """The files each format reads, in claiming order; files a format bundles (a skill's references, a YAML
+    pair's twin, a plugin's README) are taken out of the pool without being entries."""
+    pool = list(files)
+    claims: dict[str, list[str]] = {}
+    for name in READERS:
+        if name not in formats:
+            continue
+        reader = READERS[name]
+        mine = reader.claim(ctx, pool)
+        taken = _taken(name, pool, mine)
+        pool = [rel for rel in pool if rel not in taken]
+        if mine:
+            claims[name] = mine
+    return claims
+
+
+def _taken(name: str, pool: list[str], mine: list[str]) -> set[str]:
+    """The files a format's reader claims, with the files that go with them (bundled files, twins)."""
+    taken = set(mine)
+    if name == "skills":
+        taken |= skills.bundled(pool, mine)
+    elif name == "yaml-pairs":
+        taken |= yaml_pairs.twins(pool, mine)
+    elif name == "plugins":
+        taken |= plugins.twins(pool, mine)
+    return taken
+
+
+def detect(root: Path, config: Config) -> list[str]:
+    """The formats a directory's files are in; [] for a content folder."""
+    index = FileIndex(root)
+    ctx = FormatContext(root, config, index)
+    files = [rel for rel in index.files if rel.endswith(DATA_SUFFIXES) and not rel.startswith(".auditor/")]
+    found: list[str] = []
+    pool = files
+    for name in ("skills", "plugins", "yaml-pairs", "registry-json", "awesome"):
+        mine = READERS[name].claim(ctx, pool)
+        if name == "yaml-pairs" and len(mine) < 2:
+            mine = []
+        if mine:
+            found.append(name)
+            taken = _taken(name, pool, mine)
+            pool = [rel for rel in pool if rel not in taken]
+    pages = docs_pages.claim(ctx, pool)
+    native, foreign = _front_matter_census(root, pages, config)
+    if native and not found:
+        return []  # a content folder: its entries name their kind
+    if foreign and foreign >= native:
+        found.append("docs-pages")
+    return found
+
+
+def _front_matter_census(root: Path, pages: list[str], config: Config, sample: int = 400) -> tuple[int, int]:
+    """(pages whose front matter names a kind, pages with keys of another format) among the first `sample`."""
+    native = foreign = 0
+    for rel in pages[:sample]:
+        try:
+            head = (root / rel).read_text(encoding="utf-8", errors="replace")[:4000]
+        except OSError:
+            continue
+        block = head.split("\n---", 1)[0] if head.startswith("---") else ""
+        keys = {line.split(":", 1)[0].strip() for line in block.splitlines()[1:] if ":" in line and
+                not line.startswith((" ", "\t", "-"))}
+        if "kind" in keys:
+            native += 1
+        elif keys & set(docs_pages.MARKERS):
+            foreign += 1
+    return native, foreign
+
+
+def source_for(root: Path, config: Config, input_format: str | None = None) -> Source:
+    """The source that reads this directory, from `--input-format`, else the `input_format` setting."""
+    names = parse_formats(input_format or str(config.settings.get("input_format") or "auto"))
+    if names == ["folder"]:
+        return FolderSource(root)
+    if names == ["auto"] or "auto" in names:
+        detected = detect(root, config)
+        names = sorted({*detected, *(n for n in names if n != "auto")}, key=list(READERS).index)
+        if not names:
+            return FolderSource(root)
+    return FormatsSource(root, names)
+
+
+def describe(source: Source) -> str:
+    if isinstance(source, FormatsSource):
+        return ", ".join(source.formats)
+    return "folder"
+
+
+ProgressFactory = Callable[[str, int | None], Callable[[int], None]]
+
+
+def entry_paths(entries: list[Entry]) -> set[str]:
+    """Every file an entry was read from, twins included (for `auditor check` on a twin)."""
+    paths = {e.path for e in entries}
+    paths |= {e.twin_path for e in entries if e.twin_path}
+    return paths
+
+
+def is_under(path: str, prefix: str) -> bool:
+    return prefix in ("", ".") or path == prefix or path.startswith(prefix.rstrip("/") + "/") or \
+        posixpath.dirname(path) == prefix

@@ -1,0 +1,323 @@
+"""Reading one page of a live directory site with a profile's selectors: fields, body, headings, Related block.
+
+Pure functions over parsel selectors, so the crawler process and the tests use the same code. Nothing here
+raises on odd markup: lxml repairs what it can, and a selector that matches nothing gives None (or []).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from parsel import Selector, SelectorList
+
+_SPACE = re.compile(r"\s+")
+_BLOCK_TAGS = {"p", "ul", "ol", "pre", "table", "blockquote", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
+_CONTAINER_TAGS = {"div", "section", "article", "main", "header", "footer", "aside", "details", "figure", "nav"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "button", "form"}
+
+
+def squash(text: str | None) -> str:
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def _parts(spec: Any) -> tuple[str, str]:
+    """(language, expression) of a selector spec."""
+    if isinstance(spec, dict):
+        if "xpath" in spec:
+            return "xpath", str(spec["xpath"])
+        return "css", str(spec.get("css", ""))
+    text = str(spec)
+    if text.startswith("xpath:"):
+        return "xpath", text[len("xpath:"):].strip()
+    return "css", text
+
+
+def select(node: Selector | SelectorList, spec: Any) -> SelectorList:
+    """The nodes (or strings) a spec picks out under `node`; a bad expression picks nothing."""
+    language, expression = _parts(spec)
+    if not expression:
+        return SelectorList([node]) if isinstance(node, Selector) else node
+    try:
+        return node.xpath(expression) if language == "xpath" else node.css(expression)
+    except ValueError:  # a malformed selector, reported by the profile check where it can be
+        return SelectorList([])
+
+
+def text_of(node: Selector) -> str:
+    """A node's text with whitespace squashed: the string itself for an attribute or text node."""
+    root = node.root
+    if isinstance(root, str):
+        return squash(root)
+    return squash(node.xpath("string(.)").get())
+
+
+def _one_value(node: Selector, spec: Any) -> Any:
+    if isinstance(spec, dict) and spec.get("fields"):
+        return {name: extract(node, sub) for name, sub in spec["fields"].items()}
+    if isinstance(spec, dict) and spec.get("attr"):
+        value = node.attrib.get(str(spec["attr"])) if hasattr(node, "attrib") else None
+        return squash(value) if value is not None else None
+    return text_of(node)
+
+
+def _finish(value: Any, spec: Any) -> Any:
+    if not isinstance(spec, dict) or not isinstance(value, str):
+        return value
+    if spec.get("pattern"):
+        match = re.search(str(spec["pattern"]), value)
+        if not match:
+            return None
+        value = match.group(1) if match.groups() else match.group(0)
+    if spec.get("map"):
+        mapping = {str(k).lower(): v for k, v in spec["map"].items()}
+        value = mapping.get(value.lower(), value)
+    return value
+
+
+def extract(node: Selector, spec: Any) -> Any:
+    """The value a field spec gives on `node`.
+
+    A text spec (or `{css|xpath: ...}`) gives the first match's text; `attr` an attribute of it; `many: true`
+    every match as a list; `fields` a mapping read under each match; `key` + `value` (with `many`) a mapping;
+    `pattern` keeps a regex group; `map` translates values; `join` joins a list into one text."""
+    if isinstance(spec, dict) and not ({"css", "xpath"} & set(spec)):
+        nodes: SelectorList = SelectorList([node])
+    else:
+        nodes = select(node, spec)
+    many = isinstance(spec, dict) and spec.get("many")
+    if isinstance(spec, dict) and spec.get("key") and spec.get("value"):
+        mapping: dict[str, Any] = {}
+        for item in nodes:
+            key = extract(item, spec["key"])
+            if key:
+                mapping.setdefault(str(key), extract(item, spec["value"]))
+        return mapping or None
+    values = [_finish(_one_value(item, spec), spec) for item in nodes]
+    values = [v for v in values if v not in (None, "")]
+    if many:
+        if isinstance(spec, dict) and spec.get("join") is not None:
+            return str(spec["join"]).join(str(v) for v in values) or None
+        return values or (spec.get("default") if isinstance(spec, dict) else None)
+    if values:
+        return values[0]
+    return spec.get("default") if isinstance(spec, dict) else None
+
+
+# -- the body, as Markdown lines --------------------------------------------------------------------------
+
+def _inline(el: Any, base_url: str, skip_lists: bool = False) -> str:
+    """An element's text (not its tail) with links as [text](url) and code as `code`."""
+    parts: list[str] = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str):
+            tag = child.tag.lower()
+            if tag in _SKIP_TAGS or (skip_lists and tag in ("ul", "ol")):
+                pass
+            elif tag == "a" and (child.get("href") or "").strip():
+                href = child.get("href").strip()
+                url = href if href.startswith(("mailto:", "javascript:", "#")) else urljoin(base_url, href)
+                inner = _inline(child, base_url)
+                parts.append(f"[{inner}]({url})" if inner else url)
+            elif tag == "code":
+                parts.append(f"`{_inline(child, base_url)}`")
+            elif tag == "br":
+                parts.append(" ")
+            elif tag in _BLOCK_TAGS or tag in _CONTAINER_TAGS or tag == "li":
+                parts.append(f" {_inline(child, base_url)} ")
+            else:
+                parts.append(_inline(child, base_url))
+        if child.tail:
+            parts.append(child.tail)
+    return squash("".join(parts))
+
+
+def body_lines(container: Selector, base_url: str, exclude: list[Any] | None = None) -> list[str]:
+    """The container's content as Markdown: headings as `## `, list items as `- `, paragraphs as text, code
+    blocks fenced, one blank line between blocks. Elements matched by `exclude` are left out."""
+    excluded = set()
+    for spec in exclude or []:
+        for node in select(container, spec):
+            if not isinstance(node.root, str):
+                excluded.add(node.root)
+    lines: list[str] = []
+
+    def block(text_lines: list[str]) -> None:
+        if not text_lines:
+            return
+        if lines and lines[-1] != "":
+            lines.append("")
+        lines.extend(text_lines)
+
+    def walk(el: Any, loose: list[str]) -> None:
+        for child in el:
+            if not isinstance(child.tag, str) or child in excluded:
+                if child.tail and squash(child.tail):
+                    loose.append(child.tail)
+                continue
+            tag = child.tag.lower()
+            if tag in _SKIP_TAGS:
+                pass
+            elif tag in _BLOCK_TAGS or tag in _CONTAINER_TAGS or tag == "li":
+                flush(loose)
+                emit(child, tag)
+            else:
+                loose.append(_inline(child, base_url))
+            if child.tail and squash(child.tail):
+                loose.append(child.tail)
+
+    def flush(loose: list[str]) -> None:
+        text = squash(" ".join(loose))
+        loose.clear()
+        if text:
+            block([text])
+
+    def emit(el: Any, tag: str) -> None:
+        if re.fullmatch(r"h[1-6]", tag):
+            block([f"{'#' * int(tag[1])} {_inline(el, base_url)}"])
+        elif tag in ("ul", "ol"):
+            block(_list_lines(el, base_url, 0))
+        elif tag == "pre":
+            code = el.xpath("string(.)") if hasattr(el, "xpath") else ""
+            block(["```", *str(code).strip("\n").splitlines(), "```"])
+        elif tag == "table":
+            rows = []
+            for tr in el.iter("tr"):
+                cells = [_inline(td, base_url) for td in tr if isinstance(td.tag, str)
+                         and td.tag.lower() in ("td", "th")]
+                rows.append("| " + " | ".join(cells) + " |")
+            block(rows)
+        elif tag == "blockquote":
+            block([f"> {_inline(el, base_url)}"])
+        elif tag == "dl":
+            block([f"- {_inline(item, base_url)}" for item in el if isinstance(item.tag, str)])
+        elif tag == "hr":
+            block(["---"])
+        elif tag == "p" or tag == "li":
+            text = _inline(el, base_url)
+            if text:
+                block([text if tag == "p" else f"- {text}"])
+        else:  # a container: its children are blocks (and loose text is a paragraph)
+            loose: list[str] = []
+            if el.text and squash(el.text):
+                loose.append(el.text)
+            walk(el, loose)
+            flush(loose)
+
+    loose: list[str] = []
+    root = container.root
+    if root.text and squash(root.text):
+        loose.append(root.text)
+    walk(root, loose)
+    flush(loose)
+    return lines
+
+
+def _list_lines(el: Any, base_url: str, depth: int) -> list[str]:
+    result = []
+    for li in el:
+        if not isinstance(li.tag, str) or li.tag.lower() != "li":
+            continue
+        nested = [child for child in li if isinstance(child.tag, str) and child.tag.lower() in ("ul", "ol")]
+        text = _inline(li, base_url, skip_lists=True)
+        result.append(f"{'  ' * depth}- {text}")
+        for child in nested:
+            result.extend(_list_lines(child, base_url, depth + 1))
+    return result
+
+
+# -- a whole entry page -----------------------------------------------------------------------------------
+
+def _is_inside(node: Any, containers: list[Any]) -> bool:
+    for ancestor in node.iterancestors():
+        if any(ancestor is c for c in containers):
+            return True
+    return False
+
+
+def read_entry_page(profile: dict[str, Any], url: str, html: str) -> dict[str, Any]:
+    """Everything the profile reads from one entry page, as plain data (one JSON line of the crawl)."""
+    page = Selector(text=html, base_url=url)
+    problems: list[str] = []
+    fields: dict[str, Any] = {}
+    for name, spec in (profile.get("fields") or {}).items():
+        value = extract(page, spec)
+        if value not in (None, "", [], {}):
+            if name == "links" and isinstance(value, dict):
+                value = {k: urljoin(url, str(v)) for k, v in value.items() if v}
+            fields[name] = value
+    if not fields.get("title"):
+        problems.append("the page has no title where the profile looks for one")
+    body_spec = profile.get("body")
+    containers: list[Any] = []
+    body: list[str] = []
+    if body_spec:
+        found = select(page, body_spec)
+        containers = [node.root for node in found if not isinstance(node.root, str)]
+        if not containers:
+            problems.append(f"the page has no body where the profile looks for one ({_parts(body_spec)[1]})")
+        for node in found:
+            if not isinstance(node.root, str):
+                body.extend(([""] if body else []) + body_lines(node, url, profile.get("body_exclude")))
+    related = _read_related(page, profile.get("related") or {}, url)
+    related_spec = profile.get("related") or {}
+    item_nodes: list[Any] = []
+    if related_spec.get("block"):
+        for block in select(page, related_spec["block"])[:1]:
+            item_nodes = [n.root for n in select(block, related_spec.get("items") or "li")
+                          if not isinstance(n.root, str)]
+    headings = []
+    for node in select(page, profile.get("headings") or "h1, h2, h3, h4, h5, h6"):
+        root = node.root
+        if isinstance(root, str) or not re.fullmatch(r"h[1-6]", str(root.tag).lower()):
+            continue
+        headings.append({"level": int(str(root.tag)[1]), "text": text_of(node),
+                         "in_body": _is_inside(root, containers), "in_related_item": _is_inside(root, item_nodes)})
+    links: list[dict[str, str]] = []
+    link_scopes = profile.get("internal_links") or []
+    scopes = [select(page, spec) for spec in link_scopes] if link_scopes else [
+        SelectorList([Selector(root=c) for c in containers]),
+        select(page, (profile.get("related") or {}).get("block", "")) if (profile.get("related") or {}).get("block")
+        else SelectorList([]),
+    ]
+    seen: set[str] = set()
+    for scope in scopes:
+        for anchor in scope.css("a[href]"):
+            href = (anchor.attrib.get("href") or "").strip()
+            if not href or href.startswith(("mailto:", "javascript:", "tel:", "#")):
+                continue
+            absolute = urldefrag(urljoin(url, href))[0]
+            if absolute not in seen:
+                seen.add(absolute)
+                links.append({"url": absolute, "text": text_of(anchor)})
+    return {"fields": fields, "body": body, "related": related, "headings": headings, "links": links,
+            "problems": problems}
+
+
+def _read_related(page: Selector, spec: dict[str, Any], url: str) -> dict[str, Any] | None:
+    if not spec.get("block"):
+        return None
+    blocks = select(page, spec["block"])
+    if not blocks:
+        return {"found": False, "count": None, "count_text": "", "items": []}
+    block = blocks[0]
+    count_text = extract(block, spec["count"]) if spec.get("count") else None
+    count = None
+    if count_text is not None:
+        match = re.search(r"\d+", str(count_text))
+        count = int(match.group(0)) if match else None
+    items = []
+    for item in select(block, spec.get("items") or "li"):
+        link = extract(item, spec["link"]) if spec.get("link") else extract(item, "a::attr(href)")
+        items.append({
+            "title": extract(item, spec["title"]) if spec.get("title") else None,
+            "url": urldefrag(urljoin(url, str(link)))[0] if link else None,
+            "blurb": extract(item, spec["blurb"]) if spec.get("blurb") else None,
+        })
+    return {"found": True, "count": count, "count_text": str(count_text or ""), "items": items}
+
+
+def is_same_site(url: str, domains: list[str]) -> bool:
+    host = urlsplit(url).hostname or ""
+    return any(host == d or host.endswith("." + d) for d in domains)
