@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 import yaml
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, Finding, Severity
 
 log = logging.getLogger("auditor.prose")
@@ -375,19 +376,9 @@ def build_prose(entry: Entry) -> Prose:
     body = "\n".join(entry.body_lines)
     fences = 0
     if "```" in body or "~~~" in body:
-        lines, fence = [], ""
-        for line in entry.body_lines:
-            stripped = line.lstrip()
-            if fence:
-                if stripped.startswith(fence):
-                    fence = ""
-                lines.append("")
-            elif stripped.startswith(("```", "~~~")):
-                fence, fences = stripped[:3], fences + 1
-                lines.append("")
-            else:
-                lines.append(line)
-        body = "\n".join(lines)
+        mask = fenced_lines(entry.body_lines)
+        fences = sum(1 for i, code in enumerate(mask) if code and (i == 0 or not mask[i - 1]))
+        body = "\n".join("" if code else line for line, code in zip(entry.body_lines, mask, strict=True))
     if body:
         segments.append((entry.body_start, "body", _clean(body)))
     return Prose(segments, fences)

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, LoadProblem, Section
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -242,13 +243,10 @@ def set_body(entry: Entry, lines: list[str], first_line: int) -> None:
     entry.body_start = first_line
     entry.body_lines = lines
     entry.sections = []
-    in_fence = False
     current: Section | None = None
-    for offset, text in enumerate(lines):
+    for offset, (text, in_code) in enumerate(zip(lines, fenced_lines(lines), strict=True)):
         number = first_line + offset
-        if _FENCE.match(text):
-            in_fence = not in_fence
-        elif not in_fence:
+        if not in_code:
             match = _HEADING.match(text)
             if match:
                 current = Section(title=match.group(2), level=len(match.group(1)), line=number)

@@ -1,3 +1,5 @@
+import fnmatch
+import posixpath
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext
@@ -16,7 +18,8 @@ class UnsourcedStatistic(ClaimRule):
         "Reports statistics (percentages, counts, amounts, multipliers; see STL005) when neither their paragraph "
         "or list item, nor the line that introduces their list, holds a link or a source word (\"according to\", "
         "\"survey\", \"report\", \"benchmark\"... in `rules/statistics.yml`) or names a source from `rules/facts/`. "
-        "In the summary, a `links.source` in the front matter counts as the source. One finding per paragraph."
+        "In the summary, a `links.source` in the front matter counts as the source. One finding per paragraph. "
+        "Files named like `unsourced_skip_files` (prompts, agents, SKILL.md: text written for a model) are skipped."
     )
     why = (
         "A figure without a source cannot be re-checked when it is time to refresh the entry, and readers cannot "
@@ -26,6 +29,10 @@ class UnsourcedStatistic(ClaimRule):
     fix = "Link the source of the figure or name it in the same sentence, or remove the figure."
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        skip = ctx.pack.get("statistics", {}).get("unsourced_skip_files") or []
+        name = posixpath.basename(entry.path)
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in skip):
+            return
         lex = self.lex(ctx)
         analysis = analyze(entry, lex)
         seen: set[str] = set()
