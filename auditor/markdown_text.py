@@ -14,6 +14,8 @@ def fenced_lines(lines: list[str]) -> list[bool]:
 
     A fence closes only with the same character, at least as many of it, and nothing else on the line, so a
     ````markdown block may hold ``` examples, and an unclosed fence runs to the end (as CommonMark says)."""
+    if not any("```" in line or "~~~" in line for line in lines):
+        return [False] * len(lines)  # the common case, decided without a regex per line
     mask: list[bool] = []
     fence = ""
     for line in lines:
@@ -23,7 +25,7 @@ def fenced_lines(lines: list[str]) -> list[bool]:
             if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
                 fence = ""
             continue
-        match = _OPENING.match(line)
+        match = _OPENING.match(line) if ("`" in line or "~" in line) else None
         if match and not (match.group(1)[0] == "`" and "`" in line[match.end():]):
             fence = match.group(1)
             mask.append(True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,4 +148,5 @@ def run_audit(
         raise
     finally:
         engine.dispose()
+        gc.unfreeze()  # loading froze the entries (see load_files); later runs in this process start clean
     return AuditResult(run_id, config.name, as_of, entries, findings, summary, tickets, db_url)

@@ -27,9 +27,9 @@ DEFAULTS: dict[str, object] = {
     # An entry whose staleness score (0-100, see rules/staleness_score.yml) is at least this has its
     # ticket priority raised one step, like a long-unreviewed one.
     "stale_score": 80,
-    # Processes that check entries at once (0: one per CPU; 1: no extra process). Every rule's `prepare()` runs
-    # first in the main process; the per-entry checks are then shared out to forked workers.
-    "check_workers": 0,
+    # Processes that check the entries of a large run (0: one per CPU; 1: no extra process): every rule's
+    # `prepare()` runs first in the main process, then the per-entry checks are shared out to forked workers.
+    "workers": 0,
     # Below this many entries the checks run in the main process: starting workers costs more than it saves.
     "parallel_min_entries": 2000,
     # File names (or paths relative to the directory) that are never read as entries.

@@ -31,6 +31,8 @@ class AuditContext:
     root: Path | None = None
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
     _ids: list[str] | None = field(default=None, repr=False)
+    _ids_by_length: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    _closest: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, entries: list[Entry], config: Config, as_of: dt.date) -> AuditContext:
@@ -58,11 +60,25 @@ class AuditContext:
 
         if self._ids is None:
             self._ids = list(self.by_id)
-        for match, _score, _index in process.extract(wanted, self._ids, scorer=fuzz.ratio, score_cutoff=cutoff,
+            self._closest = {}
+            self._ids_by_length = {}
+            for known in self._ids:
+                self._ids_by_length.setdefault(len(known), []).append(known)
+        remembered = self._closest.get((wanted, besides))
+        if remembered is not None or (wanted, besides) in self._closest:
+            return remembered
+        # A ratio of r needs 2*common/(len(a)+len(b)) >= r, so ids far shorter or longer cannot reach the cutoff.
+        share = cutoff / 100
+        low, high = len(wanted) * share / (2 - share), len(wanted) * (2 - share) / share
+        candidates = [known for length, ids in self._ids_by_length.items() if low <= length <= high for known in ids]
+        found = None
+        for match, _score, _index in process.extract(wanted, candidates, scorer=fuzz.ratio, score_cutoff=cutoff,
                                                      limit=2):
             if match != besides:
-                return match
-        return None
+                found = match
+                break
+        self._closest[(wanted, besides)] = found
+        return found
 
 
 class Rule:
@@ -83,6 +99,9 @@ class Rule:
     claim: ClassVar[str] = ""
     # False for findings that say a check could not run (unverified, blocked): shown in reports, never on a ticket.
     on_tickets: ClassVar[bool] = True
+    # True when prepare() does long work across all entries and check() only looks its results up: in a run
+    # shared out to workers, such a rule is prepared and checked in the main process while the workers run.
+    prepare_alongside: ClassVar[bool] = False
 
     def prepare(self, ctx: AuditContext) -> None:
         """Called once per run before any entry is checked: work across all entries goes here."""

@@ -6,18 +6,15 @@ import gc
 import hashlib
 import importlib
 import inspect
-import multiprocessing
-import os
 import pkgutil
-import signal
 from collections.abc import Callable
 from functools import cache
-from typing import Any
 
 from auditor.checks import rules as rules_package
 from auditor.checks.base import AuditContext, Rule
 from auditor.config import Config
 from auditor.models import Entry, Finding
+from auditor.parallel import fork_pool, worker_count
 
 
 @cache
@@ -72,28 +69,29 @@ def run_rules(
     """All findings for these entries, sorted by path and line. A failing rule is a bug, so it raises.
 
     Every rule's `prepare()` runs here first (work across all entries, network included); the per-entry checks
-    then run in `check_workers` forked processes when there are at least `parallel_min_entries` entries."""
+    then run in `workers` forked processes when there are at least `parallel_min_entries` entries."""
     rules = active_rules(ctx.config)
-    for rule in rules:
-        rule.prepare(ctx)
-    workers = check_workers(ctx.config.settings, len(entries))
+    workers = worker_count(ctx.config.settings, len(entries))
     if workers > 1:
-        findings = _check_in_workers(entries, rules, ctx, workers, progress)
+        # Rules whose prepare() is long and whose check() only looks its results up (the duplicate index) are
+        # prepared and checked here while the workers check the entries against all the others.
+        alongside = [rule for rule in rules if rule.prepare_alongside]
+        others = [rule for rule in rules if not rule.prepare_alongside]
+        for rule in others:
+            rule.prepare(ctx)
+
+        def meanwhile() -> list[Finding]:
+            for rule in alongside:
+                rule.prepare(ctx)
+            return _check_slice(entries, alongside, ctx)
+
+        findings = _check_in_workers(entries, others, ctx, workers, progress, meanwhile)
     else:
+        for rule in rules:
+            rule.prepare(ctx)
         findings = _check_slice(entries, rules, ctx, progress)
     findings.sort(key=lambda f: (f.path, f.line, f.code))
     return findings
-
-
-def check_workers(settings: dict[str, Any], count: int) -> int:
-    """How many processes check `count` entries: 1 below `parallel_min_entries`, where fork is missing, or when
-    `check_workers` is 1; otherwise `check_workers` (0 means one per CPU)."""
-    wanted = int(settings.get("check_workers", 0) or 0) or (os.cpu_count() or 1)
-    if wanted <= 1 or count < int(settings.get("parallel_min_entries", 2000)):
-        return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(wanted, count)
 
 
 def _check_slice(entries: list[Entry], rules: list[Rule], ctx: AuditContext,
@@ -117,12 +115,6 @@ _SHARED: tuple[list[Entry], list[Rule], AuditContext] | None = None
 _BATCH = 250
 
 
-def _worker_init() -> None:
-    # The main process handles Ctrl-C and SIGTERM (the run is recorded as interrupted); a worker just stops.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def _check_batch(start: int) -> tuple[int, list[Finding]]:
     assert _SHARED is not None
     entries, rules, ctx = _SHARED
@@ -131,7 +123,8 @@ def _check_batch(start: int) -> tuple[int, list[Finding]]:
 
 
 def _check_in_workers(entries: list[Entry], rules: list[Rule], ctx: AuditContext, workers: int,
-                      progress: Callable[[int], None] | None) -> list[Finding]:
+                      progress: Callable[[int], None] | None,
+                      meanwhile: Callable[[], list[Finding]] | None = None) -> list[Finding]:
     global _SHARED
     _SHARED = (entries, rules, ctx)
     findings: list[Finding] = []
@@ -139,14 +132,15 @@ def _check_in_workers(entries: list[Entry], rules: list[Rule], ctx: AuditContext
     # every page of the inherited entries.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
-            for done, batch_findings in pool.imap_unordered(_check_batch, range(0, len(entries), _BATCH)):
+        with fork_pool(workers) as pool:
+            results = pool.imap_unordered(_check_batch, range(0, len(entries), _BATCH))
+            if meanwhile is not None:
+                findings.extend(meanwhile())
+            for done, batch_findings in results:
                 findings.extend(batch_findings)
                 if progress:
                     progress(done)
-            # Let the workers finish on their own: leaving the block would terminate them, and a worker killed
-            # while it holds the task queue's lock leaves its sibling waiting for that lock forever.
-            pool.close()
+            pool.close()  # see fork_pool: never leave the block with workers still running
             pool.join()
     finally:
         _SHARED = None

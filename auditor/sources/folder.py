@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,8 +58,15 @@ def load_files(
         entries.append(entry)
         if progress:
             progress(1)
+        if len(entries) % _FREEZE_EVERY == 0:
+            # Entries live for the whole run: move them out of the collector's sight, or every full collection
+            # walks all the entries read so far (about a quarter of the loading time at 50 000 entries).
+            gc.freeze()
     mark_duplicate_ids(entries)
     return entries
+
+
+_FREEZE_EVERY = 2000
 
 
 def mark_duplicate_ids(entries: list[Entry]) -> None:

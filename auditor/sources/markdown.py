@@ -100,29 +100,44 @@ def read_entry(raw: bytes, entry_id: str, rel_path: str, kinds: tuple[str, ...])
     return entry
 
 
-def _read_front_matter(entry: Entry, text: str, kinds: tuple[str, ...]) -> None:
+FrontMatter = tuple[dict[str, Any], dict[str, int], list[LoadProblem]]
+
+
+def parse_front_matter(text: str) -> FrontMatter:
+    """(meta, key lines, problems) of one front matter: the costly part of reading an entry, and picklable."""
     first_line = 2  # the YAML starts on the line after the opening `---`
     try:
         node, data = _compose(text, _FastLoader)
     except yaml.YAMLError as fast_error:
         if _FastLoader is _PureLoader:
-            entry.problems.append(yaml_error_problem(text, fast_error, first_line, "the front matter"))
-            return
+            return {}, {}, [yaml_error_problem(text, fast_error, first_line, "the front matter")]
         try:
             node, data = _compose(text, _PureLoader)
         except yaml.YAMLError as exc:
-            entry.problems.append(yaml_error_problem(text, exc, first_line, "the front matter"))
-            return
+            return {}, {}, [yaml_error_problem(text, exc, first_line, "the front matter")]
     if not isinstance(data, dict):
-        entry.problems.append(
-            LoadProblem("front-matter", "the front matter is not a mapping of `key: value` lines", first_line)
-        )
-        return
-    entry.meta = data
+        return {}, {}, [LoadProblem("front-matter", "the front matter is not a mapping of `key: value` lines",
+                                    first_line)]
+    field_lines = {}
     if node is not None:
         for key_node, _ in node.value:
-            entry.field_lines[str(key_node.value)] = first_line + key_node.start_mark.line
+            field_lines[str(key_node.value)] = first_line + key_node.start_mark.line
+    return data, field_lines, []
+
+
+def apply_front_matter(entry: Entry, parsed: FrontMatter, kinds: tuple[str, ...]) -> None:
+    """Give an entry its parsed front matter."""
+    meta, field_lines, problems = parsed
+    if problems:
+        entry.problems.extend(problems)
+        return
+    entry.meta = meta
+    entry.field_lines.update(field_lines)
     _coerce_fields(entry, kinds)
+
+
+def _read_front_matter(entry: Entry, text: str, kinds: tuple[str, ...]) -> None:
+    apply_front_matter(entry, parse_front_matter(text), kinds)
 
 
 def _compose(text: str, loader_class: type) -> tuple[Any, Any]:
@@ -246,7 +261,7 @@ def set_body(entry: Entry, lines: list[str], first_line: int) -> None:
     current: Section | None = None
     for offset, (text, in_code) in enumerate(zip(lines, fenced_lines(lines), strict=True)):
         number = first_line + offset
-        if not in_code:
+        if not in_code and text[:1] == "#":
             match = _HEADING.match(text)
             if match:
                 current = Section(title=match.group(2), level=len(match.group(1)), line=number)

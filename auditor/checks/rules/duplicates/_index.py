@@ -327,6 +327,7 @@ class DuplicateRule(Rule):
 
     part: ClassVar[str]
     reason = "DUPLICATE"
+    prepare_alongside = True
 
     def prepare(self, ctx: AuditContext) -> None:
         self._index = DuplicateIndex.of(ctx)

@@ -14,11 +14,13 @@ def _prefilter(words: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[tuple
 
 
 @lru_cache(maxsize=8)
-def _pattern(words: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[str]:
+def _pattern(words: tuple[str, ...], patterns: tuple[str, ...], capitals: tuple[str, ...] = ()) -> re.Pattern[str]:
     # One group for all the words: the engine tests the word boundary once, not once per word.
     parts = list(patterns)
     if words:
         parts.insert(0, r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)")
+    if capitals:
+        parts.insert(0, r"(?-i:(?<!\w)(?:" + "|".join(re.escape(word) for word in capitals) + r")(?!\w))")
     return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
 
 
@@ -28,7 +30,8 @@ class PlaceholderText(Rule):
     severity = Severity.warning
     reason = "PLACEHOLDER"
     title = "Placeholder text (TODO, TBD, lorem ipsum) is left in the entry"
-    what = "Reports words and patterns listed in `rules/placeholders.yml`, in the front matter's text and in the body."
+    what = ("Reports words (in any case), capital words (only as written) and patterns listed in "
+            "`rules/placeholders.yml`, in the front matter's text and in the body.")
     why = "Placeholders are notes to the author that readers should never see; they also mark facts nobody checked."
     example = "`- TODO: add pricing details` under Key features."
     fix = "Replace the placeholder with the real content, or remove the line."
@@ -36,13 +39,15 @@ class PlaceholderText(Rule):
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         data = ctx.pack.get("placeholders", {})
         words, patterns = tuple(data.get("words", [])), tuple(data.get("patterns", []))
+        capitals = tuple(data.get("capital_words", []))
         # Most entries hold no placeholder: cheap tests over the whole text spare the per-line loop.
         whole = "\n".join([entry.title or "", entry.summary or "", *entry.body_lines])
         lowered_words, lone_patterns = _prefilter(words, patterns)
         lowered = whole.lower()
-        if not any(word in lowered for word in lowered_words) and not any(p.search(whole) for p in lone_patterns):
+        if (not any(word in lowered for word in lowered_words) and not any(word in whole for word in capitals)
+                and not any(p.search(whole) for p in lone_patterns)):
             return
-        pattern = _pattern(words, patterns)
+        pattern = _pattern(words, patterns, capitals)
         for key in ("title", "summary"):
             value = getattr(entry, key)
             if value and (match := pattern.search(value)):
