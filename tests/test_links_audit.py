@@ -3,12 +3,15 @@ history across runs (the clock moved by --as-of, on SQLite and PostgreSQL), and 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import socket
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -19,6 +22,7 @@ from auditor.links.checker import LinkChecker
 from auditor.links.content import Markers
 from auditor.links.history import StoreHistory
 from auditor.links.net import DNSUnavailable, private_reason, system_resolver
+from auditor.links.results import LinkResult
 from auditor.pipeline import check_entries, load_entries
 from auditor.store.db import open_engine, session_factory
 from auditor.tickets import actions
@@ -176,6 +180,25 @@ def test_a_few_dead_hosts_are_not_a_network_outage(tmp_path: Path, server: WebSe
     findings = check_entries(load_entries(root, config), config, dt.date.fromisoformat(AS_OF), links=book)
     assert not book.network_down
     assert [(f.code, f.line) for f in findings if f.code.startswith("LNK")] == [("LNK001", 5)]
+
+
+def test_an_unreachable_archive_is_asked_only_until_it_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: the archive refuses every connection
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    asked: list[str] = []
+    get = httpx.AsyncClient.get
+
+    async def counting_get(self: httpx.AsyncClient, url: str, **kwargs: object) -> httpx.Response:
+        asked.append(url)
+        return await get(self, url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx.AsyncClient, "get", counting_get)
+    book = LinkBook.from_settings({"link_wayback_url": f"http://127.0.0.1:{port}", "link_timeout": 1.0}, {},
+                                  dt.date.fromisoformat(AS_OF))
+    dead = [LinkResult(f"https://gone.test/{i}", "broken") for i in range(40)]
+    assert asyncio.run(book._wayback(dead)) == {}
+    assert 1 <= len(asked) <= 4  # the first lookups at once (4 at a time), then none
 
 
 # -- auditor check: in-memory history, offline --------------------------------------------------------

@@ -134,6 +134,28 @@ def test_rate_limit_honours_retry_after_and_slows_the_host(web: dict[str, WebSer
     assert checker.hosts[web["main"].base.split("//")[1]].interval == 0
 
 
+def test_a_429_holds_the_whole_host_for_its_retry_after_then_paces_it() -> None:
+    with WebServer() as server:
+        when: list[tuple[str, float]] = []
+        handle = server.handle
+
+        def timed(request: Any, method: str) -> None:
+            when.append((request.path, time.monotonic()))
+            handle(request, method)
+
+        server.handle = timed  # type: ignore[method-assign]
+        checker = LinkChecker(fast(per_host=1, retry_after_cap=5.0), MARKERS)
+        results = checker.check_sync([server.url("/rate-limited"), server.url("/pdf")])  # /pdf: HEAD is enough
+        assert all(r.verdict == "alive" for r in results.values())
+        refused_at = when[0][1]
+        assert when[0][0] == "/rate-limited" and len(when) >= 3
+        assert when[1][1] - refused_at >= 0.9  # no page of the host asked for before Retry-After: 1 was over
+        # one request in the second before the 429: paced below that rate for the rest of the run
+        host = checker.hosts[server.base.split("//")[1]]
+        assert host.interval >= 1.0
+        assert all(b[1] - a[1] >= 0.9 for a, b in zip(when[1:], when[2:], strict=False))
+
+
 def test_flaky_503_is_retried(web: dict[str, WebServer], checked: tuple) -> None:
     assert web["main"].state["flaky"] >= 2
 

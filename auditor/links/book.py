@@ -163,17 +163,25 @@ class LinkBook:
             self.max_open_per_host = max(self.max_open_per_host, checker.max_open_per_host)
 
     async def _wayback(self, results: list[LinkResult]) -> dict[str, str | None]:
-        """Archived copies from the availability API (`{base}/wayback/available?url=...`), None when there is none."""
+        """Archived copies from the availability API (`{base}/wayback/available?url=...`), None when there is none.
+        When the archive cannot be reached (no DNS, refused, connect timeout), the remaining lookups are skipped:
+        without internet access, each of hundreds of dead links would otherwise wait on a failing resolver."""
         found: dict[str, str | None] = {}
         gate = asyncio.Semaphore(4)
+        unreachable = False  # the archive could not be reached at all: the other lookups would fare no better
         async with httpx.AsyncClient(timeout=httpx.Timeout(self.options.timeout), trust_env=False,
                                      headers={"User-Agent": self.options.user_agent}) as client:
             async def one(result: LinkResult) -> None:
+                nonlocal unreachable
                 async with gate:
+                    if unreachable:
+                        return
                     try:
                         api = f"{self.wayback_url}/wayback/available?url={quote(result.url, safe='')}"
                         response = await client.get(api)
                         snapshot = (response.json().get("archived_snapshots") or {}).get("closest") or {}
+                    except (httpx.ConnectError, httpx.ConnectTimeout):
+                        unreachable, snapshot = True, {}
                     except (httpx.HTTPError, ValueError, AttributeError):
                         snapshot = {}
                     usable = snapshot.get("available") and str(snapshot.get("status", "200")) == "200"

@@ -1,7 +1,9 @@
 """The link checker: every distinct URL fetched once, politely, and judged like a careful editor would.
 
-- At most `concurrency` requests at once, and `per_host` to any one host; after a 429 a host also gets
-  `slow_down` seconds between requests for the rest of the run.
+- At most `concurrency` requests at once, and `per_host` to any one host. A 429 pauses the whole host for its
+  Retry-After (not only the request that got it), and paces it for the rest of the run: requests spaced so that
+  the host sees at most 90% of the rate it refused (what it was sent in the second before the 429), twice as far
+  apart after every further 429, and never closer than `slow_down` seconds.
 - HEAD first. GET when HEAD is refused or answers something a GET might not (any non-2xx), when the page
   is HTML (its content decides soft 404s, parked domains and challenges) or when a `#fragment` needs the
   page's ids. A host whose HEAD is refused, or whose pages turned out to be HTML three times (so a GET
@@ -25,6 +27,7 @@ import re
 import ssl
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +67,7 @@ class CheckOptions:
     retries: int = 2
     backoff: float = 1.0
     retry_after_cap: float = 30.0
-    slow_down: float = 0.25
+    slow_down: float = 0.0  # the least spacing of a host's requests once it has answered 429
     max_redirects: int = 10
     max_body: int = 512 * 1024
     user_agent: str = USER_AGENT
@@ -83,7 +86,7 @@ class CheckOptions:
             retries=int(settings.get("link_retries", 2)),
             backoff=float(settings.get("link_backoff", 1.0)),
             retry_after_cap=float(settings.get("link_retry_after_cap", 30.0)),
-            slow_down=float(settings.get("link_slow_down", 0.25)),
+            slow_down=float(settings.get("link_slow_down", 0.0)),
             max_redirects=int(settings.get("link_max_redirects", 10)),
             max_body=int(float(settings.get("link_max_body_kb", 512)) * 1024),
             user_agent=str(settings.get("link_user_agent") or USER_AGENT),
@@ -142,8 +145,11 @@ class _Host:
     def __init__(self, per_host: int) -> None:
         self.sem = asyncio.Semaphore(per_host)
         self.pace_lock = asyncio.Lock()
-        self.interval = 0.0
+        self.interval = 0.0  # seconds between requests once the host has answered 429 (0: not paced)
         self.next_at = 0.0
+        self.paused_until = 0.0  # a Retry-After holds every request to the host until then
+        self.reacted_at = -1e9  # when the host's last 429 changed its pace
+        self.sent: deque[float] = deque()  # when the requests of the last second were sent
         self.open = 0
         self.max_open = 0
         self.head_refused = False
@@ -156,13 +162,31 @@ class _Host:
         return self.head_refused or self.html_after_head >= 3
 
     async def pace(self) -> None:
-        if self.interval <= 0:
+        if self.interval > 0 or self.paused_until > time.monotonic():
+            async with self.pace_lock:
+                due = max(self.next_at, self.paused_until)
+                wait = due - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                # The next turn is due an interval after this one was: a wake-up made late by a busy event loop
+                # does not slow the host further (and after a quiet spell there is no burst to catch up).
+                self.next_at = max(due + self.interval, time.monotonic())
+        now = time.monotonic()
+        self.sent.append(now)
+        while self.sent[0] < now - 1.0:
+            self.sent.popleft()
+
+    def rate_limited(self, retry_after: float | None, floor: float) -> None:
+        """The host answered 429: hold it for `retry_after`, and pace it below the rate it refused."""
+        now = time.monotonic()
+        if now < max(self.paused_until, self.reacted_at + 1.0):  # another answer of the same burst: dealt with
             return
-        async with self.pace_lock:
-            wait = self.next_at - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self.next_at = time.monotonic() + self.interval
+        self.reacted_at = now
+        if retry_after is not None:
+            self.paused_until = now + retry_after
+        refused = sum(1 for t in self.sent if t >= now - 1.0)  # what the host was sent in the last second
+        spacing = 1.0 / (0.9 * max(refused - 1, 1))
+        self.interval = max(self.interval * 2, spacing, floor)
 
 
 def retry_after(headers: dict[str, str], now: dt.datetime | None = None) -> float | None:
@@ -551,9 +575,10 @@ class LinkChecker:
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             if answer.status == 429 or (answer.status == 503 and "retry-after" in answer.headers):
-                if answer.status == 429:
-                    host.interval = max(host.interval, self.options.slow_down)  # slowed down for the rest of the run
                 wait = retry_after(answer.headers)
+                if answer.status == 429:  # paused, then slowed down for the rest of the run
+                    host.rate_limited(wait if wait is not None and wait <= self.options.retry_after_cap else None,
+                                      self.options.slow_down)
                 if last or (wait is not None and wait > self.options.retry_after_cap):
                     return answer
                 await asyncio.sleep(max(wait if wait is not None else 0.0, self._backoff(attempt)))
@@ -568,45 +593,49 @@ class LinkChecker:
         return self.options.backoff * (2 ** attempt) * (0.5 + random.random())  # noqa: S311 - jitter, not crypto
 
     async def _send(self, method: str, url: str, read_body: bool, extra: dict[str, str], host: _Host) -> Answer:
-        async with host.sem, self.global_sem:  # the host's turn first: a busy host must not hold global slots
+        async with host.sem:  # the host's turn first: a busy or paced host must not hold global slots
             if method == "HEAD" and host.get_first:
                 raise _SkipHead
             await host.pace()
-            host.open += 1
-            self.open_total += 1
-            host.max_open = max(host.max_open, host.open)
-            self.max_open_total = max(self.max_open_total, self.open_total)
-            self.max_open_per_host = max(self.max_open_per_host, host.open)
-            self.requests += 1
-            try:
-                async with asyncio.timeout(self.options.timeout * 2):
-                    headers = self._headers_for(url) | extra
-                    async with self._client(host).stream(method, url, headers=headers) as response:
-                        answer = Answer(url, response.status_code,
-                                        {k.lower(): v for k, v in response.headers.items()})
-                        if read_body and method == "GET" and response.status_code not in REDIRECTS \
-                                and is_html(answer.content_type):
-                            body = bytearray()
-                            async for chunk in response.aiter_bytes():
-                                body += chunk
-                                if len(body) >= self.options.max_body:
-                                    answer.truncated = True
-                                    break
-                            answer.body, answer.read = bytes(body[: self.options.max_body]), True
-                        else:
-                            # Drain a short answer (a HEAD's empty body, a redirect's note) so the connection
-                            # goes back to the pool; a long one is cut off and its connection closed.
-                            drained = 0
-                            async for chunk in response.aiter_raw():
-                                drained += len(chunk)
-                                if drained > 65536:
-                                    break
-                        return answer
-            except TimeoutError:
-                raise Timeout(f"no complete answer from {url}") from None
-            finally:
-                host.open -= 1
-                self.open_total -= 1
+            async with self.global_sem:
+                return await self._send_now(method, url, read_body, extra, host)
+
+    async def _send_now(self, method: str, url: str, read_body: bool, extra: dict[str, str], host: _Host) -> Answer:
+        host.open += 1
+        self.open_total += 1
+        host.max_open = max(host.max_open, host.open)
+        self.max_open_total = max(self.max_open_total, self.open_total)
+        self.max_open_per_host = max(self.max_open_per_host, host.open)
+        self.requests += 1
+        try:
+            async with asyncio.timeout(self.options.timeout * 2):
+                headers = self._headers_for(url) | extra
+                async with self._client(host).stream(method, url, headers=headers) as response:
+                    answer = Answer(url, response.status_code,
+                                    {k.lower(): v for k, v in response.headers.items()})
+                    if read_body and method == "GET" and response.status_code not in REDIRECTS \
+                            and is_html(answer.content_type):
+                        body = bytearray()
+                        async for chunk in response.aiter_bytes():
+                            body += chunk
+                            if len(body) >= self.options.max_body:
+                                answer.truncated = True
+                                break
+                        answer.body, answer.read = bytes(body[: self.options.max_body]), True
+                    else:
+                        # Drain a short answer (a HEAD's empty body, a redirect's note) so the connection
+                        # goes back to the pool; a long one is cut off and its connection closed.
+                        drained = 0
+                        async for chunk in response.aiter_raw():
+                            drained += len(chunk)
+                            if drained > 65536:
+                                break
+                    return answer
+        except TimeoutError:
+            raise Timeout(f"no complete answer from {url}") from None
+        finally:
+            host.open -= 1
+            self.open_total -= 1
 
 
 def trail_text(trail: Trail) -> str:
