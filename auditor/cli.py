@@ -30,6 +30,7 @@ from auditor.models import Severity
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
 from auditor.pipeline import check_entries, load_entries, run_audit, summarize
 from auditor.report import write_report
+from auditor.schedule.cli import schedule_command
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, resolve_url, session_factory
 from auditor.tickets import actions
@@ -43,6 +44,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(links_app, name="links")
 app.add_typer(incident_app, name="incident")
+app.command("schedule")(schedule_command)
 
 Db = Annotated[str | None, typer.Option("--db", help="Store URL (default: AUDITOR_DB, else SQLite in "
                                                      "<directory>/.auditor/).", metavar="URL")]
@@ -474,15 +476,24 @@ def runs_list(directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     """Past runs with duration, counts and outcome."""
     with _ticket_session(directory, db) as (session, name):
         table = Table(box=None, pad_edge=False)
-        for column in ("run", "as of", "started", "duration", "status", "entries", "findings", "tickets"):
+        for column in ("run", "as of", "started", "duration", "status", "entries", "findings", "tickets", "outcome"):
             table.add_column(column)
         for r in run_store.list_runs(session, name, limit):
             took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else ""
             t = (r.summary or {}).get("tickets", {})
             tickets = f"+{t.get('opened', 0)} ~{t.get('reopened', 0)} -{t.get('resolved', 0)}" if t else ""
             table.add_row(f"#{r.id}", str(r.as_of), r.started_at.strftime("%Y-%m-%d %H:%M"), took, r.status,
-                          str(r.entries_count), str(r.findings_count), tickets)
+                          str(r.entries_count), str(r.findings_count), tickets, _run_outcome(r))
         out.print(table)
+
+
+def _run_outcome(run: Any) -> str:
+    """Findings by severity for a completed run; why it ended for a failed or interrupted one."""
+    if run.status == "completed":
+        sev = (run.summary or {}).get("by_severity", {})
+        return f"{sev.get('error', 0)} error · {sev.get('warning', 0)} warning · {sev.get('info', 0)} info"
+    first = (run.error or "").strip().splitlines()
+    return first[0][:80] if first else ""
 
 
 class LinkFormat(str, Enum):

@@ -143,3 +143,46 @@ DEFAULTS: dict[str, object] = {
 
 SEVERITY_NAMES = ("info", "warning", "error")
 PRIORITIES = ("low", "normal", "high", "urgent")
+
+# Scheduled audits (`auditor schedule`): the `[schedule]` table of the auditor.toml the scheduler reads, not
+# `[settings]`. An audit in `[[schedule.audits]]` may override the keys marked (per audit). README: "Scheduled audits".
+SCHEDULE_DEFAULTS: dict[str, object] = {
+    # (per audit) When to audit: crontab's five fields, minute hour day-of-month month day-of-week (0 or 7 and
+    # sun are Sunday, as in crontab); six fields put seconds first. Default: every Monday at 06:00.
+    "cron": "0 6 * * mon",
+    # The time zone the cron expression is read in (an IANA name such as "Europe/Berlin").
+    "timezone": "UTC",
+    # (per audit) A run the scheduler could not start on time (it was down, the machine slept) still starts when
+    # it is at most this many seconds late; later ones are skipped until the next time.
+    "misfire_grace_seconds": 3600,
+    # Runs missed while the scheduler was down are merged into one run instead of run one after another.
+    "coalesce": True,
+    # The store holding the scheduler's jobs; empty: the first audit's store.
+    "db": "",
+    # The scheduler's job table in that store. APScheduler 3 cannot share one between schedulers: a second
+    # machine scheduling audits into the same store names its own (the directory lock keeps their audits apart).
+    "job_table": "apscheduler_jobs",
+    # Seconds a directory's lock lasts without a heartbeat; its holder renews it every third of that, so a
+    # crashed scheduler blocks the directory for at most this long.
+    "lock_lease_seconds": 300,
+    # On SIGTERM (or Ctrl-C) the running audit is asked to stop and record itself interrupted; after this many
+    # seconds it is killed and the scheduler marks its run interrupted itself.
+    "stop_timeout_seconds": 60,
+    # (per audit) The address the report is served at, put in notifications as its link (the report folder's
+    # index.html is appended when this ends with "/"); empty: the report's file:// URL.
+    "report_url": "",
+    # (per audit) A Slack-compatible incoming webhook that gets each run's summary ({"text": ...}); empty: none.
+    "webhook_url": "",
+    # (per audit) Email the summary through this SMTP server (empty host: no email), from and to these addresses.
+    "smtp_host": "",
+    "smtp_port": 25,
+    "smtp_from": "",
+    "smtp_to": [],
+    # (per audit) SMTP login, with the password read from the environment variable named here (never the file),
+    # and STARTTLS before it.
+    "smtp_user": "",
+    "smtp_password_env": "",
+    "smtp_starttls": False,
+    # Seconds to wait for the webhook or the SMTP server before the notification counts as failed (the run does not).
+    "notify_timeout": 10.0,
+}

@@ -156,5 +156,18 @@ class LinkCheck(Base):
     code: Mapped[str] = mapped_column(String(40), default="")
 
 
+class Lock(Base):
+    """A lease on one directory's audits, held by one scheduler process at a time across machines (migration 0005).
+    A row stays after release: `slot` remembers the scheduled time of the last audit started under it."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # the directory's configured name
+    holder: Mapped[str | None] = mapped_column(String(200), nullable=True)  # host:pid, None when free
+    acquired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # lease end
+    slot: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 Index("ix_findings_run_entry", FindingRow.run_id, FindingRow.entry_id)
 Index("ix_tickets_directory_status", Ticket.directory, Ticket.status)
