@@ -100,6 +100,11 @@ DEFAULTS: dict[str, object] = {
     # At most this many link requests at once, and at most `link_per_host` to any one host.
     "link_concurrency": 64,
     "link_per_host": 4,
+    # Worker processes sharing a run's link checks, each owning whole hosts (their per-host limit and 429 pace
+    # in one process; `link_concurrency` divided among them): 0 means one per CPU, 1 checks in this process.
+    # Runs below `link_parallel_min_urls` URLs, or on a single host, are checked in this process.
+    "link_workers": 0,
+    "link_parallel_min_urls": 200,
     # Seconds to wait for a connection or the next piece of an answer (a whole answer gets twice this).
     "link_timeout": 10.0,
     # Retries after a connection error, a timeout, a 5xx or a 429; the first waits about `link_backoff`

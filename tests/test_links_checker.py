@@ -223,3 +223,62 @@ def test_checker_runs_inside_a_fresh_event_loop_each_time() -> None:
             assert LinkChecker(fast(), MARKERS).check_sync([server.url("/ok")])[server.url("/ok")].verdict == "alive"
     with pytest.raises(RuntimeError):
         asyncio.get_running_loop()
+
+
+def test_sharded_run_gives_the_in_process_verdicts_and_keeps_the_per_host_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`link_workers` 2 with the threshold lowered: the run is shared out to two forked processes by host, each
+    host in one of them; a page redirecting to another shard's host is checked by the parent afterwards."""
+    import datetime as dt
+
+    from auditor.links.book import LinkBook
+    from auditor.links.shards import ShardedCheck
+
+    def run(workers: int) -> tuple[dict[tuple[str, str], tuple[str, str]], dict[str, WebServer], LinkBook]:
+        with WebServer() as main, WebServer() as limited, WebServer("soft") as soft, WebServer("spa") as spa, \
+                WebServer("parked") as parked:
+            web = {"main": main, "limited": limited, "soft": soft, "spa": spa, "parked": parked}
+            cases = dict(BEHAVIOURS)
+            cases[("main", "/to?u=" + soft.url("/billing"))] = ("alive", "ok")  # a redirect to another host
+            cases.update({(site, f"/slowish?n={n}"): ("alive", "ok") for site in ("main", "spa") for n in range(6)})
+            settings = {"link_workers": workers, "link_parallel_min_urls": 10, "link_per_host": 2,
+                        "link_concurrency": 64, "link_timeout": 0.4, "link_retries": 1, "link_backoff": 0.01,
+                        "link_retry_after_cap": 2.0, "link_slow_down": 0.05, "allow_private_addresses": True,
+                        "link_wayback_url": ""}
+            book = LinkBook(settings, MARKERS, dt.date.today())
+            judged = book.check_urls([web[site].url(path) for site, path in cases])
+            verdicts = {(site, path.split("?u=")[0]): (judged[web[site].url(path)].result.verdict,
+                                                       judged[web[site].url(path)].result.code)
+                        for site, path in cases}
+            return verdicts, web, book
+
+    runs: list[ShardedCheck] = []
+    original = ShardedCheck.run
+
+    def spy(self: ShardedCheck, *args: Any, **kwargs: Any) -> dict[str, LinkResult]:
+        runs.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ShardedCheck, "run", spy)
+    alone, _, _ = run(1)
+    assert not runs  # link_workers = 1: in this process
+    sharded, web, book = run(2)
+    assert len(runs) == 1 and len(runs[0].shards) == 2
+    owners = [hosts for hosts, _ in runs[0].shards]
+    assert not owners[0] & owners[1] and len(owners[0] | owners[1]) == 5  # every host in exactly one shard
+    main, soft = (web[site].base.split("//")[1] for site in ("main", "soft"))
+    assert owners[0] == {main} and soft in owners[1]  # the busiest host alone, the others together
+    assert runs[0].deferred == 1  # /to redirects from main to soft: left to the parent
+    assert sharded == alone
+    assert all(verdict == BEHAVIOURS.get(case, verdict) for case, verdict in sharded.items())
+    assert 0 < book.max_open_per_host <= 2 and book.requests > 0  # counted by the workers' checkers
+    # Counted by the servers, on pages that answer (a timed-out /slow keeps its server thread busy after the
+    # checker gave up, so `main` above may count 3): three hosts, two shards, never more than 2 at once.
+    with WebServer() as a, WebServer() as b, WebServer() as c:
+        settings = {"link_workers": 2, "link_parallel_min_urls": 10, "link_per_host": 2, "link_timeout": 2.0,
+                    "allow_private_addresses": True, "link_wayback_url": ""}
+        book = LinkBook(settings, MARKERS, dt.date.today())
+        judged = book.check_urls([s.url(f"/slowish?n={n}") for s in (a, b, c) for n in range(8)])
+        assert len(judged) == 24 and all(j.result.verdict == "alive" for j in judged.values())
+        assert len(runs) == 2 and len(runs[1].shards) == 2
+        assert [s.max_open for s in (a, b, c)] == [2, 2, 2]

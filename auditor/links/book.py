@@ -28,6 +28,7 @@ from auditor.links.extract import extract_links
 from auditor.links.history import History, MemoryHistory, Standing, confirmed
 from auditor.links.net import AddressPolicy, Resolver
 from auditor.links.results import VERDICTS, LinkResult
+from auditor.links.shards import ShardedCheck, shard_count
 from auditor.models import Entry
 
 DEFAULT_TTL_HOURS = {"alive": 72, "redirected": 72, "fragment-missing": 24, "blocked": 24, "broken": 0,
@@ -152,9 +153,21 @@ class LinkBook:
 
     def fetch(self, urls: list[str], previous: dict[str, LinkResult],
               advance: Callable[[int], None] | None) -> dict[str, LinkResult]:
-        """Ask the network (the rule-case tests replace this with canned answers)."""
-        checker = LinkChecker(self.options, self.markers, resolver=self.resolver, clock=self.now,
-                              address_policy=self.address_policy)
+        """Ask the network (the rule-case tests replace this with canned answers); a large run is shared out to
+        worker processes host by host (auditor.links.shards)."""
+        def make() -> LinkChecker:
+            return LinkChecker(self.options, self.markers, resolver=self.resolver, clock=self.now,
+                               address_policy=self.address_policy)
+
+        workers = shard_count(self.settings, urls)
+        if workers > 1:
+            sharded = ShardedCheck(make, workers)
+            try:
+                return sharded.run(urls, previous, advance)
+            finally:
+                self.requests += sharded.requests
+                self.max_open_per_host = max(self.max_open_per_host, sharded.max_open_per_host)
+        checker = make()
         self.checker = checker
         try:
             return checker.check_sync(urls, previous, advance)

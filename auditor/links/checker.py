@@ -2,8 +2,8 @@
 
 - At most `concurrency` requests at once, and `per_host` to any one host. A 429 pauses the whole host for its
   Retry-After (not only the request that got it), and paces it for the rest of the run: requests spaced so that
-  the host sees at most 90% of the rate it refused (what it was sent in the second before the 429), twice as far
-  apart after every further 429, and never closer than `slow_down` seconds.
+  the host sees at most 90% of the rate it refused (what it was sent in the second up to the refused request),
+  twice as far apart after every further 429, and never closer than `slow_down` seconds.
 - HEAD first. GET when HEAD is refused or answers something a GET might not (any non-2xx), when the page
   is HTML (its content decides soft 404s, parked domains and challenges) or when a `#fragment` needs the
   page's ids. A host whose HEAD is refused, or whose pages turned out to be HTML three times (so a GET
@@ -106,6 +106,7 @@ class Answer:
     body: bytes = b""
     truncated: bool = False
     read: bool = False  # whether the body was read at all
+    sent_at: float | None = None  # time.monotonic() when the request had its host's turn
 
     @property
     def content_type(self) -> str:
@@ -141,6 +142,11 @@ class _SkipHead(Exception):
     """A HEAD not worth sending: the host refuses HEAD, or its pages need a GET anyway."""
 
 
+class ForeignHost(Exception):  # noqa: N818 - not an error: a request this checker leaves to another
+    """A request to a host this checker does not own (`LinkChecker.owned`): a redirect or a soft-404 probe
+    leading to a host another worker process checks (auditor.links.shards). The page is left to the parent."""
+
+
 class _Host:
     def __init__(self, per_host: int) -> None:
         self.sem = asyncio.Semaphore(per_host)
@@ -149,7 +155,7 @@ class _Host:
         self.next_at = 0.0
         self.paused_until = 0.0  # a Retry-After holds every request to the host until then
         self.reacted_at = -1e9  # when the host's last 429 changed its pace
-        self.sent: deque[float] = deque()  # when the requests of the last second were sent
+        self.sent: deque[float] = deque()  # when the requests of the last few seconds were sent
         self.open = 0
         self.max_open = 0
         self.head_refused = False
@@ -161,7 +167,7 @@ class _Host:
     def get_first(self) -> bool:
         return self.head_refused or self.html_after_head >= 3
 
-    async def pace(self) -> None:
+    async def pace(self) -> float:
         if self.interval > 0 or self.paused_until > time.monotonic():
             async with self.pace_lock:
                 due = max(self.next_at, self.paused_until)
@@ -173,10 +179,11 @@ class _Host:
                 self.next_at = max(due + self.interval, time.monotonic())
         now = time.monotonic()
         self.sent.append(now)
-        while self.sent[0] < now - 1.0:
+        while self.sent[0] < now - 5.0:  # kept beyond a second: a 429 may arrive a while after its request left
             self.sent.popleft()
+        return now
 
-    def rate_limited(self, retry_after: float | None, floor: float) -> None:
+    def rate_limited(self, retry_after: float | None, floor: float, sent_at: float | None = None) -> None:
         """The host answered 429: hold it for `retry_after`, and pace it below the rate it refused."""
         now = time.monotonic()
         if now < max(self.paused_until, self.reacted_at + 1.0):  # another answer of the same burst: dealt with
@@ -184,7 +191,10 @@ class _Host:
         self.reacted_at = now
         if retry_after is not None:
             self.paused_until = now + retry_after
-        refused = sum(1 for t in self.sent if t >= now - 1.0)  # what the host was sent in the last second
+        # What the host was sent in the second up to the refused request, that one included: counting up to the
+        # 429's arrival instead would add the requests sent meanwhile, and pace the host above its limit.
+        at = sent_at if sent_at is not None else now
+        refused = sum(1 for t in self.sent if at - 1.0 <= t <= at)
         spacing = 1.0 / (0.9 * max(refused - 1, 1))
         self.interval = max(self.interval * 2, spacing, floor)
 
@@ -231,6 +241,10 @@ class LinkChecker:
         self.max_open_per_host = 0
         self.open_total = 0
         self.max_open_total = 0
+        # When set, the only hosts (netlocs) this checker may send requests to: it checks one shard of a run in a
+        # worker process, and a page that leads elsewhere is put in `deferred` for the parent to check.
+        self.owned: set[str] | None = None
+        self.deferred: list[str] = []
 
     def skipped(self, url: str) -> bool:
         return any(p.search(url) for p in self.skip)
@@ -309,6 +323,9 @@ class LinkChecker:
                 conditional["If-Modified-Since"] = prior[0].last_modified  # type: ignore[union-attr]
         try:
             outcome = await self._check_page(page_url, need_body=bool(wanted), conditional=conditional)
+        except ForeignHost:
+            self.deferred.extend(members)
+            return {}
         except Exception as exc:  # noqa: BLE001 - one odd page must not stop the run
             outcome = PageOutcome(LinkResult(page_url, "unverified", reason=f"checker error: {type(exc).__name__}: "
                                              f"{exc}"[:300], code="error", final_url=page_url))
@@ -490,7 +507,7 @@ class LinkChecker:
         parts = urlsplit(trail.final or url)
         if parts.path in ("", "/") and not parts.query:
             return None
-        host = self._host(url)
+        host = self._host(trail.final or url)  # the host whose random path is asked for
         if host.probe is None:
             origin = f"{parts.scheme}://{parts.netloc}"
             probe_url = f"{origin}/{uuid.uuid4().hex}-auditor-probe"
@@ -559,6 +576,8 @@ class LinkChecker:
     async def _fetch(self, method: str, url: str, read_body: bool, retry_errors: bool,
                      extra: dict[str, str]) -> Answer:
         attempts = self.options.retries + 1
+        if self.owned is not None and urlsplit(url).netloc.lower() not in self.owned:
+            raise ForeignHost(url)
         host = self._host(url)
         for attempt in range(attempts):
             last = attempt == attempts - 1
@@ -578,7 +597,7 @@ class LinkChecker:
                 wait = retry_after(answer.headers)
                 if answer.status == 429:  # paused, then slowed down for the rest of the run
                     host.rate_limited(wait if wait is not None and wait <= self.options.retry_after_cap else None,
-                                      self.options.slow_down)
+                                      self.options.slow_down, answer.sent_at)
                 if last or (wait is not None and wait > self.options.retry_after_cap):
                     return answer
                 await asyncio.sleep(max(wait if wait is not None else 0.0, self._backoff(attempt)))
@@ -596,9 +615,11 @@ class LinkChecker:
         async with host.sem:  # the host's turn first: a busy or paced host must not hold global slots
             if method == "HEAD" and host.get_first:
                 raise _SkipHead
-            await host.pace()
+            sent_at = await host.pace()
             async with self.global_sem:
-                return await self._send_now(method, url, read_body, extra, host)
+                answer = await self._send_now(method, url, read_body, extra, host)
+                answer.sent_at = sent_at
+                return answer
 
     async def _send_now(self, method: str, url: str, read_body: bool, extra: dict[str, str], host: _Host) -> Answer:
         host.open += 1
