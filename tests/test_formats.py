@@ -166,6 +166,20 @@ def test_nested_bullets_and_table_of_contents() -> None:
     assert "All Awesome Lists" in titles  # the Related section is a list of entries too
 
 
+def test_a_generic_sub_list_name_under_two_headings_is_not_a_duplicate_title(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "README.md": "# Awesome\n\n## Misc\n\n" + "".join(f"- [Tool {n}](https://m.example/{n}) - Tool {n}.\n"
+                                                      for n in range(8)) + "\n## Symfony\n\n- [Education](https://a.example/edu) - Learn Symfony.\n"
+                     "- [Bundles](https://a.example/b) - Bundles.\n\n## Laravel\n\n"
+                     "- [Education](https://b.example/edu) - Learn Laravel.\n"
+                     "- [Bundles](https://b.example/b) - More bundles.\n- [bundles](https://c.example/b) - Again.\n",
+    })
+    entries, findings = audit(tmp_path)
+    assert sorted(e.category or "" for e in entries if e.title == "Education") == ["Laravel", "Symfony"]
+    duplicates = [(f.line, f.message) for f in findings if f.code == "DUP004"]
+    assert len(duplicates) == 1 and duplicates[0][0] == 23  # only the repeat under Laravel
+
+
 def test_a_placeholder_or_fenced_link_is_not_a_reference(tmp_path: Path) -> None:
     write_tree(tmp_path, {
         "skills/a/SKILL.md": "---\nname: a\ndescription: A.\n---\n[x]({{url}}) [y](${base}/z.md)\n"

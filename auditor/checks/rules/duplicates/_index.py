@@ -284,9 +284,13 @@ class DuplicateIndex:
         for members in self.by_kind().values():
             same: dict[str, list[int]] = {}
             for number in members:
-                title = normalize_title(self.entries[number].title, ignore)
+                entry = self.entries[number]
+                title = normalize_title(entry.title, ignore)
                 if len(title) >= min_chars:
-                    same.setdefault(title, []).append(number)
+                    # In an awesome list a generic name ("Education", "Tips") recurs under many headings: there a
+                    # title is a duplicate only under the same heading (a real repeat shares its URL: DUP005).
+                    key = f"{entry.category}\x1f{title}" if entry.source_format == "awesome" else title
+                    same.setdefault(key, []).append(number)
             pairs += [(earlier, later, 100.0, "", {}) for earlier, later in self.group_pairs(same.values())
                       if (earlier, later) not in self._exact_pairs and self.wanted(later)]
         return self.collect(pairs)

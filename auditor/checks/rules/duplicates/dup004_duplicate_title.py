@@ -12,7 +12,8 @@ class DuplicateTitle(DuplicateRule):
         "Reports an entry whose title equals the title of another entry of the same kind once case, punctuation "
         "and the words in `title.ignore_words` (rules/duplicates.yml) are ignored. Reported once per pair, on "
         "the entry whose path sorts later, naming the earlier one. Entries of different kinds may share a title "
-        "(a tool and its MCP server)."
+        "(a tool and its MCP server). In an awesome list only titles under the same heading are compared: a "
+        "generic sub-list name such as \"Education\" recurs under many headings."
     )
     why = "Readers pick from lists by title; two entries with one title cannot be told apart without opening both."
     example = "`Vector Vault` (tools/vector-vault.md) and `VectorVault` are different titles; `Vectorvault!` and `VectorVault` are the same."
