@@ -17,7 +17,7 @@ from auditor import __version__
 from auditor.checks.engine import get_rule
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, session_factory
-from auditor.store.models import EntrySnapshot, Run, Ticket
+from auditor.store.models import EntrySnapshot, FindingRow, Run, Ticket
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "reports"
 SEVERITY_WEIGHT = {"error": 10, "warning": 3, "info": 1}
@@ -51,13 +51,21 @@ def _finding_dict(row: Any) -> dict[str, Any]:
     }
 
 
+def _finding_rows(session: Session, run_id: int) -> list[Any]:
+    # Plain rows, not ORM objects: a large run has tens of thousands of findings, twice (this run and the last).
+    columns = (FindingRow.entry_id, FindingRow.path, FindingRow.line, FindingRow.code, FindingRow.name,
+               FindingRow.severity, FindingRow.message, FindingRow.evidence, FindingRow.fix, FindingRow.fingerprint,
+               FindingRow.reason)
+    return list(session.execute(select(*columns).where(FindingRow.run_id == run_id).order_by(FindingRow.id)))
+
+
 def build_context(session: Session, run_id: int) -> dict[str, Any]:
     run = session.get(Run, run_id)
     if run is None:
         raise ValueError(f"no run #{run_id}")
-    findings = [_finding_dict(r) for r in run_store.findings_of_run(session, run_id)]
+    findings = [_finding_dict(r) for r in _finding_rows(session, run_id)]
     previous = run_store.previous_completed_run(session, run.directory, run_id)
-    before_rows = run_store.findings_of_run(session, previous.id) if previous else []
+    before_rows = _finding_rows(session, previous.id) if previous else []
     before = {f.fingerprint: _finding_dict(f) for f in before_rows}
     now_prints = {f["fingerprint"] for f in findings}
     new = [f for f in findings if previous and f["fingerprint"] not in before]
