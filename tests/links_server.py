@@ -187,8 +187,14 @@ class WebServer:
             rq.end_headers()
             if method == "GET":
                 chunk = b"<p>" + b"x" * 65530 + b"</p>\n"
-                for _ in range(50 * 1024 * 1024 // len(chunk)):
-                    rq.wfile.write(chunk)
+                written = 0
+                try:
+                    for _ in range(50 * 1024 * 1024 // len(chunk)):
+                        rq.wfile.write(chunk)
+                        written += len(chunk)
+                finally:  # how much of the body went out before the checker hung up
+                    with self.lock:
+                        self.state["huge_written"] = max(self.state.get("huge_written", 0), written)
         elif path == "/huge.bin":
             rq.send_response(200)
             rq.send_header("Content-Type", "application/octet-stream")

@@ -167,9 +167,10 @@ def test_nested_bullets_and_table_of_contents() -> None:
 
 
 def test_a_generic_sub_list_name_under_two_headings_is_not_a_duplicate_title(tmp_path: Path) -> None:
+    misc = "".join(f"- [Tool {n}](https://m.example/{n}) - Tool {n}.\n" for n in range(8))
     write_tree(tmp_path, {
-        "README.md": "# Awesome\n\n## Misc\n\n" + "".join(f"- [Tool {n}](https://m.example/{n}) - Tool {n}.\n"
-                                                      for n in range(8)) + "\n## Symfony\n\n- [Education](https://a.example/edu) - Learn Symfony.\n"
+        "README.md": "# Awesome\n\n## Misc\n\n" + misc + "\n## Symfony\n\n"
+                     "- [Education](https://a.example/edu) - Learn Symfony.\n"
                      "- [Bundles](https://a.example/b) - Bundles.\n\n## Laravel\n\n"
                      "- [Education](https://b.example/edu) - Learn Laravel.\n"
                      "- [Bundles](https://b.example/b) - More bundles.\n- [bundles](https://c.example/b) - Again.\n",
