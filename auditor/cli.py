@@ -31,6 +31,8 @@ from auditor.output import exit_code, format_github, format_json, format_sarif, 
 from auditor.pipeline import check_entries, load_entries, run_audit, summarize
 from auditor.report import write_report
 from auditor.schedule.cli import schedule_command
+from auditor.site_audit import is_site_url
+from auditor.sources.site import SiteCrawlError
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, resolve_url, session_factory
 from auditor.tickets import actions
@@ -132,9 +134,16 @@ def audit(
     input_format: InputFormat = None,
     profile: Annotated[Path | None, typer.Option(
         "--profile", help="Site profile (spiders/*.yml) for auditing a site's URL.")] = None,
+    redis: Annotated[str | None, typer.Option(
+        "--redis", help="Share a site's crawl over this Redis (redis://host:6379/0): workers started with "
+        "`auditor crawl-worker` on other machines join it.")] = None,
+    crawl_workers: Annotated[int, typer.Option(
+        "--crawl-workers", min=1, help="Crawler processes this audit runs for a crawl shared with --redis.")] = 1,
 ) -> None:
     """Audit a whole directory: record the run, update tickets, write the HTML report."""
-    site = _site_plan(directory, profile, config, db, report_dir)
+    if redis and not is_site_url(directory):
+        raise usage_error("--redis shares a site's crawl: give the site's URL and --profile")
+    site = _site_plan(directory, profile, config, db, report_dir, redis, crawl_workers)
     directory = site.home if site else Path(directory)
     if site is None and not directory.is_dir():
         raise usage_error(f"{directory}: not a directory")
@@ -155,6 +164,10 @@ def audit(
         except KeyboardInterrupt:
             err.print("interrupted: the run was recorded as interrupted; earlier runs and tickets are intact")
             raise typer.Exit(130) from None
+        except SiteCrawlError as exc:
+            err.print(f"error: the crawl could not run: {exc}", style="bold red")
+            err.print("the run was recorded as failed; earlier runs and tickets are unchanged", style="bold red")
+            raise typer.Exit(3) from None
         except SQLAlchemyError as exc:
             err.print(f"error: the store at {_safe_url(url)} failed: {exc.__class__.__name__}: "
                       f"{str(exc).splitlines()[0]}", style="bold red")
@@ -172,6 +185,34 @@ def audit(
     raise typer.Exit(exit_code(result.findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
 
 
+@app.command("crawl-worker")
+def crawl_worker(
+    redis: Annotated[str, typer.Option("--redis", help="The Redis the crawl is shared over (redis://host:6379/0).")],
+    site: Annotated[str | None, typer.Option(
+        "--site", help="The site profile's name (needed only when several crawls are open).")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="The store to write to, when this machine reaches it at another address than the audit's.")]
+    = None,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait for a crawl to open before giving up.")] = 60.0,
+) -> None:
+    """Join a site crawl shared over Redis (opened by `auditor audit URL --profile FILE --redis URL`) and work
+    until it is done. Run one per core on as many machines as you like."""
+    from auditor.sources.site_crawl import crawl
+    from auditor.sources.site_shared import SharedCrawlError, join_crawl
+
+    try:
+        job = join_crawl(redis, site, wait)
+    except SharedCrawlError as exc:
+        raise usage_error(str(exc)) from None
+    shared = dict(job["shared"])
+    if db:
+        shared["store_url"] = db
+    err.print(f"joined the crawl of {shared['site']} ({shared['crawl']}); writing to {_safe_url(shared['store_url'])}")
+    crawl(job["profile"], None, job.get("settings"), shared)
+    err.print("the crawl is done")
+
+
 def _safe_url(url: str) -> str:
     """The store URL without its password, for messages."""
     scheme, _, rest = url.partition("://")
@@ -179,10 +220,10 @@ def _safe_url(url: str) -> str:
 
 
 def _site_plan(target: str, profile: Path | None, config: Path | None, db: str | None,
-               report_dir: Path | None) -> Any:
+               report_dir: Path | None, redis: str | None = None, crawl_workers: int = 1) -> Any:
     """For `audit URL --profile FILE`: the site's source, configuration, store and report folder (None for a
     folder; a usage error for a bad profile, or --profile without a URL)."""
-    from auditor.site_audit import is_site_url, plan_site_audit
+    from auditor.site_audit import plan_site_audit
     from auditor.sources.site_profile import ProfileError
 
     if not is_site_url(target):
@@ -190,7 +231,7 @@ def _site_plan(target: str, profile: Path | None, config: Path | None, db: str |
             raise usage_error("--profile is for auditing a site: give the site's URL (http://... or https://...)")
         return None
     try:
-        return plan_site_audit(target, profile, config, db, report_dir)
+        return plan_site_audit(target, profile, config, db, report_dir, redis_url=redis, crawl_workers=crawl_workers)
     except (ProfileError, ConfigError) as exc:
         raise usage_error(str(exc)) from None
 
@@ -242,7 +283,10 @@ def _print_crawl_line(crawl: dict[str, Any]) -> None:
     errors = ", ".join(f"{n} {why}" for why, n in sorted(crawl.get("errors_by_reason", {}).items()))
     out.print(f"Crawl:   {crawl.get('pages', 0)} pages, {crawl.get('entries', 0)} entry pages in "
               f"{crawl.get('seconds', 0)} s; {crawl.get('errors', 0)} errors" + (f" ({errors})" if errors else "")
-              + (f"; {crawl['skipped_robots']} skipped by robots.txt" if crawl.get("skipped_robots") else ""))
+              + (f"; {crawl['skipped_robots']} skipped by robots.txt" if crawl.get("skipped_robots") else "")
+              + (f"; {len(crawl['workers'])} workers (pages: "
+                 f"{', '.join(str(w.get('pages', 0)) for w in crawl['workers'].values())})"
+                 if crawl.get("workers") else ""))
     if not crawl.get("complete", True):
         err.print(f"warning: the crawl stopped early ({crawl.get('finish_reason') or 'unknown'}"
                   + (f"; {crawl['skipped_depth']} links past the depth limit" if crawl.get("skipped_depth") else "")

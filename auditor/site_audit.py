@@ -30,8 +30,10 @@ class SitePlan:
 
 
 def plan_site_audit(url: str, profile_path: Path | None, config_path: Path | None, db: str | None,
-                    report_dir: Path | None, scrapy_settings: dict[str, Any] | None = None) -> SitePlan:
-    """Raises ProfileError or ConfigError (usage errors) when the profile or configuration cannot be used."""
+                    report_dir: Path | None, scrapy_settings: dict[str, Any] | None = None,
+                    redis_url: str | None = None, crawl_workers: int = 1) -> SitePlan:
+    """Raises ProfileError or ConfigError (usage errors) when the profile or configuration cannot be used.
+    With `redis_url` the crawl is shared over Redis by `crawl_workers` local workers and any that join."""
     if profile_path is None:
         raise ProfileError("auditing a site needs --profile FILE (a site profile, e.g. spiders/example.yml)")
     profile = load_profile(profile_path, url)
@@ -47,7 +49,8 @@ def plan_site_audit(url: str, profile_path: Path | None, config_path: Path | Non
         db_url = resolve_url(None, db, str(config.settings.get("db") or ""))
     except ValueError:
         db_url = f"sqlite:///{(home / 'auditor.db').resolve()}"
-    source = SiteSource(profile, url, settings=dict(scrapy_settings or {}))
+    source = SiteSource(profile, url, settings=dict(scrapy_settings or {}), redis_url=redis_url, store_url=db_url,
+                        crawl_workers=crawl_workers)
     return SitePlan(config, source, home, db_url, report_dir or home / "report")
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 PG_URL = os.environ.get("AUDITOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("AUDITOR_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
 
 def _pg_available() -> bool:
@@ -30,10 +31,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store' / 'auditor.db'}"
         return
-    if not _pg_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}; .ci/run should have started it")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
+    yield from _pg_schema()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty store in a schema of its own in the PostgreSQL `test` database."""
+    yield from _pg_schema()
+
+
+def _pg_schema() -> Iterator[str]:
+    _require(_pg_available(), f"PostgreSQL is not reachable at {PG_URL}")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -44,6 +52,29 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The local Redis (database 15, which nothing else here uses)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        reachable = True
+    except redis.RedisError:
+        reachable = False
+    _require(reachable, f"Redis is not reachable at {REDIS_URL}")
+    return REDIS_URL
+
+
+def _require(available: bool, why: str) -> None:
+    """A missing service fails the test in CI (.ci/run starts it) and skips it elsewhere."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}; .ci/run should have started it")
+    pytest.skip(why)
 
 
 @pytest.fixture(autouse=True)

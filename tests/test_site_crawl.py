@@ -96,11 +96,24 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict:
         profile = profile_from_dict(PROFILE, None, server.url)
         source = SiteSource(profile, server.url)
         config = load_config(tmp_path_factory.mktemp("cfg"))
-        entries = source.load(config)
+        counted: dict[str, int] = {}
+
+        def progress(name: str, _total: int | None):  # the live counts a terminal shows
+            counted.setdefault(name, 0)
+            return lambda n: counted.__setitem__(name, counted[name] + n)
+
+        entries = source.load(config, progress)
         hits = dict(server.hits)
     findings = check_entries(entries, config, dt.date(2026, 11, 28))
     return {"entries": {e.id: e for e in entries}, "summary": source.crawl_summary, "hits": hits,
-            "findings": findings, "url": server.url}
+            "findings": findings, "url": server.url, "counted": counted}
+
+
+def test_the_terminal_counts_pages_entries_and_errors(crawled: dict) -> None:
+    summary = crawled["summary"]
+    assert crawled["counted"] == {"crawling pages": summary["pages"], "entry pages": summary["entries"],
+                                  "crawl errors": summary["errors"]}
+    assert summary["errors"] > 0 and summary["entries"] > 0
 
 
 def test_good_and_malformed_pages_become_entries(crawled: dict) -> None:

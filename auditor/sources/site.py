@@ -69,6 +69,9 @@ class SiteSource:
     root: Path | None = None
     crawl_summary: dict[str, Any] = field(default_factory=dict)
     timeout: float | None = None  # seconds before the crawler process is stopped (None: the profile's limit + 60)
+    redis_url: str | None = None  # share the crawl over Redis (auditor/sources/site_shared.py)
+    store_url: str | None = None  # where a shared crawl's workers write what they read (the audit's store)
+    crawl_workers: int = 1  # worker processes this audit starts for a shared crawl (more may join)
 
     @property
     def location(self) -> str:
@@ -83,66 +86,159 @@ class SiteSource:
                 site_urls.append(base)
         config.settings["link_site_urls"] = site_urls
         with tempfile.TemporaryDirectory(prefix="auditor-crawl-") as folder:
-            items = self._run_crawler(Path(folder), progress)
+            if self.redis_url:
+                items = self._run_shared_crawl(Path(folder), progress)
+            else:
+                items = self._run_crawler(Path(folder), progress)
         return build_entries(items, config.kinds, self.profile, self.crawl_summary)
 
     def _run_crawler(self, folder: Path, progress: Progress) -> list[dict[str, Any]]:
         items_path = folder / "items.jsonl"
         items_path.touch()
         job = {"profile": self.profile.as_dict(), "items_path": str(items_path), "settings": self.settings}
-        (folder / "job.json").write_text(json.dumps(job, default=str), encoding="utf-8")
-        log_path = folder / "crawl.log"
-        limit = self.timeout or float(self.profile.limits["seconds"]) + 60
-        advance = progress("crawling pages", None)
+        counter, counts = CrawlCounter(progress), ItemsFileCounts(items_path)
         started = time.monotonic()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        with open(log_path, "wb") as log:
-            try:
-                child = subprocess.Popen([sys.executable, "-m", "auditor.sources.site_crawl", "--job",
-                                          str(folder / "job.json")], stdout=log, stderr=subprocess.STDOUT, env=env)
-            except OSError as exc:
-                raise SiteCrawlError(f"cannot start the crawler process: {exc}") from None
-            seen = 0
-            timed_out = False
-            try:
-                while child.poll() is None:
-                    time.sleep(0.1)
-                    seen = _advance_pages(items_path, seen, advance)
-                    if time.monotonic() - started > limit:
-                        timed_out = True
-                        child.terminate()
-                        try:
-                            child.wait(10)
-                        except subprocess.TimeoutExpired:
-                            child.kill()
-                            child.wait()
-                _advance_pages(items_path, seen, advance)
-            except BaseException:  # Ctrl-C or SIGTERM: stop the crawler with us
-                child.terminate()
-                try:
-                    child.wait(10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                raise
-        items = _read_items(items_path)
-        if child.returncode != 0 or timed_out:
-            tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-            why = (f"stopped after {limit:.0f} seconds" if timed_out
-                   else f"the crawler process exited with status {child.returncode}")
-            items.append({"type": "crawler-failed", "detail": why + (": " + " | ".join(tail) if tail else "")})
+        failed = _run_children(folder, job, 1, self._limit(), lambda: counter.show(counts()))
+        counter.show(counts())
+        items = _read_items(items_path) + failed
         self.crawl_summary["seconds"] = round(time.monotonic() - started, 2)
         return items
 
+    def _run_shared_crawl(self, folder: Path, progress: Progress) -> list[dict[str, Any]]:
+        """Open a crawl in Redis, run `crawl_workers` workers here, wait for every worker (also those that
+        joined from elsewhere) to stop, read the items from the store."""
+        from auditor.sources import site_shared
+        from auditor.store.crawl_items import forget_other_crawls, read_items
+        from auditor.store.db import open_engine
 
-def _advance_pages(path: Path, seen: int, advance: Any) -> int:
+        if not self.store_url:
+            raise SiteCrawlError("a crawl shared over Redis needs the store's URL")
+        engine = open_engine(self.store_url)  # migrated before any worker writes to it
+        job = {"profile": self.profile.as_dict(), "items_path": None, "settings": self.settings}
+        try:
+            shared = site_shared.open_crawl(self.redis_url or "", self.profile.name, self.store_url, job)
+        except site_shared.SharedCrawlError as exc:
+            engine.dispose()
+            raise SiteCrawlError(str(exc)) from None
+        job["shared"] = shared.as_dict()
+        counter = CrawlCounter(progress)
+        started = time.monotonic()
+        limit = self._limit()
+        client = site_shared.connect(shared.redis_url)
+        try:
+            failed = _run_children(folder, job, max(1, self.crawl_workers), limit,
+                                   lambda: counter.show(site_shared.crawl_state(shared, client)["totals"]))
+            # Workers that joined from other machines may still be at it.
+            while time.monotonic() - started < limit:
+                state = site_shared.crawl_state(shared, client)
+                counter.show(state["totals"])
+                if not state["live"]:
+                    break
+                time.sleep(0.2)
+            state = site_shared.crawl_state(shared, client)
+            counter.show(state["totals"])
+            items = read_items(engine, shared.crawl) + failed
+            forget_other_crawls(engine, self.profile.name, shared.crawl)
+        finally:
+            site_shared.close_crawl(shared)
+            engine.dispose()
+        self.crawl_summary["seconds"] = round(time.monotonic() - started, 2)
+        self.crawl_summary["workers"] = {name: {k: doc.get(k, 0) for k in ("pages", "entries", "errors")}
+                                         for name, doc in state["workers"].items()}
+        return items
+
+    def _limit(self) -> float:
+        return self.timeout or float(self.profile.limits["seconds"]) + 60
+
+
+class CrawlCounter:
+    """The live counts of a crawl on the progress display: pages crawled, entry pages read, errors."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.advance = {what: progress(label, None) for what, label in
+                        (("pages", "crawling pages"), ("entries", "entry pages"), ("errors", "crawl errors"))}
+        self.shown = dict.fromkeys(self.advance, 0)
+
+    def show(self, counts: dict[str, int]) -> None:
+        for what, advance in self.advance.items():
+            more = int(counts.get(what, 0)) - self.shown[what]
+            if more > 0:
+                advance(more)
+                self.shown[what] += more
+
+
+def _run_children(folder: Path, job: dict[str, Any], count: int, limit: float,
+                  tick: Any) -> list[dict[str, Any]]:
+    """Run `count` crawler processes on the job until they end or `limit` seconds pass, calling `tick` while
+    waiting. Returns a `crawler-failed` item for each process that failed or was stopped."""
+    (folder / "job.json").write_text(json.dumps(job, default=str), encoding="utf-8")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    started = time.monotonic()
+    children: list[tuple[subprocess.Popen[bytes], Path]] = []
+    failed: list[dict[str, Any]] = []
     try:
-        with open(path, encoding="utf-8") as handle:
-            count = sum(1 for line in handle if line.startswith('{"type": "page"'))
-    except OSError:
-        return seen
-    if count > seen:
-        advance(count - seen)
-    return count
+        for number in range(count):
+            log_path = folder / f"crawl-{number}.log"
+            with open(log_path, "wb") as log:
+                try:
+                    child = subprocess.Popen([sys.executable, "-m", "auditor.sources.site_crawl", "--job",
+                                              str(folder / "job.json")], stdout=log, stderr=subprocess.STDOUT,
+                                             env=env)
+                except OSError as exc:
+                    raise SiteCrawlError(f"cannot start the crawler process: {exc}") from None
+            children.append((child, log_path))
+        timed_out = False
+        while any(child.poll() is None for child, _ in children):
+            time.sleep(0.1)
+            tick()
+            if time.monotonic() - started > limit:
+                timed_out = True
+                _stop(child for child, _ in children)
+        for child, log_path in children:
+            if child.returncode != 0 or timed_out:
+                tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+                why = (f"stopped after {limit:.0f} seconds" if timed_out
+                       else f"the crawler process exited with status {child.returncode}")
+                failed.append({"type": "crawler-failed", "detail": why + (": " + " | ".join(tail) if tail else "")})
+    except BaseException:  # Ctrl-C or SIGTERM: stop the crawlers with us
+        _stop(child for child, _ in children)
+        raise
+    return failed
+
+
+def _stop(children: Any) -> None:
+    waiting = [child for child in children if child.poll() is None]
+    for child in waiting:
+        child.terminate()
+    for child in waiting:
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+class ItemsFileCounts:
+    """Counts of a growing items file, reading only what was added since the last look."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.counts = {"pages": 0, "entries": 0, "errors": 0}
+
+    def __call__(self) -> dict[str, int]:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read()
+        except OSError:
+            return self.counts
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written is counted next time
+        self.offset += len(complete)
+        self.counts["pages"] += complete.count(b'{"type": "page"')
+        self.counts["entries"] += complete.count(b'{"type": "entry"')
+        self.counts["errors"] += complete.count(b'{"type": "error"')
+        return self.counts
 
 
 def _read_items(path: Path) -> list[dict[str, Any]]:
@@ -253,7 +349,9 @@ def build_entries(items: list[dict[str, Any]], kinds: tuple[str, ...], profile: 
         entry.site = {"url": start, "crawl_error": failed}
         entries.append(entry)
     mark_duplicate_ids(entries)
-    finished = next((i for i in reversed(items) if i.get("type") == "finished"), {})
+    # A shared crawl has a `finished` item per worker: the crawl finished when every worker did.
+    reasons = [str(i.get("reason") or "") for i in items if i.get("type") == "finished"]
+    finished = {"reason": next((r for r in reasons if r != "finished"), reasons[-1] if reasons else "")}
     by_reason: dict[str, int] = {}
     for error in errors:
         by_reason[error.get("reason") or "error"] = by_reason.get(error.get("reason") or "error", 0) + 1

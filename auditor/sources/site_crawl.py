@@ -11,8 +11,9 @@ the Scrapy settings and the path of the items file. Every line of that file is o
     {"type": "skipped", "url", "role", "referer", "reason"}      # robots.txt, depth limit
     {"type": "finished", "reason", "stats": {...}}
 
-The frontier is whatever the settings say (`SCHEDULER`, `DUPEFILTER_CLASS`): a Redis-backed one shares the crawl
-between processes. The spider never keeps state a second worker would need.
+The frontier is whatever the settings say (`SCHEDULER`, `DUPEFILTER_CLASS`). A job with `shared` makes the process
+one worker of a crawl shared over Redis (auditor/sources/site_shared.py): scrapy-redis's frontier, the items to the
+store instead of the file. The spider never keeps state a second worker would need.
 """
 
 from __future__ import annotations
@@ -137,10 +138,12 @@ class ProfileSpider(scrapy.Spider):
         self.depth_limit = int(profile["limits"]["depth"])
         self.finish_reason = ""
         self.late_items: list[dict[str, Any]] = []  # noticed outside a callback; written when the crawl ends
+        self.shared = False  # a worker of a crawl shared over Redis (see auditor/sources/site_shared.py)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProfileSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.shared = bool(crawler.settings.getdict("AUDITOR_SHARED"))
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         crawler.signals.connect(spider._scheduled, signal=signals.request_scheduled)
         return spider
@@ -164,7 +167,8 @@ class ProfileSpider(scrapy.Spider):
     def request(self, url: str, role: str, referer: str | None, depth: int = 0) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_page, errback=self.failed,
                               meta={"role": role, "referer": referer, "asked_url": url},
-                              dont_filter=role == "start")
+                              # Each worker of a shared crawl starts it; the shared filter lets one fetch.
+                              dont_filter=role == "start" and not self.shared)
 
     # -- callbacks --------------------------------------------------------------------------------------
 
@@ -280,11 +284,19 @@ def _spider_class(profile: dict[str, Any]) -> type[ProfileSpider]:
     return cls
 
 
-def crawl(profile: dict[str, Any], items_path: str, extra_settings: dict[str, Any] | None = None) -> None:
-    """Run one crawl to the end in this process (it can run only once per process)."""
+def crawl(profile: dict[str, Any], items_path: str | None, extra_settings: dict[str, Any] | None = None,
+          shared: dict[str, str] | None = None) -> None:
+    """Run one crawl to the end in this process (it can run only once per process). With `shared` (a
+    `site_shared.SharedCrawl` as a dict) this process is one worker of a crawl shared over Redis, and its items
+    go to the store instead of `items_path`."""
     from scrapy.crawler import CrawlerProcess
 
-    settings = scrapy_settings(profile, items_path, extra_settings)
+    settings = scrapy_settings(profile, items_path or "", extra_settings)
+    if shared:
+        from auditor.sources import site_shared
+
+        settings.update(site_shared.SharedCrawl(**shared).scrapy_settings())
+        site_shared.prepare_worker_process()
     process = CrawlerProcess(settings, install_root_handler=True)
     spider_class = _spider_class(profile)
     crawler = process.create_crawler(spider_class)
@@ -293,18 +305,28 @@ def crawl(profile: dict[str, Any], items_path: str, extra_settings: dict[str, An
     stats = {k: v for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()
              if isinstance(v, int | float | str)}
     reason = stats.get("finish_reason", "")
-    with open(items_path, "a", encoding="utf-8") as handle:
-        for item in getattr(crawler.spider, "late_items", []):
+    tail = [*getattr(crawler.spider, "late_items", []), {"type": "finished", "reason": reason, "stats": stats}]
+    if shared:
+        from auditor.sources.site_shared import SharedCrawl, worker_name, write_shared_items
+        from auditor.store.db import open_engine
+
+        engine = open_engine(shared["store_url"])
+        try:
+            write_shared_items(engine, SharedCrawl(**shared), worker_name(), tail)
+        finally:
+            engine.dispose()
+        return
+    with open(str(items_path), "a", encoding="utf-8") as handle:
+        for item in tail:
             handle.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
-        handle.write(json.dumps({"type": "finished", "reason": reason, "stats": stats}, default=str) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--job", required=True, help="JSON file: {profile, items_path, settings}")
+    parser.add_argument("--job", required=True, help="JSON file: {profile, items_path, settings, shared}")
     args = parser.parse_args(argv)
     job = json.loads(Path(args.job).read_text(encoding="utf-8"))
-    crawl(job["profile"], job["items_path"], job.get("settings"))
+    crawl(job["profile"], job.get("items_path"), job.get("settings"), job.get("shared"))
     return 0
 
 

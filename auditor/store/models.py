@@ -169,5 +169,22 @@ class Lock(Base):
     slot: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class CrawlItem(Base):
+    """What a site crawl read, written by the crawl's workers (one process or many machines) and read back by the
+    audit that started it (migration 0006). Each (crawl, type, URL) is one row, however many workers reach it."""
+
+    __tablename__ = "crawl_items"
+    __table_args__ = (UniqueConstraint("crawl", "type", "url_hash", name="uq_crawl_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl: Mapped[str] = mapped_column(String(64), index=True)  # the crawl's id (random, per audit)
+    site: Mapped[str] = mapped_column(String(200), index=True)  # the site profile's name
+    type: Mapped[str] = mapped_column(String(20))  # page | entry | error | skipped | finished
+    url_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the URL (a worker's id for `finished`)
+    worker: Mapped[str] = mapped_column(String(200))  # host:pid of the worker that wrote it
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # the item (see auditor/sources/site_crawl.py)
+    written_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 Index("ix_findings_run_entry", FindingRow.run_id, FindingRow.entry_id)
 Index("ix_tickets_directory_status", Ticket.directory, Ticket.status)
