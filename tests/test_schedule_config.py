@@ -49,6 +49,8 @@ offline = true
 [[schedule.audits]]
 directory = "http://127.0.0.1:8000/"
 profile = "{ROOT / 'spiders' / 'example.yml'}"
+redis = "redis://127.0.0.1:6379/15"
+crawl_workers = 2
 cron = "0 7 * * sun"
 webhook_url = ""
 smtp_host = "127.0.0.1"
@@ -58,6 +60,8 @@ smtp_host = "127.0.0.1"
     assert folder.db_url == f"sqlite:///{tmp_path / 'team.db'}" == schedule.jobstore_url
     assert "--offline" in folder.command() and folder.options["webhook_url"] == "http://127.0.0.1:9/hook"
     assert site.target == "http://127.0.0.1:8000/" and "--profile" in site.command()
+    assert site.command()[-4:] == ["--redis", "redis://127.0.0.1:6379/15", "--crawl-workers", "2"]
+    assert "--redis" not in folder.command()
     assert site.options["cron"] == "0 7 * * sun" and site.options["webhook_url"] == "" and site.options["smtp_host"]
     berlin = ZoneInfo("Europe/Berlin")
     assert schedule.trigger(folder).get_next_fire_time(None, THURSDAY) == dt.datetime(2026, 11, 27, 5, 30,
@@ -91,6 +95,7 @@ def test_six_fields_put_seconds_first() -> None:
     ('[[schedule.audits]]\ndirectory = "."\ncolour = "red"\n', "unknown key(s) colour"),
     ('[[schedule.audits]]\ndirectory = "."\n[[schedule.audits]]\ndirectory = "."\n', "two scheduled audits"),
     ('[[schedule.audits]]\ndirectory = "http://127.0.0.1:8000/"\n', "needs --profile"),
+    ('[[schedule.audits]]\ndirectory = "."\nredis = "redis://127.0.0.1:6379/0"\n', "`redis` is for a site's URL"),
     ("[schedule]\naudits = []\n", "at least one audit"),
 ])
 def test_a_bad_schedule_is_a_config_error_naming_the_file(tmp_path: Path, toml: str, message: str) -> None:

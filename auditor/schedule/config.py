@@ -11,6 +11,7 @@ directory = "."                       # a content folder (relative to this file)
 [[schedule.audits]]
 directory = "https://directory.example/"
 profile = "spiders/mysite.yml"
+redis = "redis://redis.internal:6379/0"  # optional: share the crawl (see `auditor crawl-worker`)
 cron = "30 6 * * mon"                 # per-audit overrides of the notification and timing keys
 ```
 
@@ -37,7 +38,8 @@ from auditor.store.db import resolve_url
 # Keys an audit of `[[schedule.audits]]` may set for itself, besides what names the audit.
 PER_AUDIT = ("cron", "misfire_grace_seconds", "report_url", "webhook_url", "smtp_host", "smtp_port", "smtp_from",
              "smtp_to", "smtp_user", "smtp_password_env", "smtp_starttls")
-AUDIT_KEYS = ("directory", "profile", "config", "db", "report_dir", "offline", "allow_private_addresses")
+AUDIT_KEYS = ("directory", "profile", "config", "db", "report_dir", "offline", "allow_private_addresses", "redis",
+              "crawl_workers")
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
@@ -54,6 +56,8 @@ class AuditSpec:
     profile: Path | None = None
     offline: bool = False
     allow_private_addresses: bool = False
+    redis: str | None = None  # a site's crawl shared over this Redis
+    crawl_workers: int = 1
 
     @property
     def job_id(self) -> str:
@@ -71,6 +75,8 @@ class AuditSpec:
             argv.append("--offline")
         if self.allow_private_addresses:
             argv.append("--allow-private-addresses")
+        if self.redis:
+            argv += ["--redis", self.redis, "--crawl-workers", str(self.crawl_workers)]
         return argv
 
 
@@ -154,13 +160,17 @@ def _resolve(path: Path, base: Path, item: dict[str, Any], options: dict[str, An
             plan = plan_site_audit(target, profile, config, item.get("db"), report_dir)
         except (ProfileError, ConfigError) as exc:
             raise ConfigError(f"{path}: audit of {target}: {exc}") from None
+        workers = item.get("crawl_workers", 1)
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise ConfigError(f"{path}: audit of {target}: crawl_workers must be a whole number of 1 or more")
         return AuditSpec(target, plan.config.name, plan.db_url, plan.report_dir.resolve(), merged, config, profile,
-                         **flags)
+                         **flags, redis=str(item["redis"]) if item.get("redis") else None, crawl_workers=workers)
     root = (base / target).resolve()
     if not root.is_dir():
         raise ConfigError(f"{path}: scheduled audit {target}: not a directory")
-    if profile is not None:
-        raise ConfigError(f"{path}: audit of {target}: `profile` is for a site's URL")
+    for key in ("profile", "redis", "crawl_workers"):
+        if item.get(key) is not None:
+            raise ConfigError(f"{path}: audit of {target}: `{key}` is for a site's URL")
     cfg = load_config(root, config)
     db_url = resolve_url(root, item.get("db"), str(cfg.settings["db"]))
     report = report_dir or (root / str(cfg.settings["report_dir"])).resolve()
