@@ -159,8 +159,15 @@ def audit(
     signal.signal(signal.SIGTERM, _raise_interrupt)
     with progress_bars(fmt == AuditFormat.text and err.is_terminal) as progress:
         try:
-            result = run_audit(directory, cfg, date, url, progress, check_links=True, check_registries=True,
-                               source=site.source if site else None)
+            # Never two audits of one directory at once: the scheduler's lock, taken by hand too.
+            with _audit_lock(url, cfg) as busy:
+                if busy is not None:
+                    err.print(f"error: an audit of {cfg.name} is running already ({busy.holder}, since "
+                              f"{busy.acquired_at:%Y-%m-%d %H:%M:%S} UTC); try again when it has finished",
+                              style="bold red")
+                    raise typer.Exit(4)
+                result = run_audit(directory, cfg, date, url, progress, check_links=True, check_registries=True,
+                                   source=site.source if site else None)
         except KeyboardInterrupt:
             err.print("interrupted: the run was recorded as interrupted; earlier runs and tickets are intact")
             raise typer.Exit(130) from None
@@ -211,6 +218,19 @@ def crawl_worker(
     err.print(f"joined the crawl of {shared['site']} ({shared['crawl']}); writing to {_safe_url(shared['store_url'])}")
     crawl(job["profile"], None, job.get("settings"), shared)
     err.print("the crawl is done")
+
+
+@contextlib.contextmanager
+def _audit_lock(url: str, cfg: Config) -> Iterator[Any]:
+    from auditor.schedule.lock import audit_lock
+    from auditor.settings import SCHEDULE_DEFAULTS
+
+    engine = open_engine(url)
+    try:
+        with audit_lock(engine, cfg.name, float(SCHEDULE_DEFAULTS["lock_lease_seconds"])) as busy:
+            yield busy
+    finally:
+        engine.dispose()
 
 
 def _safe_url(url: str) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect
@@ -114,3 +115,33 @@ def _race_update(engine: Engine, i: int, start: threading.Barrier, won: list[str
     start.wait()
     if lock.acquire(slot=T0 + dt.timedelta(days=7)):
         won.append(lock.holder)
+
+
+def test_an_audit_by_hand_waits_for_no_one_and_overlaps_no_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+    from auditor.schedule.lock import LOCK_HOLDER_ENV
+    from tests.helpers import AS_OF, skill, write_tree
+
+    root = write_tree(tmp_path / "dir", {"auditor.toml": 'name = "by-hand"\n', "skills/alpha.md": skill("alpha", [])})
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = open_engine(url)
+    scheduler = DirectoryLock(engine, "by-hand", "scheduler-host:1")
+    slot = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
+    assert scheduler.acquire(slot)
+    monkeypatch.delenv(LOCK_HOLDER_ENV, raising=False)
+    audit = ["audit", str(root), "--db", url, "--offline", "--as-of", AS_OF]
+    busy = CliRunner().invoke(app, audit)
+    assert busy.exit_code == 4
+    assert "an audit of by-hand is running already (scheduler-host:1" in busy.stderr
+    # The scheduler's own child is told the lock is its parent's.
+    monkeypatch.setenv(LOCK_HOLDER_ENV, "scheduler-host:1")
+    assert CliRunner().invoke(app, audit).exit_code == 0
+    monkeypatch.delenv(LOCK_HOLDER_ENV)
+    scheduler.release()
+    assert CliRunner().invoke(app, audit).exit_code == 0
+    state = read_lock(engine, "by-hand")
+    assert state is not None and not state.held()  # released after the run
+    assert state.slot == slot  # and the scheduled time it remembers is untouched
+    engine.dispose()

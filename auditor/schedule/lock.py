@@ -26,6 +26,26 @@ from sqlalchemy.exc import IntegrityError
 from auditor.store.models import Lock
 
 log = logging.getLogger("auditor.schedule")
+LOCK_HOLDER_ENV = "AUDITOR_LOCK_HOLDER"  # set by a scheduler for the audit it runs under its lock
+
+
+@contextlib.contextmanager
+def audit_lock(engine: Engine, name: str, lease_seconds: float) -> Iterator[LockState | None]:
+    """The lock of an audit run by hand: yields None while this process holds it (renewed until the block ends),
+    or the state of the lock another audit holds (the block should then not audit). Inside a scheduler's child
+    (LOCK_HOLDER_ENV set) the scheduler holds it already."""
+    if os.environ.get(LOCK_HOLDER_ENV):
+        yield None
+        return
+    lock = DirectoryLock(engine, name, lease_seconds=lease_seconds)
+    if not lock.acquire(scheduled=False):
+        yield read_lock(engine, name)
+        return
+    try:
+        with lock.heartbeat():
+            yield None
+    finally:
+        lock.release()
 
 
 def default_holder() -> str:
@@ -64,11 +84,14 @@ class DirectoryLock:
         self.clock = clock
         self.lost = threading.Event()  # set when a renewal found the lock taken over
 
-    def acquire(self, slot: dt.datetime | None = None) -> bool:
+    def acquire(self, slot: dt.datetime | None = None, scheduled: bool = True) -> bool:
         """Take the lock if it is free or its lease has expired, and, with `slot`, only when no audit was started
-        for that scheduled time (or a later one) already. True when this holder has it now."""
+        for that scheduled time (or a later one) already. An audit run by hand (`scheduled=False`) leaves the slot
+        alone, so it never makes the scheduler skip its next time. True when this holder has it now."""
         now = self.clock()
-        values = {"holder": self.holder, "acquired_at": now, "expires_at": now + self.lease, "slot": slot or now}
+        values = {"holder": self.holder, "acquired_at": now, "expires_at": now + self.lease}
+        if scheduled:
+            values["slot"] = slot or now
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(Lock).values(name=self.name, **values))
@@ -76,7 +99,7 @@ class DirectoryLock:
         except IntegrityError:
             pass  # the row exists: the lock was taken before, and may be free again
         free = or_(Lock.holder.is_(None), Lock.expires_at.is_(None), Lock.expires_at <= now)
-        unused_slot = or_(Lock.slot.is_(None), Lock.slot < values["slot"])
+        unused_slot = or_(Lock.slot.is_(None), Lock.slot < values["slot"]) if scheduled else True
         with self.engine.begin() as conn:
             taken = conn.execute(update(Lock).where(and_(Lock.name == self.name, free, unused_slot)).values(**values))
         self.lost.clear()
