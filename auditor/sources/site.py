@@ -116,7 +116,8 @@ class SiteSource:
         engine = open_engine(self.store_url)  # migrated before any worker writes to it
         job = {"profile": self.profile.as_dict(), "items_path": None, "settings": self.settings}
         try:
-            shared = site_shared.open_crawl(self.redis_url or "", self.profile.name, self.store_url, job)
+            shared = site_shared.open_crawl(self.redis_url or "", self.profile.name, self.store_url, job,
+                                            self._limit())
         except site_shared.SharedCrawlError as exc:
             engine.dispose()
             raise SiteCrawlError(str(exc)) from None

@@ -89,12 +89,14 @@ class SharedCrawl:
         }
 
 
-def open_crawl(redis_url: str, site: str, store_url: str, job: dict[str, Any]) -> SharedCrawl:
-    """A new crawl of the site, announced in Redis for workers to join."""
+def open_crawl(redis_url: str, site: str, store_url: str, job: dict[str, Any], seconds: float) -> SharedCrawl:
+    """A new crawl of the site, announced in Redis for workers to join. The announcement expires an hour after
+    the crawl's time limit, so an audit that died without closing its crawl sends no worker to it later."""
     client = connect(redis_url)
     shared = SharedCrawl(redis_url, uuid.uuid4().hex[:16], site, store_url)
-    client.set(shared.key("job"), json.dumps(job | {"shared": shared.as_dict()}, default=str))
-    client.set(_site_key(site), shared.crawl)
+    expiry = int(seconds) + 3600
+    client.set(shared.key("job"), json.dumps(job | {"shared": shared.as_dict()}, default=str), ex=expiry)
+    client.set(_site_key(site), shared.crawl, ex=expiry)
     return shared
 
 
