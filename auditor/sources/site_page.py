@@ -2,24 +2,37 @@
 
 Pure functions over parsel selectors, so the crawler process and the tests use the same code. Nothing here
 raises on odd markup: lxml repairs what it can, and a selector that matches nothing gives None (or []).
+
+`read_entry_page` runs once per entry page of a crawl, so it works on lxml nodes directly: each selector is
+translated (CSS by parsel's own translator) and compiled once, and no parsel wrapper is made per match. It gives
+what parsel's `Selector.css`/`.xpath` would: elements, strings for text and attributes, other XPath results
+(numbers, booleans) as they are.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from lxml import etree
+from lxml.html import HtmlMixin
 from parsel import Selector, SelectorList
+from parsel.csstranslator import GenericTranslator, HTMLTranslator
 
-_SPACE = re.compile(r"\s+")
 _BLOCK_TAGS = {"p", "ul", "ol", "pre", "table", "blockquote", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
 _CONTAINER_TAGS = {"div", "section", "article", "main", "header", "footer", "aside", "details", "figure", "nav"}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "button", "form"}
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_CSS = {True: HTMLTranslator(), False: GenericTranslator()}  # what parsel's Selector.css uses for HTML, for XML
+_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}  # parsel's defaults
+_STRING = etree.XPath("string(.)", smart_strings=False)
 
 
 def squash(text: str | None) -> str:
-    return _SPACE.sub(" ", text or "").strip()
+    """Every run of whitespace as one space, none at either end (the same as a regex `\\s+` -> " " and strip)."""
+    return " ".join(text.split()) if text else ""
 
 
 def _parts(spec: Any) -> tuple[str, str]:
@@ -45,21 +58,57 @@ def select(node: Selector | SelectorList, spec: Any) -> SelectorList:
         return SelectorList([])
 
 
+@lru_cache(maxsize=1024)
+def _compiled(language: str, expression: str, html: bool = True) -> tuple[str, etree.XPath | None]:
+    """(the XPath, its compiled evaluator or None when it does not compile). A CSS expression cssselect cannot
+    translate raises, as `Selector.css` does."""
+    query = expression if language == "xpath" else _CSS[html].css_to_xpath(expression)
+    namespaces = {prefix: uri for prefix, uri in _NAMESPACES.items() if f"{prefix}:" in query}
+    try:
+        return query, etree.XPath(query, namespaces=namespaces, smart_strings=False)
+    except etree.XPathError:
+        return query, None
+
+
+def _nodes(root: Any, spec: Any) -> list[Any]:
+    """`select` on one lxml node (or a string, or another XPath result): the matches as lxml nodes and strings."""
+    language, expression = _parts(spec)
+    if not expression:
+        return [root]
+    is_node = isinstance(root, etree._Element)
+    # parsel reads CSS as HTML in a page parsed as HTML (its elements are lxml.html's), as XML in an XML document
+    query, evaluate = _compiled(language, expression, not is_node or isinstance(root, HtmlMixin))
+    if not is_node:  # a text or attribute value: only `.` selects anything
+        return [root] if isinstance(root, str) and query.strip() == "." else []
+    if evaluate is None:
+        return []
+    try:
+        result = evaluate(root)
+    except etree.XPathError:
+        return []
+    return result if isinstance(result, list) else [result]
+
+
 def text_of(node: Selector) -> str:
     """A node's text with whitespace squashed: the string itself for an attribute or text node."""
-    root = node.root
+    return _text(node.root)
+
+
+def _text(root: Any) -> str:
     if isinstance(root, str):
         return squash(root)
-    return squash(node.xpath("string(.)").get())
+    if isinstance(root, etree._Element):
+        return squash(_STRING(root))
+    return ""  # a number or a boolean an XPath gave
 
 
-def _one_value(node: Selector, spec: Any) -> Any:
+def _one_value(node: Any, spec: Any) -> Any:
     if isinstance(spec, dict) and spec.get("fields"):
-        return {name: extract(node, sub) for name, sub in spec["fields"].items()}
+        return {name: _extract(node, sub) for name, sub in spec["fields"].items()}
     if isinstance(spec, dict) and spec.get("attr"):
-        value = node.attrib.get(str(spec["attr"])) if hasattr(node, "attrib") else None
+        value = node.get(str(spec["attr"])) if isinstance(node, etree._Element) else None
         return squash(value) if value is not None else None
-    return text_of(node)
+    return _text(node)
 
 
 def _finish(value: Any, spec: Any) -> Any:
@@ -82,17 +131,21 @@ def extract(node: Selector, spec: Any) -> Any:
     A text spec (or `{css|xpath: ...}`) gives the first match's text; `attr` an attribute of it; `many: true`
     every match as a list; `fields` a mapping read under each match; `key` + `value` (with `many`) a mapping;
     `pattern` keeps a regex group; `map` translates values; `join` joins a list into one text."""
+    return _extract(node.root, spec)
+
+
+def _extract(node: Any, spec: Any) -> Any:
     if isinstance(spec, dict) and not ({"css", "xpath"} & set(spec)):
-        nodes: SelectorList = SelectorList([node])
+        nodes = [node]
     else:
-        nodes = select(node, spec)
+        nodes = _nodes(node, spec)
     many = isinstance(spec, dict) and spec.get("many")
     if isinstance(spec, dict) and spec.get("key") and spec.get("value"):
         mapping: dict[str, Any] = {}
         for item in nodes:
-            key = extract(item, spec["key"])
+            key = _extract(item, spec["key"])
             if key:
-                mapping.setdefault(str(key), extract(item, spec["value"]))
+                mapping.setdefault(str(key), _extract(item, spec["value"]))
         return mapping or None
     values = [_finish(_one_value(item, spec), spec) for item in nodes]
     values = [v for v in values if v not in (None, "")]
@@ -136,11 +189,15 @@ def _inline(el: Any, base_url: str, skip_lists: bool = False) -> str:
 def body_lines(container: Selector, base_url: str, exclude: list[Any] | None = None) -> list[str]:
     """The container's content as Markdown: headings as `## `, list items as `- `, paragraphs as text, code
     blocks fenced, one blank line between blocks. Elements matched by `exclude` are left out."""
+    return _body_lines(container.root, base_url, exclude)
+
+
+def _body_lines(root: Any, base_url: str, exclude: list[Any] | None = None) -> list[str]:
     excluded = set()
     for spec in exclude or []:
-        for node in select(container, spec):
-            if not isinstance(node.root, str):
-                excluded.add(node.root)
+        for node in _nodes(root, spec):
+            if not isinstance(node, str):
+                excluded.add(node)
     lines: list[str] = []
 
     def block(text_lines: list[str]) -> None:
@@ -152,9 +209,10 @@ def body_lines(container: Selector, base_url: str, exclude: list[Any] | None = N
 
     def walk(el: Any, loose: list[str]) -> None:
         for child in el:
+            tail = child.tail
             if not isinstance(child.tag, str) or child in excluded:
-                if child.tail and squash(child.tail):
-                    loose.append(child.tail)
+                if tail and not tail.isspace():
+                    loose.append(tail)
                 continue
             tag = child.tag.lower()
             if tag in _SKIP_TAGS:
@@ -164,8 +222,8 @@ def body_lines(container: Selector, base_url: str, exclude: list[Any] | None = N
                 emit(child, tag)
             else:
                 loose.append(_inline(child, base_url))
-            if child.tail and squash(child.tail):
-                loose.append(child.tail)
+            if tail and not tail.isspace():
+                loose.append(tail)
 
     def flush(loose: list[str]) -> None:
         text = squash(" ".join(loose))
@@ -174,13 +232,12 @@ def body_lines(container: Selector, base_url: str, exclude: list[Any] | None = N
             block([text])
 
     def emit(el: Any, tag: str) -> None:
-        if re.fullmatch(r"h[1-6]", tag):
+        if tag in _HEADING_TAGS:
             block([f"{'#' * int(tag[1])} {_inline(el, base_url)}"])
         elif tag in ("ul", "ol"):
             block(_list_lines(el, base_url, 0))
         elif tag == "pre":
-            code = el.xpath("string(.)") if hasattr(el, "xpath") else ""
-            block(["```", *str(code).strip("\n").splitlines(), "```"])
+            block(["```", *_STRING(el).strip("\n").splitlines(), "```"])
         elif tag == "table":
             rows = []
             for tr in el.iter("tr"):
@@ -200,14 +257,13 @@ def body_lines(container: Selector, base_url: str, exclude: list[Any] | None = N
                 block([text if tag == "p" else f"- {text}"])
         else:  # a container: its children are blocks (and loose text is a paragraph)
             loose: list[str] = []
-            if el.text and squash(el.text):
+            if el.text and not el.text.isspace():
                 loose.append(el.text)
             walk(el, loose)
             flush(loose)
 
     loose: list[str] = []
-    root = container.root
-    if root.text and squash(root.text):
+    if root.text and not root.text.isspace():
         loose.append(root.text)
     walk(root, loose)
     flush(loose)
@@ -229,20 +285,14 @@ def _list_lines(el: Any, base_url: str, depth: int) -> list[str]:
 
 # -- a whole entry page -----------------------------------------------------------------------------------
 
-def _is_inside(node: Any, containers: list[Any]) -> bool:
-    for ancestor in node.iterancestors():
-        if any(ancestor is c for c in containers):
-            return True
-    return False
-
-
-def read_entry_page(profile: dict[str, Any], url: str, html: str) -> dict[str, Any]:
-    """Everything the profile reads from one entry page, as plain data (one JSON line of the crawl)."""
-    page = Selector(text=html, base_url=url)
+def read_entry_page(profile: dict[str, Any], url: str, html: str | Selector) -> dict[str, Any]:
+    """Everything the profile reads from one entry page, as plain data (one JSON line of the crawl). `html` is the
+    page's text, or the page already parsed (a Scrapy response's `selector`), which spares parsing it again."""
+    page = (html if isinstance(html, Selector) else Selector(text=html, base_url=url)).root
     problems: list[str] = []
     fields: dict[str, Any] = {}
     for name, spec in (profile.get("fields") or {}).items():
-        value = extract(page, spec)
+        value = _extract(page, spec)
         if value not in (None, "", [], {}):
             if name == "links" and isinstance(value, dict):
                 value = {k: urljoin(url, str(v)) for k, v in value.items() if v}
@@ -253,67 +303,64 @@ def read_entry_page(profile: dict[str, Any], url: str, html: str) -> dict[str, A
     containers: list[Any] = []
     body: list[str] = []
     if body_spec:
-        found = select(page, body_spec)
-        containers = [node.root for node in found if not isinstance(node.root, str)]
+        containers = [node for node in _nodes(page, body_spec) if not isinstance(node, str)]
         if not containers:
             problems.append(f"the page has no body where the profile looks for one ({_parts(body_spec)[1]})")
-        for node in found:
-            if not isinstance(node.root, str):
-                body.extend(([""] if body else []) + body_lines(node, url, profile.get("body_exclude")))
-    related = _read_related(page, profile.get("related") or {}, url)
+        for node in containers:
+            body.extend(([""] if body else []) + _body_lines(node, url, profile.get("body_exclude")))
     related_spec = profile.get("related") or {}
+    blocks = _nodes(page, related_spec["block"]) if related_spec.get("block") else []
+    related = _read_related(blocks, related_spec, url)
     item_nodes: list[Any] = []
-    if related_spec.get("block"):
-        for block in select(page, related_spec["block"])[:1]:
-            item_nodes = [n.root for n in select(block, related_spec.get("items") or "li")
-                          if not isinstance(n.root, str)]
+    for block in blocks[:1]:
+        item_nodes = [n for n in _nodes(block, related_spec.get("items") or "li") if not isinstance(n, str)]
+    in_body, in_item = {id(node) for node in containers}, {id(node) for node in item_nodes}
     headings = []
-    for node in select(page, profile.get("headings") or "h1, h2, h3, h4, h5, h6"):
-        root = node.root
-        if isinstance(root, str) or not re.fullmatch(r"h[1-6]", str(root.tag).lower()):
+    ancestors: list[list[Any]] = []  # kept, so lxml hands out the same proxies from one heading to the next
+    for node in _nodes(page, profile.get("headings") or "h1, h2, h3, h4, h5, h6"):
+        if isinstance(node, str) or str(node.tag).lower() not in _HEADING_TAGS:
             continue
-        headings.append({"level": int(str(root.tag)[1]), "text": text_of(node),
-                         "in_body": _is_inside(root, containers), "in_related_item": _is_inside(root, item_nodes)})
+        ancestors.append(list(node.iterancestors()) if in_body or in_item else [])
+        above = {id(ancestor) for ancestor in ancestors[-1]}
+        headings.append({"level": int(str(node.tag)[1]), "text": _text(node),
+                         "in_body": not above.isdisjoint(in_body), "in_related_item": not above.isdisjoint(in_item)})
     links: list[dict[str, str]] = []
     link_scopes = profile.get("internal_links") or []
-    scopes = [select(page, spec) for spec in link_scopes] if link_scopes else [
-        SelectorList([Selector(root=c) for c in containers]),
-        select(page, (profile.get("related") or {}).get("block", "")) if (profile.get("related") or {}).get("block")
-        else SelectorList([]),
-    ]
+    scopes = [_nodes(page, spec) for spec in link_scopes] if link_scopes else [containers, blocks]
     seen: set[str] = set()
     for scope in scopes:
-        for anchor in scope.css("a[href]"):
-            href = (anchor.attrib.get("href") or "").strip()
-            if not href or href.startswith(("mailto:", "javascript:", "tel:", "#")):
-                continue
-            absolute = urldefrag(urljoin(url, href))[0]
-            if absolute not in seen:
-                seen.add(absolute)
-                links.append({"url": absolute, "text": text_of(anchor)})
+        for node in scope:
+            for anchor in _nodes(node, "a[href]"):
+                href = (anchor.get("href") or "").strip()
+                if not href or href.startswith(("mailto:", "javascript:", "tel:", "#")):
+                    continue
+                absolute = urldefrag(urljoin(url, href))[0]
+                if absolute not in seen:
+                    seen.add(absolute)
+                    links.append({"url": absolute, "text": _text(anchor)})
     return {"fields": fields, "body": body, "related": related, "headings": headings, "links": links,
             "problems": problems}
 
 
-def _read_related(page: Selector, spec: dict[str, Any], url: str) -> dict[str, Any] | None:
+def _read_related(blocks: list[Any], spec: dict[str, Any], url: str) -> dict[str, Any] | None:
+    """The Related block as shown (the first of `blocks`, what the profile's `related.block` matched)."""
     if not spec.get("block"):
         return None
-    blocks = select(page, spec["block"])
     if not blocks:
         return {"found": False, "count": None, "count_text": "", "items": []}
     block = blocks[0]
-    count_text = extract(block, spec["count"]) if spec.get("count") else None
+    count_text = _extract(block, spec["count"]) if spec.get("count") else None
     count = None
     if count_text is not None:
         match = re.search(r"\d+", str(count_text))
         count = int(match.group(0)) if match else None
     items = []
-    for item in select(block, spec.get("items") or "li"):
-        link = extract(item, spec["link"]) if spec.get("link") else extract(item, "a::attr(href)")
+    for item in _nodes(block, spec.get("items") or "li"):
+        link = _extract(item, spec["link"]) if spec.get("link") else _extract(item, "a::attr(href)")
         items.append({
-            "title": extract(item, spec["title"]) if spec.get("title") else None,
+            "title": _extract(item, spec["title"]) if spec.get("title") else None,
             "url": urldefrag(urljoin(url, str(link)))[0] if link else None,
-            "blurb": extract(item, spec["blurb"]) if spec.get("blurb") else None,
+            "blurb": _extract(item, spec["blurb"]) if spec.get("blurb") else None,
         })
     return {"found": True, "count": count, "count_text": str(count_text or ""), "items": items}
 
