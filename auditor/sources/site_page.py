@@ -135,27 +135,33 @@ def extract(node: Selector, spec: Any) -> Any:
 
 
 def _extract(node: Any, spec: Any) -> Any:
-    if isinstance(spec, dict) and not ({"css", "xpath"} & set(spec)):
-        nodes = [node]
-    else:
-        nodes = _nodes(node, spec)
-    many = isinstance(spec, dict) and spec.get("many")
-    if isinstance(spec, dict) and spec.get("key") and spec.get("value"):
+    if not isinstance(spec, dict):  # a selector text: the first match with some text
+        for item in _nodes(node, spec):
+            text = _text(item)
+            if text:
+                return text
+        return None
+    nodes = _nodes(node, spec) if "css" in spec or "xpath" in spec else [node]
+    if spec.get("key") and spec.get("value"):
         mapping: dict[str, Any] = {}
         for item in nodes:
             key = _extract(item, spec["key"])
             if key:
                 mapping.setdefault(str(key), _extract(item, spec["value"]))
         return mapping or None
-    values = [_finish(_one_value(item, spec), spec) for item in nodes]
-    values = [v for v in values if v not in (None, "")]
+    many = spec.get("many")
+    values = []
+    for item in nodes:
+        value = _finish(_one_value(item, spec), spec)
+        if value is not None and value != "":
+            values.append(value)
+            if not many:  # only the first value counts
+                break
     if many:
-        if isinstance(spec, dict) and spec.get("join") is not None:
+        if spec.get("join") is not None:
             return str(spec["join"]).join(str(v) for v in values) or None
-        return values or (spec.get("default") if isinstance(spec, dict) else None)
-    if values:
-        return values[0]
-    return spec.get("default") if isinstance(spec, dict) else None
+        return values or spec.get("default")
+    return values[0] if values else spec.get("default")
 
 
 # -- the body, as Markdown lines --------------------------------------------------------------------------
