@@ -30,6 +30,7 @@ from auditor.models import Severity
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
 from auditor.pipeline import check_entries, load_entries, run_audit, summarize
 from auditor.report import write_report
+from auditor.schedule.child import stop_when_scheduler_dies
 from auditor.schedule.cli import schedule_command
 from auditor.site_audit import is_site_url
 from auditor.sources.site import SiteCrawlError
@@ -157,6 +158,7 @@ def audit(
     url = site.db_url if site else resolve_url(directory, db, str(cfg.settings["db"]))
     # SIGTERM (a scheduler or CI stopping the job) ends the run like Ctrl-C: recorded as interrupted.
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    stop_when_scheduler_dies()
     with progress_bars(fmt == AuditFormat.text and err.is_terminal) as progress:
         try:
             # Never two audits of one directory at once: the scheduler's lock, taken by hand too.

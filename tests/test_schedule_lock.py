@@ -121,7 +121,7 @@ def test_an_audit_by_hand_waits_for_no_one_and_overlaps_no_one(tmp_path: Path, m
     from typer.testing import CliRunner
 
     from auditor.cli import app
-    from auditor.schedule.lock import LOCK_HOLDER_ENV
+    from auditor.schedule.child import LOCK_HOLDER_ENV
     from tests.helpers import AS_OF, skill, write_tree
 
     root = write_tree(tmp_path / "dir", {"auditor.toml": 'name = "by-hand"\n', "skills/alpha.md": skill("alpha", [])})

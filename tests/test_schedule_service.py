@@ -250,3 +250,25 @@ def test_sigterm_mid_run_records_it_interrupted_and_exits_cleanly(tmp_path: Path
     rows = {line.split()[0]: line for line in listing.splitlines()[1:]}
     assert "completed" in rows[f"#{earlier.id}"] and " error · " in rows[f"#{earlier.id}"]
     assert "interrupted" in rows[f"#{interrupted.id}"] and "KeyboardInterrupt" in rows[f"#{interrupted.id}"]
+
+
+def test_an_audit_whose_scheduler_is_killed_stops_itself_and_records_it_interrupted(tmp_path: Path) -> None:
+    with slow_page(seconds=60) as (page, hit, _release):
+        root = make_directory(tmp_path, "[schedule]\n", links=page)
+        url = load_schedule(root).audits[0].db_url
+        scheduler = subprocess.Popen([sys.executable, "-m", "auditor", "schedule", str(root), "--run-now"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env=os.environ | {"AUDITOR_DB": ""})
+        try:
+            assert hit.wait(30), "the scheduled audit never reached its links"
+            assert runs(url)[-1].status == "running"
+            scheduler.kill()  # SIGKILL: the scheduler cannot stop its audit
+            scheduler.wait(10)
+            deadline = time.monotonic() + 30
+            while runs(url)[-1].status == "running" and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            if scheduler.poll() is None:
+                scheduler.kill()
+    (run,) = runs(url)
+    assert run.status == "interrupted" and "KeyboardInterrupt" in (run.error or "")

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from auditor.schedule.child import LOCK_HOLDER_ENV
 from auditor.store.models import Lock
 
 log = logging.getLogger("auditor.schedule")
-LOCK_HOLDER_ENV = "AUDITOR_LOCK_HOLDER"  # set by a scheduler for the audit it runs under its lock
 
 
 @contextlib.contextmanager

@@ -25,8 +25,9 @@ from typing import IO
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from auditor.schedule.child import child_environment
 from auditor.schedule.config import AuditSpec, Schedule, safe_url
-from auditor.schedule.lock import LOCK_HOLDER_ENV, DirectoryLock, default_holder, read_lock
+from auditor.schedule.lock import DirectoryLock, default_holder, read_lock
 from auditor.schedule.notify import Outcome, notify, report_link
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, session_factory
@@ -103,8 +104,9 @@ class Runner:
             with self._guard:
                 if self.stopping.is_set():
                     return None
-                # The child's `auditor audit` would take the directory's lock itself: it is ours already.
-                env = os.environ | {"AUDITOR_DB": audit.db_url, LOCK_HOLDER_ENV: self.holder}
+                # The child's `auditor audit` would take the directory's lock itself: it is ours already. It also
+                # watches this process, to stop itself if we are killed outright.
+                env = os.environ | {"AUDITOR_DB": audit.db_url} | child_environment(self.holder)
                 child = subprocess.Popen(audit.command(), env=env,
                                          stdin=subprocess.DEVNULL, stderr=errors, start_new_session=True)
                 self._children[audit.name] = child
