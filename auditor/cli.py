@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from auditor import __version__
@@ -105,13 +106,22 @@ def _input_format(cfg: Config, value: str | None) -> None:
         raise usage_error(str(exc)) from None
 
 
+class CountColumn(MofNCompleteColumn):
+    """`done/total`, or only `done` for a count with no known end (pages crawled, errors)."""
+
+    def render(self, task: Any) -> Any:
+        if task.total is None:
+            return Text(f"{int(task.completed)}", style="progress.download")
+        return super().render(task)
+
+
 @contextlib.contextmanager
 def progress_bars(enabled: bool) -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
     """A progress bar per step on stderr when it is a terminal; silent otherwise."""
     if not enabled:
         yield lambda _name, _total: (lambda _n: None)
         return
-    columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn("{task.description:<16}"), BarColumn(), CountColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bars:
         def start(name: str, total: int | None) -> Callable[[int], None]:
             task = bars.add_task(name, total=total)
