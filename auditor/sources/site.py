@@ -115,28 +115,25 @@ class SiteSource:
             raise SiteCrawlError("a crawl shared over Redis needs the store's URL")
         engine = open_engine(self.store_url)  # migrated before any worker writes to it
         job = {"profile": self.profile.as_dict(), "items_path": None, "settings": self.settings}
+        limit = self._limit()
         try:
-            shared = site_shared.open_crawl(self.redis_url or "", self.profile.name, self.store_url, job,
-                                            self._limit())
+            shared = site_shared.open_crawl(self.redis_url or "", self.profile.name, self.store_url, job, limit)
         except site_shared.SharedCrawlError as exc:
             engine.dispose()
             raise SiteCrawlError(str(exc)) from None
         job["shared"] = shared.as_dict()
         counter = CrawlCounter(progress)
         started = time.monotonic()
-        limit = self._limit()
         client = site_shared.connect(shared.redis_url)
         try:
             failed = _run_children(folder, job, max(1, self.crawl_workers), limit,
                                    lambda: counter.show(site_shared.crawl_state(shared, client)["totals"]))
             # Workers that joined from other machines may still be at it.
-            while time.monotonic() - started < limit:
-                state = site_shared.crawl_state(shared, client)
-                counter.show(state["totals"])
-                if not state["live"]:
-                    break
-                time.sleep(0.2)
             state = site_shared.crawl_state(shared, client)
+            while state["live"] and time.monotonic() - started < limit:
+                counter.show(state["totals"])
+                time.sleep(0.2)
+                state = site_shared.crawl_state(shared, client)
             counter.show(state["totals"])
             items = read_items(engine, shared.crawl) + failed
             forget_other_crawls(engine, self.profile.name, shared.crawl)
@@ -144,7 +141,7 @@ class SiteSource:
             site_shared.close_crawl(shared)
             engine.dispose()
         self.crawl_summary["seconds"] = round(time.monotonic() - started, 2)
-        self.crawl_summary["workers"] = {name: {k: doc.get(k, 0) for k in ("pages", "entries", "errors")}
+        self.crawl_summary["workers"] = {name: {k: doc.get(k, 0) for k in COUNTED_ITEMS.values()}
                                          for name, doc in state["workers"].items()}
         return items
 
@@ -152,12 +149,16 @@ class SiteSource:
         return self.timeout or float(self.profile.limits["seconds"]) + 60
 
 
+# The crawl items counted while a crawl runs (item type -> count), and how the progress display names each count.
+COUNTED_ITEMS = {"page": "pages", "entry": "entries", "error": "errors"}
+COUNT_LABELS = {"pages": "crawling pages", "entries": "entry pages", "errors": "crawl errors"}
+
+
 class CrawlCounter:
     """The live counts of a crawl on the progress display: pages crawled, entry pages read, errors."""
 
     def __init__(self, progress: Progress) -> None:
-        self.advance = {what: progress(label, None) for what, label in
-                        (("pages", "crawling pages"), ("entries", "entry pages"), ("errors", "crawl errors"))}
+        self.advance = {what: progress(label, None) for what, label in COUNT_LABELS.items()}
         self.shown = dict.fromkeys(self.advance, 0)
 
     def show(self, counts: dict[str, int]) -> None:
@@ -225,7 +226,7 @@ class ItemsFileCounts:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.offset = 0
-        self.counts = {"pages": 0, "entries": 0, "errors": 0}
+        self.counts = dict.fromkeys(COUNTED_ITEMS.values(), 0)
 
     def __call__(self) -> dict[str, int]:
         try:
@@ -236,9 +237,8 @@ class ItemsFileCounts:
             return self.counts
         complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written is counted next time
         self.offset += len(complete)
-        self.counts["pages"] += complete.count(b'{"type": "page"')
-        self.counts["entries"] += complete.count(b'{"type": "entry"')
-        self.counts["errors"] += complete.count(b'{"type": "error"')
+        for kind, what in COUNTED_ITEMS.items():  # every line starts with its type (JsonLinesWriter)
+            self.counts[what] += complete.count(b'{"type": "%s"' % kind.encode())
         return self.counts
 
 

@@ -30,11 +30,12 @@ from typing import Any
 
 import redis
 
+from auditor.sources.site import COUNTED_ITEMS
+
 ALIVE_SECONDS = 10  # the expiry of a worker's alive key, renewed every HEARTBEAT_SECONDS
 HEARTBEAT_SECONDS = 1.0
 SETTLE_SECONDS = 1.5  # how long all must look idle before a worker stops
 ENGINE_HEARTBEAT_SECONDS = 0.5  # how often an idle worker looks at the shared queue (Scrapy's default: 5 s)
-COUNTED = {"page": "pages", "entry": "entries", "error": "errors"}
 
 
 class SharedCrawlError(RuntimeError):
@@ -138,7 +139,7 @@ def crawl_state(shared: SharedCrawl, client: redis.Redis | None = None) -> dict[
     workers = {name: json.loads(doc) for name, doc in client.hgetall(shared.key("workers")).items()}
     live = [name for name, doc in workers.items()
             if doc.get("state") != "gone" and client.exists(shared.key(f"alive:{name}"))]
-    totals = {what: sum(int(doc.get(what, 0)) for doc in workers.values()) for what in COUNTED.values()}
+    totals = {what: sum(int(doc.get(what, 0)) for doc in workers.values()) for what in COUNTED_ITEMS.values()}
     return {"workers": workers, "live": live, "totals": totals, "queued": queue_length(client, shared)}
 
 
@@ -159,7 +160,7 @@ class SharedCrawlPresence:
         self.client = connect(self.shared.redis_url)
         self.worker = worker_name()
         self.state = "busy"
-        self.counts = dict.fromkeys(COUNTED.values(), 0)
+        self.counts = dict.fromkeys(COUNTED_ITEMS.values(), 0)
         self.idle_since: float | None = None
         self.loop: Any = None
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
@@ -199,7 +200,7 @@ class SharedCrawlPresence:
             self.beat()
 
     def scraped(self, item: Any = None, response: Any = None, spider: Any = None) -> None:
-        what = COUNTED.get(item.get("type")) if isinstance(item, dict) else None
+        what = COUNTED_ITEMS.get(item.get("type")) if isinstance(item, dict) else None
         if what:
             self.counts[what] += 1
 
