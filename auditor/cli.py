@@ -17,27 +17,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 
 from auditor import __version__
-from auditor.checks.engine import all_rules, get_rule
-from auditor.checks.registry import RegistryClient
 from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
 from auditor.clock import parse_as_of
 from auditor.config import Config, ConfigError, find_config, load_config
 from auditor.incidents.cli import incident_app
-from auditor.links.book import LinkBook
 from auditor.models import Severity
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
-from auditor.pipeline import check_entries, load_entries, run_audit, summarize
-from auditor.report import write_report
-from auditor.schedule.child import stop_when_scheduler_dies
 from auditor.schedule.cli import schedule_command
-from auditor.site_audit import is_site_url
-from auditor.sources.site import SiteCrawlError
-from auditor.store import runs as run_store
-from auditor.store.db import open_engine, resolve_url, session_factory
-from auditor.tickets import actions
 
 app = typer.Typer(help="Audit a directory of AI tools, MCP servers, skills and news.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -152,6 +140,15 @@ def audit(
         "--crawl-workers", min=1, help="Crawler processes this audit runs for a crawl shared with --redis.")] = 1,
 ) -> None:
     """Audit a whole directory: record the run, update tickets, write the HTML report."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from auditor.pipeline import run_audit
+    from auditor.report import write_report
+    from auditor.schedule.child import stop_when_scheduler_dies
+    from auditor.site_audit import is_site_url
+    from auditor.sources.site import SiteCrawlError
+    from auditor.store.db import resolve_url
+
     if redis and not is_site_url(directory):
         raise usage_error("--redis shares a site's crawl: give the site's URL and --profile")
     site = _site_plan(directory, profile, config, db, report_dir, redis, crawl_workers)
@@ -236,6 +233,7 @@ def crawl_worker(
 def _audit_lock(url: str, cfg: Config) -> Iterator[Any]:
     from auditor.schedule.lock import audit_lock
     from auditor.settings import SCHEDULE_DEFAULTS
+    from auditor.store.db import open_engine
 
     engine = open_engine(url)
     try:
@@ -255,7 +253,7 @@ def _site_plan(target: str, profile: Path | None, config: Path | None, db: str |
                report_dir: Path | None, redis: str | None = None, crawl_workers: int = 1) -> Any:
     """For `audit URL --profile FILE`: the site's source, configuration, store and report folder (None for a
     folder; a usage error for a bad profile, or --profile without a URL)."""
-    from auditor.site_audit import plan_site_audit
+    from auditor.site_audit import is_site_url, plan_site_audit
     from auditor.sources.site_profile import ProfileError
 
     if not is_site_url(target):
@@ -273,6 +271,9 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
 
 
 def _write_ticket_exports(url: str, name: str, target: Path) -> None:
+    from auditor.store.db import open_engine, session_factory
+    from auditor.tickets import actions
+
     engine = open_engine(url)
     try:
         with session_factory(engine)() as session:
@@ -285,6 +286,8 @@ def _write_ticket_exports(url: str, name: str, target: Path) -> None:
 
 def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_id: int, report: Path,
                          target: Path, directory: Path, url: str) -> None:
+    from auditor.store.db import resolve_url
+
     sev = summary["by_severity"]
     tickets = summary["tickets"]
     out.print(f"Audited {name}: {summary['entries']} entries as of {date} (run #{run_id})", style="bold")
@@ -339,6 +342,10 @@ def check(
     input_format: InputFormat = None,
 ) -> None:
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
+    from auditor.checks.registry import RegistryClient
+    from auditor.links.book import LinkBook
+    from auditor.pipeline import check_entries, load_entries, summarize
+
     date = _as_of(as_of)
     for path in paths:
         if not path.exists():
@@ -393,6 +400,8 @@ def check(
 @rules_app.command("list")
 def rules_list(as_of: AsOf = None) -> None:
     """Every rule with its code, name, default severity and title."""
+    from auditor.checks.engine import all_rules
+
     table = Table(box=None, pad_edge=False)
     for column in ("code", "name", "severity", "title"):
         table.add_column(column)
@@ -405,6 +414,8 @@ def rules_list(as_of: AsOf = None) -> None:
 def rules_explain(code: Annotated[str, typer.Argument(help="A rule code (XRF001) or name.")],
                   as_of: AsOf = None) -> None:
     """What a rule does, why, an example, and how to fix what it finds."""
+    from auditor.checks.engine import get_rule
+
     rule = get_rule(code)
     if rule is None:
         raise usage_error(f"no rule {code!r}; `auditor rules list` shows them all")
@@ -421,6 +432,9 @@ def rules_explain(code: Annotated[str, typer.Argument(help="A rule code (XRF001)
 
 @contextlib.contextmanager
 def _ticket_session(directory: Path, db: str | None) -> Iterator[tuple[Any, str | None]]:
+    from auditor.store.db import open_engine, resolve_url, session_factory
+    from auditor.tickets import actions
+
     config_file = directory / "auditor.toml"
     name = load_config(directory).name if config_file.is_file() else None
     url = resolve_url(directory, db)
@@ -456,6 +470,8 @@ def tickets_list(
         help="Only tickets with one of these reason codes (comma-separated, e.g. STAT_AGE,PRICE_AGE).")] = None,
 ) -> None:
     """The queue, most urgent first (priority, then staleness score)."""
+    from auditor.tickets import actions
+
     with _ticket_session(directory, db) as (session, name):
         tickets = actions.list_tickets(session, name, owner, status, reason)
         if not tickets:
@@ -467,6 +483,8 @@ def tickets_list(
 @tickets_app.command("show")
 def tickets_show(ticket_id: int, directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None) -> None:
     """One ticket with its findings, evidence, fixes and history."""
+    from auditor.tickets import actions
+
     with _ticket_session(directory, db) as (session, _):
         t = actions.get_ticket(session, ticket_id)
         out.print(f"#{t.id} {t.title}  ({t.status}, {t.priority}, due {t.due}, staleness {t.score or 0}/100)")
@@ -494,6 +512,8 @@ def _actor(by: str | None) -> str:
 def tickets_claim(ticket_id: int, directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
                   by: Annotated[str | None, typer.Option(help="Who claims it (default: you).")] = None) -> None:
     """Take a ticket: it shows you as its assignee."""
+    from auditor.tickets import actions
+
     with _ticket_session(directory, db) as (session, _):
         t = actions.claim(session, ticket_id, _actor(by), _as_of(as_of))
         out.print(f"#{t.id} claimed by {t.assignee}")
@@ -508,6 +528,8 @@ def tickets_snooze(
     by: Annotated[str | None, typer.Option(help="Who snoozes it (default: you).")] = None,
 ) -> None:
     """Keep a ticket quiet until a date; runs before then leave it snoozed."""
+    from auditor.tickets import actions
+
     date = _as_of(until)
     with _ticket_session(directory, db) as (session, _):
         t = actions.snooze(session, ticket_id, date, reason, _actor(by), _as_of(as_of))
@@ -522,6 +544,8 @@ def tickets_resolve(
     by: Annotated[str | None, typer.Option(help="Who resolves it (default: you).")] = None,
 ) -> None:
     """Close a ticket by hand; the next audit reopens it if its findings are still there."""
+    from auditor.tickets import actions
+
     with _ticket_session(directory, db) as (session, _):
         t = actions.resolve(session, ticket_id, reason, _actor(by), _as_of(as_of))
         out.print(f"#{t.id} resolved")
@@ -537,6 +561,8 @@ def tickets_export(
     output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Export tickets for a tracker."""
+    from auditor.tickets import actions
+
     with _ticket_session(directory, db) as (session, name):
         text = actions.export(actions.list_tickets(session, name, owner, status, reason), fmt.value)
     if output:
@@ -550,6 +576,8 @@ def tickets_export(
 def runs_list(directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
               limit: Annotated[int, typer.Option(help="How many runs.")] = 20) -> None:
     """Past runs with duration, counts and outcome."""
+    from auditor.store import runs as run_store
+
     with _ticket_session(directory, db) as (session, name):
         table = Table(box=None, pad_edge=False)
         for column in ("run", "as of", "started", "duration", "status", "entries", "findings", "tickets", "outcome"):

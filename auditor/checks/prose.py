@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 import yaml
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.config import PackLoader
 from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, Finding, Severity
 
@@ -969,7 +970,7 @@ def report_problem(message: str) -> None:
 
 def _read_style_file(path: Path) -> tuple[Any, str | None]:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")), None
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=PackLoader), None  # noqa: S506 - a safe loader
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"{path}: cannot be read: {exc}; rule skipped"
     except yaml.YAMLError as exc:

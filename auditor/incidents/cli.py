@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -15,13 +16,11 @@ from auditor import __version__
 from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
 from auditor.clock import parse_as_of
 from auditor.config import Config, ConfigError, find_config, load_config
-from auditor.incidents.documents import validate_documents
-from auditor.incidents.policy import Policy, policy_from_pack, resolve_policy
-from auditor.incidents.stats import as_dict, collect, render_html
 from auditor.models import Severity
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
-from auditor.pipeline import load_entries, summarize
-from auditor.sources.postmortem import iter_documents, load_document
+
+if TYPE_CHECKING:
+    from auditor.incidents.policy import Policy
 
 incident_app = typer.Typer(help="Validate post-mortems against the directory's incident process; compare their mix "
                                 "with the SRE Workbook's Appendix C.", no_args_is_help=True)
@@ -46,6 +45,8 @@ def _load(root: Path, config_path: Path | None) -> Config:
 def _policy(directory: Path | None, cfg: Config) -> tuple[Policy, str]:
     """The policy, and a note saying where it came from: the Incident response entry of the entry directory
     when it has one, else the configuration."""
+    from auditor.incidents.policy import policy_from_pack, resolve_policy
+    from auditor.pipeline import load_entries
     if directory is None:
         return policy_from_pack(cfg.pack), "configuration (no entry directory: use --directory or the " \
                                            "`incident_directory` setting)"
@@ -98,6 +99,10 @@ def validate(
     if postmortem_hours is not None:
         policy.postmortem_hours = postmortem_hours
         policy.sources["postmortem_hours"] = "--postmortem-hours"
+    from auditor.incidents.documents import validate_documents
+    from auditor.pipeline import summarize
+    from auditor.sources.postmortem import iter_documents, load_document
+
     docs = [load_document(path, str(path.resolve())) for path in iter_documents(paths)]
     findings = validate_documents(docs, cfg, date, policy)
     root = Path.cwd()
@@ -127,6 +132,8 @@ def stats(
     = None,
 ) -> None:
     """Compare the trigger and root-cause mix of a folder of post-mortems with the SRE Workbook's Appendix C."""
+    from auditor.incidents.stats import as_dict, collect, render_html
+
     try:
         date = parse_as_of(as_of)
     except ValueError as exc:
@@ -140,8 +147,6 @@ def stats(
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(render_html(result, date), encoding="utf-8")
     if fmt == StatsFormat.json:
-        import json
-
         sys.stdout.write(json.dumps(as_dict(result), indent=2) + "\n")
     else:
         out.print(f"{result.folder}: {result.documents} post-mortem files; reference: {result.source}", style="bold")

@@ -17,13 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.links.results import DEFINITIVE, LinkResult
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ALIVE = ("alive", "redirected", "fragment-missing")  # the page answered: it is alive, whatever else is wrong
 
@@ -100,9 +99,13 @@ class StoreHistory:
     URL answered is true whether or not the run that asked finishes."""
 
     def __init__(self, engine: Engine) -> None:
+        from sqlalchemy.orm import sessionmaker  # here: `check` and `links check` keep their history in memory
+
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     def get_many(self, urls: list[str]) -> dict[str, Standing]:
+        from sqlalchemy import select
+
         from auditor.store.models import LinkUrl
 
         hashes = {url_hash(url): url for url in urls}
@@ -115,6 +118,9 @@ class StoreHistory:
         return found
 
     def record(self, results: list[LinkResult], run_id: int | None = None) -> None:
+        from sqlalchemy import select
+        from sqlalchemy.exc import IntegrityError
+
         from auditor.store.models import LinkCheck, LinkUrl
 
         for start in range(0, len(results), 500):
@@ -148,6 +154,8 @@ class StoreHistory:
 
     def checks_of(self, url: str) -> list[dict[str, Any]]:
         """Every recorded check of one URL, oldest first."""
+        from sqlalchemy import select
+
         from auditor.store.models import LinkCheck, LinkUrl
 
         with self.sessions() as session:
