@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from auditor.config import load_rule_pack
-from auditor.links.checker import CheckOptions, LinkChecker, retry_after
+from auditor.links.checker import CheckOptions, LinkChecker, _Host, retry_after
 from auditor.links.content import Markers
 from auditor.links.history import MemoryHistory
 from auditor.links.results import LinkResult
@@ -158,6 +158,38 @@ def test_a_429_holds_the_whole_host_for_its_retry_after_then_paces_it() -> None:
         host = checker.hosts[server.base.split("//")[1]]
         assert host.interval >= 1.0
         assert all(b[1] - a[1] >= 0.9 for a, b in zip(when[1:], when[2:], strict=False))
+
+
+def test_a_paced_host_gets_one_request_a_second_under_what_it_took_and_never_a_burst() -> None:
+    async def run() -> tuple[list[float], list[float], float, float]:
+        host = _Host(4)
+        start = time.monotonic()
+        host.sent.extend(start - 0.3 + i * 0.01 for i in range(31))  # 30 taken in the last 0.3 s, the 31st refused
+        host.rate_limited(None, 0.0, sent_at=host.sent[-1])
+        allowance = host.allowance
+
+        async def one(n: int) -> float:
+            at = await host.pace()
+            if n == 5:
+                time.sleep(0.3)  # a busy event loop: the next turns wake up late, and must not catch up in a burst
+            return at
+
+        sends = list(await asyncio.gather(*(one(n) for n in range(40))))
+        everything = list(host.sent)
+        host.sent.append(time.monotonic())
+        host.reacted_at = -1e9  # a later 429, not another answer of the same burst
+        host.rate_limited(None, 0.0, sent_at=host.sent[-1])
+        return sends, everything, allowance, host.allowance
+
+    sends, everything, allowance, after = asyncio.run(run())
+    assert allowance == pytest.approx(30 - 1.2)  # 4% under a fast host's rate: 28.8 a second
+    assert len(everything) == 71
+    assert max(sum(1 for t in everything if at - 1.0 < t <= at) for at in sends) <= 28
+    assert after == pytest.approx(allowance * 0.8)  # refused again at that pace: a fifth slower
+    host = _Host(4)
+    host.sent.extend([time.monotonic() - 0.5, time.monotonic()])  # it took one, refused the next
+    host.rate_limited(None, 0.0, sent_at=host.sent[-1])
+    assert host.allowance == 0.5 and host.interval == 2.0  # one under would be none: half of it
 
 
 def test_flaky_503_is_retried(web: dict[str, WebServer], checked: tuple) -> None:

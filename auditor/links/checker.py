@@ -1,9 +1,10 @@
 """The link checker: every distinct URL fetched once, politely, and judged like a careful editor would.
 
 - At most `concurrency` requests at once, and `per_host` to any one host. A 429 pauses the whole host for its
-  Retry-After (not only the request that got it), and paces it for the rest of the run: requests spaced so that
-  the host sees at most 90% of the rate it refused (what it was sent in the second up to the refused request),
-  twice as far apart after every further 429, and never closer than `slow_down` seconds.
+  Retry-After (not only the request that got it), and paces it for the rest of the run, one request under the
+  rate it accepted (what it was sent in the second up to the refused request, less that one; 4% under for fast
+  hosts): requests evenly spaced and never more than that many in any second, so a late wake-up cannot bunch
+  them. Every further 429 takes a fifth off the pace; requests are never closer than `slow_down` seconds.
 - HEAD first. GET when HEAD is refused or answers something a GET might not (any non-2xx), when the page
   is HTML (its content decides soft 404s, parked domains and challenges) or when a `#fragment` needs the
   page's ids. A host whose HEAD is refused, or whose pages turned out to be HTML three times (so a GET
@@ -152,6 +153,7 @@ class _Host:
         self.sem = asyncio.Semaphore(per_host)
         self.pace_lock = asyncio.Lock()
         self.interval = 0.0  # seconds between requests once the host has answered 429 (0: not paced)
+        self.allowance = 0.0  # requests a second the host is sent once paced (0: not paced)
         self.next_at = 0.0
         self.paused_until = 0.0  # a Retry-After holds every request to the host until then
         self.reacted_at = -1e9  # when the host's last 429 changed its pace
@@ -171,6 +173,9 @@ class _Host:
         if self.interval > 0 or self.paused_until > time.monotonic():
             async with self.pace_lock:
                 due = max(self.next_at, self.paused_until)
+                most = int(self.allowance)
+                if most >= 1 and len(self.sent) >= most:  # never more than the allowance in any second
+                    due = max(due, self.sent[-most] + 1.0)
                 wait = due - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
@@ -194,9 +199,12 @@ class _Host:
         # What the host was sent in the second up to the refused request, that one included: counting up to the
         # 429's arrival instead would add the requests sent meanwhile, and pace the host above its limit.
         at = sent_at if sent_at is not None else now
-        refused = sum(1 for t in self.sent if at - 1.0 <= t <= at)
-        spacing = 1.0 / (0.9 * max(refused - 1, 1))
-        self.interval = max(self.interval * 2, spacing, floor)
+        accepted = max(sum(1 for t in self.sent if at - 1.0 <= t <= at) - 1, 1)
+        if self.allowance:  # refused again at the pace it was given: slower
+            self.allowance *= 0.8
+        else:  # one under what it took (4% under a fast host's rate); half of it for a host that took one
+            self.allowance = max(accepted - max(1.0, 0.04 * accepted), 0.5 * accepted)
+        self.interval = max(1.0 / self.allowance, floor)
 
 
 def retry_after(headers: dict[str, str], now: dt.datetime | None = None) -> float | None:

@@ -76,7 +76,7 @@ class ShardOutcome:
     max_open_total: int = 0
 
 
-_HOST_STATE = ("interval", "next_at", "paused_until", "head_refused", "html_after_head")
+_HOST_STATE = ("interval", "allowance", "next_at", "paused_until", "head_refused", "html_after_head")
 
 
 @dataclass
