@@ -8,12 +8,14 @@
 - `parked` a domain-for-sale page for every path
 - `wayback` a stub of the Wayback Machine availability API
 
-Every request is counted per (method, path) in `hits`; the most connections open at once is `max_open`.
+Every request is counted per (method, path) in `hits`; the most requests in progress at once is `max_open`, and
+the connections they came on are `clients` (address, port). `tls=` an SSL context serves HTTPS.
 """
 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections import Counter
@@ -57,8 +59,10 @@ LOGIN = """<html><head><title>Sign in - Widgets</title></head>
 
 
 class WebServer:
-    def __init__(self, kind: str = "main", host: str = "127.0.0.1") -> None:
+    def __init__(self, kind: str = "main", host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.kind = kind
+        self.tls = tls
+        self.clients: set[tuple[str, int]] = set()  # one per connection: its address and port
         self.hits: Counter[tuple[str, str]] = Counter()
         self.headers_seen: list[tuple[str, str, dict[str, str]]] = []
         self.state: dict[str, Any] = {"toggle": 200}
@@ -82,13 +86,15 @@ class WebServer:
                 pass
 
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        if tls is not None:  # HTTPS: the handshake happens as each connection is accepted
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -112,6 +118,7 @@ class WebServer:
             self.hits[(method, parts.path)] += 1
             hit = self.hits[(method, parts.path)] + self.hits[("HEAD" if method == "GET" else "GET", parts.path)]
             self.headers_seen.append((method, parts.path, {k.lower(): v for k, v in request.headers.items()}))
+            self.clients.add(request.client_address[:2])
             self.open += 1
             self.max_open = max(self.max_open, self.open)
         try:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import trustme
 
 from auditor.config import load_rule_pack
 from auditor.links.checker import CheckOptions, LinkChecker, _Host, retry_after
@@ -190,6 +192,23 @@ def test_a_paced_host_gets_one_request_a_second_under_what_it_took_and_never_a_b
     host.sent.extend([time.monotonic() - 0.5, time.monotonic()])  # it took one, refused the next
     host.rate_limited(None, 0.0, sent_at=host.sent[-1])
     assert host.allowance == 0.5 and host.interval == 2.0  # one under would be none: half of it
+
+
+def test_https_links_are_checked_over_reused_connections_and_an_untrusted_certificate_is_broken() -> None:
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(served)
+    with WebServer(tls=served) as server:
+        untrusted = LinkChecker(fast(), MARKERS).check_sync([server.url("/ok")])[server.url("/ok")]
+        assert untrusted.verdict == "broken" and untrusted.code == "tls" and "certificate" in untrusted.reason
+        checker = LinkChecker(fast(per_host=1), MARKERS)
+        checker.ssl_context = ssl.create_default_context()
+        ca.configure_trust(checker.ssl_context)
+        urls = [server.url(p) for p in ("/ok", "/other", "/pdf", "/gone", "/moved")]
+        results = checker.check_sync(urls)
+        assert [results[u].verdict for u in urls] == ["alive", "alive", "alive", "broken", "redirected"]
+        # one connection carried every request: the pool saw it as open and reusable after each answer
+        assert sum(server.hits.values()) >= 6 and len(server.clients) == 1
 
 
 def test_flaky_503_is_retried(web: dict[str, WebServer], checked: tuple) -> None:
