@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(\[]?[A-Z0-9])")
-_FENCE = ("```", "~~~")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|`[^`\n]*`|(?<!\w)'[^'\n]*'(?!\w)")
 
@@ -67,12 +67,9 @@ def sentences(entry: Entry) -> list[Sentence]:
         summary = " ".join(str(entry.summary).split())
         line = entry.line_of("summary")
         found.extend(Sentence(line, part, "summary") for part in _split(summary))
-    in_fence = False
+    code = fenced_lines(entry.body_lines)
     for offset, text in enumerate(entry.body_lines):
-        if text.strip().startswith(_FENCE):
-            in_fence = not in_fence
-            continue
-        if in_fence or _HEADING.match(text) or not text.strip():
+        if code[offset] or _HEADING.match(text) or not text.strip():
             continue
         cleaned = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", text).strip()
         found.extend(Sentence(entry.body_start + offset, part, "body") for part in _split(cleaned))

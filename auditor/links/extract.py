@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _MD_LINK = re.compile(
     r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]"  # [text], one level of nested brackets allowed
@@ -104,12 +104,9 @@ def extract_links(entry: Entry) -> list[LinkUse]:
         for path, url in _front_matter_urls(value, ""):
             suffix = path if not path or path.startswith("[") else "." + path
             uses.append(LinkUse(url, entry.line_of(str(key)), f"front matter `{key}{suffix}`"))
-    in_fence = False
+    code = fenced_lines(entry.body_lines)
     for offset, line in enumerate(entry.body_lines):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
+        if code[offset]:
             continue
         for target in body_links(line):
             uses.append(LinkUse(target, entry.body_start + offset, "body"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry
 from auditor.sources.formats import FormatContext, Resolver, apply_field_map, excluded, link_refs
 
@@ -24,7 +25,6 @@ SKIP_SECTIONS = {"contents", "table of contents", "toc", "contributing", "contri
                  "sponsors", "backers", "contributors", "footnotes", "related lists", "legend", "star history"}
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*\S)\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?[a-z][^>]*>", re.IGNORECASE)
 _BADGE = re.compile(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)")
@@ -52,12 +52,9 @@ def slug(text: str) -> str:
 def entry_bullets(text: str) -> int:
     """How many bullets of a Markdown text open with a link (outside fenced code): what makes it a list."""
     count = 0
-    in_fence = False
-    for line in text.splitlines():
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
+    lines = text.splitlines()
+    for line, code in zip(lines, fenced_lines(lines), strict=True):
+        if code:
             continue
         match = _BULLET.match(line)
         if match and _first_link(match.group(2)) is not None:
@@ -126,14 +123,11 @@ def read_list(rel: str, lines: list[str], mapping: dict[str, str], kind: str | N
     entries: list[Entry] = []
     headings: list[tuple[int, str]] = []  # (level, title) of the open headings
     labels: list[tuple[int, str]] = []  # (indent, label) of open bullets that are not entries
-    in_fence = False
     in_html = False
     has_h2 = any(line.startswith("## ") for line in lines)
+    code = fenced_lines(lines)
     for number, line in enumerate(lines, start=1):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
+        if code[number - 1]:
             continue
         stripped = line.strip()
         if re.match(r"^<(div|table|details|p|picture)\b", stripped, re.IGNORECASE):

@@ -21,12 +21,12 @@ from urllib.parse import unquote
 
 from auditor.config import Config
 from auditor.links.extract import body_links
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, LoadProblem, Reference
 from auditor.sources.markdown import parse_date
 
 SKIP_DIRS = {"node_modules", "__pycache__"}
 DATA_SUFFIXES = (".md", ".mdx", ".markdown", ".yml", ".yaml", ".json")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 # Template placeholders and variables: not a path anyone can follow as written.
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\$\{|\{%|<%|^\$|^%|^<[^>]*>$|^\{[^}]*\}$|\[\[")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -233,12 +233,9 @@ def is_placeholder(target: str, line: str = "") -> bool:
 def relative_links(lines: list[str], first_line: int) -> Iterator[tuple[int, str]]:
     """(line, target) for every link in Markdown lines that names a path, not a web address: fenced code, inline
     code, anchors and template placeholders (`{{url}}`, `${x}`) left out."""
-    in_fence = False
+    code = fenced_lines(lines)
     for offset, text in enumerate(lines):
-        if _FENCE.match(text):
-            in_fence = not in_fence
-            continue
-        if in_fence or ("](" not in text and "=" not in text and "]:" not in text):
+        if code[offset] or ("](" not in text and "=" not in text and "]:" not in text):
             continue
         for target in body_links(text):
             if (_SCHEME.match(target) or target.startswith(("//", "#")) or is_placeholder(target, text)

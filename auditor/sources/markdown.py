@@ -13,7 +13,6 @@ from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, LoadProblem, Section
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 DATE_FIELDS = ("updated", "reviewed", "published")
 
 

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Iterator
 from auditor.checks.base import AuditContext
 from auditor.checks.registry import Version
 from auditor.checks.rules.capabilities.packages import Package, PackageRule, answer_for, package_of
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, Finding, Severity
 
 _WORD = r"(?:latest|newest|current|most\s+recent)"
@@ -34,12 +35,9 @@ def claims(entry: Entry) -> Iterator[tuple[int, str, str | None, str]]:
     """(line, quoted claim, product name or None, version) for each "latest version" claim outside code blocks."""
     if not _hinted("\n".join(entry.body_lines)):
         return
-    fenced = False
+    code = fenced_lines(entry.body_lines)
     for offset, text in enumerate(entry.body_lines):
-        if text.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-            continue
-        if fenced or not _hinted(text):
+        if code[offset] or not _hinted(text):
             continue
         for pattern in (_FORWARD, _BACKWARD):
             for match in pattern.finditer(text):

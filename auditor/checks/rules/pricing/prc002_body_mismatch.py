@@ -3,6 +3,7 @@ from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext, Rule
 from auditor.checks.rules.pricing.prices import Price, body_prices, checked_date, parse_price, plans, vocabulary
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, Finding, Severity
 
 NEAR = 60  # at most this many characters between a plan's name and its price in a sentence
@@ -32,12 +33,9 @@ class BodyPriceMismatch(Rule):
             return
         names = {plan: re.compile(rf"(?<![\w-]){re.escape(plan)}(?![\w-])") for plan, _, _ in known}
         any_plan = re.compile("|".join(rf"(?<![\w-]){re.escape(plan)}(?![\w-])" for plan, _, _ in known))
-        fenced = False
+        code = fenced_lines(entry.body_lines)
         for offset, text in enumerate(entry.body_lines):
-            if text.lstrip().startswith(("```", "~~~")):
-                fenced = not fenced
-                continue
-            if (fenced or not any(plan in text for plan, _, _ in known)
+            if (code[offset] or not any(plan in text for plan, _, _ in known)
                     or not any(marker in text for marker in vocab.markers)):
                 continue
             prices = list(body_prices(text, vocab))

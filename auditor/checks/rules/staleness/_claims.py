@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry
 
 YEAR = r"(?:19|20)\d\d"
@@ -58,7 +59,6 @@ _BLANK = re.compile(r"`[^`\n]*`|https?://\S+|www\.\S+|\]\([^)\s]*\)|<[^>\n]*>")
 _LINK = re.compile(r"https?://|www\.|\]\(")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
-_FENCE = ("```", "~~~")
 
 
 def phrases(words: list[str] | tuple[str, ...]) -> str:
@@ -601,12 +601,8 @@ def _analyze(entry: Entry, lex: Lexicon) -> Analysis:
     texts = [entry.title or "", entry.summary or "", *entry.body_lines]
     whole = "\n".join(texts)
     if "```" in whole or "~~~" in whole:
-        in_fence = False
-        for index in range(2, len(texts)):
-            if texts[index].lstrip().startswith(_FENCE):
-                in_fence = not in_fence
-                texts[index] = ""
-            elif in_fence:
+        for index, code in enumerate(fenced_lines(entry.body_lines), start=2):
+            if code:
                 texts[index] = ""
         whole = "\n".join(texts)
     analysis = Analysis(texts=texts, lines=(entry.line_of("title"), entry.line_of("summary"), entry.body_start),

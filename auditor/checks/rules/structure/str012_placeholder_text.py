@@ -3,6 +3,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, Finding, Severity
 
 
@@ -52,12 +53,9 @@ class PlaceholderText(Rule):
             value = getattr(entry, key)
             if value and (match := pattern.search(value)):
                 yield self._found(entry, match.group(0), entry.line_of(key), value)
-        in_fence = False
+        code = fenced_lines(entry.body_lines)
         for offset, text in enumerate(entry.body_lines):
-            if text.lstrip().startswith(("```", "~~~")):
-                in_fence = not in_fence
-                continue
-            if in_fence:
+            if code[offset]:
                 continue
             match = pattern.search(text)
             if match:
