@@ -23,7 +23,8 @@ from collections.abc import Hashable, Iterable
 from itertools import chain, combinations
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-WORD = re.compile(r"\w+")
+# A word keeps a trailing ++ or # (C++, C#, F#, Notepad++): without it C++ and C# would be the same word, "c".
+WORD = re.compile(r"\w+(?:\+\+|#(?!\w))?")
 
 
 def words(text: str | None) -> list[str]:

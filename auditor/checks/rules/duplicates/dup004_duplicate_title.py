@@ -10,7 +10,8 @@ class DuplicateTitle(DuplicateRule):
     title = "Another entry of the same kind has the same title"
     what = (
         "Reports an entry whose title equals the title of another entry of the same kind once case, punctuation "
-        "and the words in `title.ignore_words` (rules/duplicates.yml) are ignored. Reported once per pair, on "
+        "(but the ++ and # of C++ and C#) and the words in `title.ignore_words` (rules/duplicates.yml) are "
+        "ignored. Reported once per pair, on "
         "the entry whose path sorts later, naming the earlier one. Entries of different kinds may share a title "
         "(a tool and its MCP server). In an awesome list only titles under the same heading are compared: a "
         "generic sub-list name such as \"Education\" recurs under many headings."
