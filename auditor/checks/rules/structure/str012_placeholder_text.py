@@ -25,6 +25,26 @@ def _pattern(words: tuple[str, ...], patterns: tuple[str, ...], capitals: tuple[
     return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
 
 
+# Inline `code` and "quoted" text: a placeholder written there is shown or talked about, not left in.
+_SHOWN = re.compile(r"(`+)[^`]+?\1|\"[^\"\n]*\"|“[^”\n]*”")
+
+
+@lru_cache(maxsize=8)
+def _mentions(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
+def _left_in(text: str, pattern: re.Pattern[str], mentions: re.Pattern[str] | None) -> re.Match[str] | None:
+    """The first placeholder on a line that is left in: not in code or quotes, not inside a mention."""
+    shown = [m.span() for m in _SHOWN.finditer(text)] if ("`" in text or '"' in text or "“" in text) else []
+    talked = [m.span() for m in mentions.finditer(text)] if mentions is not None else []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if not any(a <= start and end <= b for a, b in shown + talked):
+            return match
+    return None
+
+
 class PlaceholderText(Rule):
     code = "STR012"
     name = "structure.placeholder-text"
@@ -32,7 +52,9 @@ class PlaceholderText(Rule):
     reason = "PLACEHOLDER"
     title = "Placeholder text (TODO, TBD, lorem ipsum) is left in the entry"
     what = ("Reports words (in any case), capital words (only as written) and patterns listed in "
-            "`rules/placeholders.yml`, in the front matter's text and in the body.")
+            "`rules/placeholders.yml`, in the front matter's text and in the body. A placeholder that is talked "
+            "about is not one: fenced and inline code, \"quoted\" text and the file's `mentions` (\"a TODO "
+            "list\", \"mark unknowns as TBD\") are skipped.")
     why = "Placeholders are notes to the author that readers should never see; they also mark facts nobody checked."
     example = "`- TODO: add pricing details` under Key features."
     fix = "Replace the placeholder with the real content, or remove the line."
@@ -49,15 +71,16 @@ class PlaceholderText(Rule):
                 and not any(p.search(whole) for p in lone_patterns)):
             return
         pattern = _pattern(words, patterns, capitals)
+        mentions = _mentions(tuple(data.get("mentions", [])))
         for key in ("title", "summary"):
             value = getattr(entry, key)
-            if value and (match := pattern.search(value)):
+            if value and (match := _left_in(str(value), pattern, mentions)):
                 yield self._found(entry, match.group(0), entry.line_of(key), value)
         code = fenced_lines(entry.body_lines)
         for offset, text in enumerate(entry.body_lines):
             if code[offset]:
                 continue
-            match = pattern.search(text)
+            match = _left_in(text, pattern, mentions) if pattern.search(text) else None
             if match:
                 yield self._found(entry, match.group(0), entry.body_start + offset, text)
 
