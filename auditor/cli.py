@@ -330,7 +330,9 @@ def _print_crawl_line(crawl: dict[str, Any]) -> None:
 
 @app.command()
 def check(
-    paths: Annotated[list[Path], typer.Argument(help="Entry files or folders to check.")],
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Entry files or folders to check (with --changed-since: default, the files changed).",
+        show_default=False)] = None,
     root: Annotated[Path | None, typer.Option(help="The directory root (default: nearest auditor.toml).")] = None,
     as_of: AsOf = None,
     config: ConfigOpt = None,
@@ -340,20 +342,36 @@ def check(
     offline: Offline = False,
     allow_private: AllowPrivate = False,
     input_format: InputFormat = None,
+    changed_since: Annotated[str | None, typer.Option(
+        "--changed-since", metavar="REV",
+        help="Report only findings on lines changed since this git revision (its merge base with HEAD, working "
+             "tree included); with no paths, check the files changed.")] = None,
 ) -> None:
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
     from auditor.checks.registry import RegistryClient
     from auditor.links.book import LinkBook
     from auditor.pipeline import check_entries, load_entries, summarize
+    from auditor.sources.changes import ChangesError, changes_since
 
     date = _as_of(as_of)
+    paths = list(paths or [])
+    if not paths and changed_since is None:
+        raise usage_error("name the entry files or folders to check, or pass --changed-since REV")
     for path in paths:
         if not path.exists():
             raise usage_error(f"{path}: no such file or directory")
+    anchor = paths[0] if paths else Path(".")
     if root is None:
-        found = find_config(paths[0])
-        root = found.parent if found else (paths[0] if paths[0].is_dir() else paths[0].parent)
+        found = find_config(anchor)
+        root = found.parent if found else (anchor if anchor.is_dir() else anchor.parent)
     root = root.resolve()
+    changes = None
+    if changed_since is not None:
+        try:
+            changes = changes_since(root, changed_since)
+        except ChangesError as exc:
+            raise usage_error(str(exc)) from None
+        paths = paths or [root / name for name in changes.files if (root / name).is_file()]
     wanted: set[str] = set()
     for path in paths:
         full = path.resolve()
@@ -383,7 +401,15 @@ def check(
     if links is not None and links.network_down:
         err.print("warning: the network is unavailable: links were not verified and no link finding is reported",
                   style="yellow")
-    summary = summarize([e for e in entries if e.path in wanted], findings)
+    elsewhere = 0
+    if changes is not None:  # only what the change did: findings on lines it did not touch are counted, not shown
+        shown = [f for f in findings if changes.touches(f.path, f.line)]
+        elsewhere, findings = len(findings) - len(shown), shown
+    checked = [e for e in entries if e.path in wanted]
+    summary = summarize(checked, findings)
+    if changes is not None:
+        summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
+                                    "findings_on_unchanged_lines": elsewhere}
     if fmt == FindingFormat.json:
         sys.stdout.write(format_json(findings, root, summary))
     elif fmt == FindingFormat.github:
@@ -393,7 +419,9 @@ def check(
     else:
         sys.stdout.write(format_text(findings, root))
         sev = summary["by_severity"]
-        err.print(f"{len(wanted)} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info")
+        err.print(f"{len(checked)} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
+                  + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
+                     if changes is not None else ""))
     raise typer.Exit(exit_code(findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
 
 
