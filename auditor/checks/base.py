@@ -33,6 +33,7 @@ class AuditContext:
     _ids: list[str] | None = field(default=None, repr=False)
     _ids_by_length: dict[int, list[str]] = field(default_factory=dict, repr=False)
     _closest: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
+    _candidates: dict[tuple[int, float], list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, entries: list[Entry], config: Config, as_of: dt.date) -> AuditContext:
@@ -61,6 +62,7 @@ class AuditContext:
         if self._ids is None:
             self._ids = list(self.by_id)
             self._closest = {}
+            self._candidates = {}
             self._ids_by_length = {}
             for known in self._ids:
                 self._ids_by_length.setdefault(len(known), []).append(known)
@@ -69,8 +71,12 @@ class AuditContext:
             return remembered
         # A ratio of r needs 2*common/(len(a)+len(b)) >= r, so ids far shorter or longer cannot reach the cutoff.
         share = cutoff / 100
-        low, high = len(wanted) * share / (2 - share), len(wanted) * (2 - share) / share
-        candidates = [known for length, ids in self._ids_by_length.items() if low <= length <= high for known in ids]
+        candidates = self._candidates.get((len(wanted), cutoff))
+        if candidates is None:  # the same list serves every id of this length: built once
+            low, high = len(wanted) * share / (2 - share), len(wanted) * (2 - share) / share
+            candidates = [known for length, ids in self._ids_by_length.items() if low <= length <= high
+                          for known in ids]
+            self._candidates[(len(wanted), cutoff)] = candidates
         found = None
         for match, _score, _index in process.extract(wanted, candidates, scorer=fuzz.ratio, score_cutoff=cutoff,
                                                      limit=2):
