@@ -194,6 +194,15 @@ def test_a_paced_host_gets_one_request_a_second_under_what_it_took_and_never_a_b
     assert host.allowance == 0.5 and host.interval == 2.0  # one under would be none: half of it
 
 
+def test_a_host_with_a_long_window_is_paced_over_the_span_its_retry_after_names() -> None:
+    host = _Host(4)
+    now = time.monotonic()
+    host.sent.extend(now - 2.0 + i * 0.05 for i in range(41))  # 40 taken in two seconds, the 41st refused
+    host.rate_limited(20.0, 0.0, sent_at=host.sent[-1])  # "come back in 20 s": a window of 20 s, not 1
+    assert host.allowance == pytest.approx((40 - 1.6) / 20)  # under 2 a second, not 38
+    assert host.paused_until >= now + 19.9 and host.interval == pytest.approx(1 / host.allowance)
+
+
 def test_https_links_are_checked_over_reused_connections_and_an_untrusted_certificate_is_broken() -> None:
     ca = trustme.CA()
     served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -2,9 +2,10 @@
 
 - At most `concurrency` requests at once, and `per_host` to any one host. A 429 pauses the whole host for its
   Retry-After (not only the request that got it), and paces it for the rest of the run, one request under the
-  rate it accepted (what it was sent in the second up to the refused request, less that one; 4% under for fast
-  hosts): requests evenly spaced and never more than that many in any second, so a late wake-up cannot bunch
-  them. Every further 429 takes a fifth off the pace; requests are never closer than `slow_down` seconds.
+  rate it accepted (what it was sent in the second up to the refused request, or over the Retry-After's span
+  when that is longer, less that one; 4% under for fast hosts): requests evenly spaced and never more than that
+  many in any second, so a late wake-up cannot bunch them. Every further 429 takes at least a fifth off the pace;
+  requests are never closer than `slow_down` seconds.
 - HEAD first. GET when HEAD is refused or answers something a GET might not (any non-2xx), when the page
   is HTML (its content decides soft 404s, parked domains and challenges) or when a `#fragment` needs the
   page's ids. A host whose HEAD is refused, or whose pages turned out to be HTML three times (so a GET
@@ -157,7 +158,7 @@ class _Host:
         self.next_at = 0.0
         self.paused_until = 0.0  # a Retry-After holds every request to the host until then
         self.reacted_at = -1e9  # when the host's last 429 changed its pace
-        self.sent: deque[float] = deque()  # when the requests of the last few seconds were sent
+        self.sent: deque[float] = deque()  # when the requests of the last minute were sent
         self.open = 0
         self.max_open = 0
         self.head_refused = False
@@ -184,7 +185,7 @@ class _Host:
                 self.next_at = max(due + self.interval, time.monotonic())
         now = time.monotonic()
         self.sent.append(now)
-        while self.sent[0] < now - 5.0:  # kept beyond a second: a 429 may arrive a while after its request left
+        while self.sent[0] < now - 60.0:  # as long as a Retry-After may say the host's window lasts
             self.sent.popleft()
         return now
 
@@ -196,14 +197,17 @@ class _Host:
         self.reacted_at = now
         if retry_after is not None:
             self.paused_until = now + retry_after
-        # What the host was sent in the second up to the refused request, that one included: counting up to the
-        # 429's arrival instead would add the requests sent meanwhile, and pace the host above its limit.
+        # What the host took in its window up to the refused request: the second before it, or the Retry-After's
+        # span for a host that counts over a longer window (60 a minute: 40 in two seconds, then "come back in 58
+        # seconds"). Counted up to the refused request, not the 429's arrival: the requests sent meanwhile would
+        # pace the host above its limit.
         at = sent_at if sent_at is not None else now
-        accepted = max(sum(1 for t in self.sent if at - 1.0 <= t <= at) - 1, 1)
-        if self.allowance:  # refused again at the pace it was given: slower
-            self.allowance *= 0.8
-        else:  # one under what it took (4% under a fast host's rate); half of it for a host that took one
-            self.allowance = max(accepted - max(1.0, 0.04 * accepted), 0.5 * accepted)
+        window = min(max(1.0, retry_after or 0.0), 60.0)
+        accepted = max(sum(1 for t in self.sent if at - window <= t <= at) - 1, 1)
+        # One request under what it took (4% under a fast host's rate); half of it for a host that took one.
+        fresh = max(accepted - max(1.0, 0.04 * accepted), 0.5 * accepted) / window
+        # Refused again at the pace it was given: a fifth slower, or slower still when the window says so.
+        self.allowance = min(self.allowance * 0.8, fresh) if self.allowance else fresh
         self.interval = max(1.0 / self.allowance, floor)
 
 
