@@ -383,7 +383,7 @@ def check(
     if allow_private:
         cfg.settings["allow_private_addresses"] = True
     _input_format(cfg, input_format)
-    entries = load_entries(root, cfg)
+    entries = load_entries(root, cfg) if paths else []  # nothing changed: nothing to read
     for path in paths:
         full = path.resolve()
         rel = full.relative_to(root).as_posix()
