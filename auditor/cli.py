@@ -383,7 +383,8 @@ def check(
     if allow_private:
         cfg.settings["allow_private_addresses"] = True
     _input_format(cfg, input_format)
-    entries = load_entries(root, cfg) if paths else []  # nothing changed: nothing to read
+    gone = changes.removed_ids if changes is not None else set()
+    entries = load_entries(root, cfg) if paths or gone else []  # nothing changed: nothing to read
     for path in paths:
         full = path.resolve()
         rel = full.relative_to(root).as_posix()
@@ -394,6 +395,8 @@ def check(
             wanted.add(rel)
             # A YAML entry's Markdown twin (or a plugin's README) stands for its entry.
             wanted.update(e.path for e in entries if e.twin_path == rel)
+    if gone:  # entries that still list a removed or renamed id are broken by the change: check them too
+        wanted.update(e.path for e in entries if gone.intersection(e.related))
     # No store: the link history lives in memory, so a new link that answers 404 fails at once.
     links = None if cfg.settings["offline"] else LinkBook.from_settings(cfg.settings, cfg.pack, date)
     findings = check_entries(entries, cfg, date, only=wanted, registry=RegistryClient.from_settings(cfg.settings),
@@ -403,7 +406,7 @@ def check(
                   style="yellow")
     elsewhere = 0
     if changes is not None:  # only what the change did: findings on lines it did not touch are counted, not shown
-        shown = [f for f in findings if changes.touches(f.path, f.line)]
+        shown = [f for f in findings if changes.touches(f.path, f.line) or (f.code == "XRF001" and f.key in gone)]
         elsewhere, findings = len(findings) - len(shown), shown
     checked = [e for e in entries if e.path in wanted]
     summary = summarize(checked, findings)

@@ -113,6 +113,22 @@ def test_a_removed_line_marks_what_now_surrounds_the_cut(repo: Path) -> None:
     assert document["summary"]["changed_since"]["findings_on_unchanged_lines"] == 0
 
 
+def test_removing_or_renaming_an_entry_reports_the_entries_that_still_list_it(repo: Path) -> None:
+    git(repo, "rm", "-q", "skills/beta.md")  # alpha lists beta in `related`, on a line this change never touches
+    code, document, _ = check("--changed-since", "main")
+    found = [(f["path"], f["code"], f["message"]) for f in document["findings"]]
+    assert found == [("skills/alpha.md", "XRF001", "related id `beta` does not exist")] and code == 1
+    # hidden: the old TODO, and alpha's orphan note (info; beta listed it): the scheduled audit reports those
+    assert document["summary"]["changed_since"]["findings_on_unchanged_lines"] == 2
+    git(repo, "reset", "-q", "--hard")
+    git(repo, "mv", "skills/beta.md", "skills/beta-2.md")
+    git(repo, "commit", "-q", "-m", "beta renamed")
+    assert changes_since(repo, "main").removed == {"skills/beta.md"}
+    code, document, _ = check("--changed-since", "main")
+    assert [(f["path"], f["code"]) for f in document["findings"]] == [("skills/alpha.md", "XRF001")] and code == 1
+    assert "Did you mean `beta-2`?" in document["findings"][0]["fix"]
+
+
 @pytest.mark.parametrize(("setup", "args", "message"), [
     ("git", ["--changed-since", "no-such-branch"], "unknown revision 'no-such-branch'"),
     ("plain", ["--changed-since", "main"], "not in a git work tree"),

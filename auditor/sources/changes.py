@@ -3,7 +3,8 @@
 `auditor check --changed-since REV` checks the entries a branch changed and keeps the findings on the lines it
 changed, so CI annotates what a pull request did and does not fail it for what was there before. The branch is
 compared with the merge base of REV and HEAD (what a pull request's diff shows), working-tree edits included;
-files git does not track yet count as new throughout.
+files git does not track yet count as new throughout. Files the change removed or renamed away are kept too:
+an entry that lists a removed id in `related` is broken by the change even though its own lines are not.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
@@ -26,6 +27,19 @@ class Changes:
     base: str  # the commit compared with
     lines: dict[str, set[int]] = field(default_factory=dict)  # path relative to the root -> changed lines
     new: set[str] = field(default_factory=set)  # files git does not track: every line is new
+    removed: set[str] = field(default_factory=set)  # files deleted, or renamed to another path
+
+    @property
+    def removed_ids(self) -> set[str]:
+        """The ids the removed files may have had: the file's name (`tools/x.md`), or its folder's for a file
+        named after its kind (`skills/x/SKILL.md`)."""
+        ids = set()
+        for path in self.removed:
+            name = PurePosixPath(path)
+            ids.add(name.stem)
+            if name.parent.name and (name.stem.isupper() or name.stem in ("index", "_index")):
+                ids.add(name.parent.name)
+        return ids
 
     @property
     def files(self) -> list[str]:
@@ -74,6 +88,10 @@ def changes_since(root: Path, rev: str) -> Changes:
                 current.update(range(start, start + count))
             else:  # lines removed after `start`: what now sits on either side of the cut has changed
                 current.update({max(start, 1), start + 1})
+    for line in _git(root, "diff", "--relative", "--name-status", "--find-renames", base, "--", ".").splitlines():
+        status, *names = line.split("\t")
+        if status.startswith(("D", "R")) and names:
+            changes.removed.add(_unquote(names[0]))
     for path in _git(root, "ls-files", "--others", "--exclude-standard").splitlines():
         if path:
             changes.new.add(_unquote(path))
