@@ -390,10 +390,19 @@ def main(argv: list[str] | None = None) -> int:
     web = Web(args.hosts, args.urls, args.seed, args.per_host, args.rate_limit)
     web.start()
     out = args.out or Path(tempfile.mkdtemp(prefix="links-compare-"))
+    try:
+        return _compare(args, web, out)
+    finally:
+        web.stop()
+        if args.out is None:  # a temp dir: the figures are printed (and in --json); the outputs go
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def _compare(args: argparse.Namespace, web: Web, out: Path) -> int:
     web.write_lists(out)
     out.chmod(0o755)  # linkchecker drops root privileges to `nobody` and must still read its config here
     print(web.describe())
-    print(f"outputs in {out}")
+    print(f"outputs in {out}" + ("" if args.out else " (removed at the end; --out DIR keeps them)"))
 
     found = {"auditor": _find([args.auditor], None)} | {name: _find(DEFAULTS[name], getattr(args, name))
                                                         for name in DEFAULTS}
@@ -424,7 +433,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {row['wall_s']} s, exit {row['exit']}{' (killed: timed out)' if row['timed_out'] else ''}, "
               f"{row['requests']} requests"
               + (f", {row['error']}" if "error" in row else ""), flush=True)
-    web.stop()
     print()
     print(table(rows))
     print()
