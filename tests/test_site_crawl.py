@@ -4,6 +4,8 @@ trap, a redirect off the site, a robots.txt rule. The crawl finishes, records ev
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -172,6 +174,44 @@ def test_the_page_limit_stops_the_crawl(tmp_path: Path) -> None:
     assert source.crawl_summary["finish_reason"] == "closespider_pagecount"
     assert not source.crawl_summary["complete"]
     assert source.crawl_summary["pages"] <= 3 + 16  # requests already under way still finish
+
+
+class SlowSite(BaseHTTPRequestHandler):
+    """A listing of 60 entry pages, each answered after 20 ms; counts the requests in progress at once."""
+
+    flight = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        with self.lock:
+            self.flight["now"] += 1
+            self.flight["most"] = max(self.flight["most"], self.flight["now"])
+        try:
+            time.sleep(0.02)
+            links = "".join(f'<li><a href="/e/{n}/">Tool {n}</a></li>' for n in range(60))
+            page = (f"<html><body><ul class=entries>{links}</ul></body></html>" if self.path == "/"
+                    else entry_page(f"Tool {self.path}").decode())
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        finally:
+            with self.lock:
+                self.flight["now"] -= 1
+
+
+def test_the_site_never_gets_more_requests_at_once_than_the_profile_allows(tmp_path: Path) -> None:
+    crawl = {"obey_robots": False, "concurrency": 16, "concurrency_per_domain": 2, "autothrottle": {"enabled": False}}
+    with Server(SlowSite) as server:
+        source = SiteSource(profile_from_dict(PROFILE | {"crawl": crawl}, None, server.url), server.url)
+        entries = source.load(load_config(tmp_path))
+    assert len(entries) == 60
+    assert SlowSite.flight["most"] == 2  # Scrapy's asyncio reactor let 16 through (auditor/sources/site_crawl.py)
 
 
 def test_an_unreachable_site_is_an_unreadable_entry_not_a_crash(tmp_path: Path) -> None:

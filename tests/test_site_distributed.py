@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler
@@ -124,6 +125,37 @@ def test_two_workers_crawl_a_2000_page_site_once(tmp_path: Path, pg_url: str, re
     # Related blocks resolved across workers: no related item points at a page nobody fetched.
     assert not [f for f in result.findings if f.code.startswith("SIT")]
     assert not [k for k in crawl_keys(redis_url) if name in k]  # the crawl is forgotten in Redis
+
+
+def test_the_workers_share_the_profiles_politeness_limits(tmp_path: Path, pg_url: str, redis_url: str) -> None:
+    name = f"polite-{uuid.uuid4().hex[:8]}"
+    flight = {"now": 0, "most": 0}
+    lock = threading.Lock()
+    base = generated_site(200)
+
+    class Slow(base):  # type: ignore[misc, valid-type]
+        def do_GET(self) -> None:  # noqa: N802
+            with lock:
+                flight["now"] += 1
+                flight["most"] = max(flight["most"], flight["now"])
+            try:
+                time.sleep(0.02)  # slow enough that every worker keeps its share of the limit busy
+                super().do_GET()
+            finally:
+                with lock:
+                    flight["now"] -= 1
+
+    profile = profile_for(name)
+    profile["crawl"]["concurrency_per_domain"] = 4
+    with Server(Slow) as server:
+        source = SiteSource(profile_from_dict(profile, None, server.url), server.url,
+                            redis_url=redis_url, store_url=pg_url, crawl_workers=2)
+        entries = source.load(load_config(tmp_path))
+    assert len({e.id for e in entries}) == 200
+    workers = source.crawl_summary["workers"]
+    assert len(workers) == 2 and all(counts["pages"] > 0 for counts in workers.values())
+    # Four at once for the site, as the profile says: two per worker, not four each.
+    assert 2 <= flight["most"] <= 4
 
 
 def test_a_crawl_worker_joins_from_elsewhere(tmp_path: Path, pg_url: str, redis_url: str) -> None:

@@ -117,7 +117,8 @@ class SiteSource:
         job = {"profile": self.profile.as_dict(), "items_path": None, "settings": self.settings}
         limit = self._limit()
         try:
-            shared = site_shared.open_crawl(self.redis_url or "", self.profile.name, self.store_url, job, limit)
+            shared = site_shared.open_crawl(self.redis_url or "", self.profile.name, self.store_url, job, limit,
+                                            max(1, self.crawl_workers))
         except site_shared.SharedCrawlError as exc:
             engine.dispose()
             raise SiteCrawlError(str(exc)) from None

@@ -13,6 +13,11 @@ Redis keys (all under `auditor:`):
     crawl:<id>:workers         worker -> {"state": busy|idle|gone, "pages", "entries", "errors"}
     crawl:<id>:alive:<worker>  set every second with a 10-second expiry: a worker that died stops counting
 
+The site's politeness limits are the crawl's, not each worker's: every worker divides the profile's concurrency
+per domain (and per IP) and AutoThrottle's target concurrency by the number of workers, and multiplies the
+download delay by it, counting the workers the audit started and every live one that joined since (looked at on
+each heartbeat), so ten workers do not send ten times what the profile allows.
+
 A worker stops when it has nothing to do, the shared queue is empty and no other live worker is busy, for
 `SETTLE_SECONDS`. A worker that stops early (another picked the last request just then) costs speed, never pages:
 the one that still works goes on until it too is idle.
@@ -67,6 +72,7 @@ class SharedCrawl:
     crawl: str
     site: str
     store_url: str
+    workers: int = 1  # the workers the audit starts; the politeness limits are shared among at least these
 
     def key(self, name: str) -> str:
         return f"auditor:crawl:{self.crawl}:{name}"
@@ -90,11 +96,12 @@ class SharedCrawl:
         }
 
 
-def open_crawl(redis_url: str, site: str, store_url: str, job: dict[str, Any], seconds: float) -> SharedCrawl:
+def open_crawl(redis_url: str, site: str, store_url: str, job: dict[str, Any], seconds: float,
+               workers: int = 1) -> SharedCrawl:
     """A new crawl of the site, announced in Redis for workers to join. The announcement expires an hour after
     the crawl's time limit, so an audit that died without closing its crawl sends no worker to it later."""
     client = connect(redis_url)
-    shared = SharedCrawl(redis_url, uuid.uuid4().hex[:16], site, store_url)
+    shared = SharedCrawl(redis_url, uuid.uuid4().hex[:16], site, store_url, max(1, workers))
     expiry = int(seconds) + 3600
     client.set(shared.key("job"), json.dumps(job | {"shared": shared.as_dict()}, default=str), ex=expiry)
     client.set(_site_key(site), shared.crawl, ex=expiry)
@@ -149,6 +156,41 @@ def queue_length(client: redis.Redis, shared: SharedCrawl) -> int:
     return int(client.zcard(key) if kind == "zset" else client.llen(key) if kind == "list" else 0)
 
 
+class SharedPoliteness:
+    """One worker's part of the site's politeness limits: the profile's limits divided by the number of workers.
+    Scrapy reads its limits once, so the downloader's slots and AutoThrottle are set here as the count changes."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.per_domain = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        self.per_ip = settings.getint("CONCURRENT_REQUESTS_PER_IP")
+        self.delay = settings.getfloat("DOWNLOAD_DELAY")
+        self.target = settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY")
+        self.workers = 0
+
+    def share(self, workers: int) -> None:
+        # Set again on every heartbeat, not only when the count changes: AutoThrottle resets its minimum delay
+        # when the spider opens, which may come after this worker's first call.
+        engine = getattr(self.crawler, "engine", None)
+        if engine is None or getattr(engine, "downloader", None) is None:
+            return
+        self.workers = workers
+        downloader = engine.downloader
+        per_domain = max(1, self.per_domain // workers)
+        per_ip = max(1, self.per_ip // workers) if self.per_ip else 0
+        downloader.domain_concurrency, downloader.ip_concurrency = per_domain, per_ip
+        if hasattr(downloader, "_delay"):  # the delay new slots start with (Scrapy 2.13 and later)
+            downloader._delay = self.delay * workers  # noqa: SLF001
+        for slot in downloader.slots.values():
+            slot.concurrency = per_ip or per_domain
+            slot.delay = max(slot.delay, self.delay * workers)
+        for extension in getattr(self.crawler.extensions, "middlewares", ()):
+            if type(extension).__name__ == "AutoThrottle":
+                extension.target_concurrency = max(self.target / workers, 0.1)
+                extension.mindelay = self.delay * workers
+
+
 class SharedCrawlPresence:
     """A Scrapy extension in every worker of a shared crawl: says in Redis whether this worker is busy, counts
     what it read, and keeps it running while the shared queue or another worker may still bring work."""
@@ -157,7 +199,9 @@ class SharedCrawlPresence:
         from scrapy import signals
 
         self.shared = SharedCrawl(**crawler.settings.getdict("AUDITOR_SHARED"))
+        self.crawler = crawler
         self.client = connect(self.shared.redis_url)
+        self.politeness = SharedPoliteness(crawler)
         self.worker = worker_name()
         self.state = "busy"
         self.counts = dict.fromkeys(COUNTED_ITEMS.values(), 0)
@@ -178,10 +222,14 @@ class SharedCrawlPresence:
             pipe.hset(self.shared.key("workers"), self.worker, json.dumps({"state": self.state, **self.counts}))
             pipe.set(self.shared.key(f"alive:{self.worker}"), "1", ex=ALIVE_SECONDS)
             pipe.execute()
+        if self.state != "gone":
+            live = sum(1 for _ in self.client.scan_iter(self.shared.key("alive:*"), count=100))
+            self.politeness.share(max(self.shared.workers, live))
 
     def opened(self, spider: Any = None) -> None:
         from twisted.internet import task
 
+        self.politeness.share(self.shared.workers)  # before the first request: the audit's workers start at once
         self.beat()
         self.loop = task.LoopingCall(self.beat)
         self.loop.start(HEARTBEAT_SECONDS, now=False)
