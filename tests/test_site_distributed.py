@@ -158,6 +158,23 @@ def test_the_workers_share_the_profiles_politeness_limits(tmp_path: Path, pg_url
     assert 2 <= flight["most"] <= 4
 
 
+def test_the_page_limit_is_the_crawls_not_each_workers(tmp_path: Path, pg_url: str, redis_url: str) -> None:
+    name = f"limited-{uuid.uuid4().hex[:8]}"
+    profile = profile_for(name)
+    profile["limits"]["pages"] = 100
+    with Server(generated_site(400)) as server:
+        source = SiteSource(profile_from_dict(profile, None, server.url), server.url,
+                            redis_url=redis_url, store_url=pg_url, crawl_workers=2)
+        source.load(load_config(tmp_path))
+        fetched = sum(server.hits.values())
+    crawl = source.crawl_summary
+    assert crawl["finish_reason"] == "closespider_pagecount" and not crawl["complete"]
+    assert all(counts["pages"] > 0 for counts in crawl["workers"].values())
+    # 100 for the crawl, and what each worker already had under way (16 at most, as alone): not 100 per worker
+    assert 100 <= fetched <= 100 + 2 * 16
+    assert not [k for k in crawl_keys(redis_url) if name in k]
+
+
 def test_a_crawl_worker_joins_from_elsewhere(tmp_path: Path, pg_url: str, redis_url: str) -> None:
     name = f"joined-{uuid.uuid4().hex[:8]}"
     joiner = subprocess.Popen([sys.executable, "-m", "auditor", "crawl-worker", "--redis", redis_url, "--site", name,

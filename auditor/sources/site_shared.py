@@ -12,11 +12,13 @@ Redis keys (all under `auditor:`):
     crawl:<id>:requests        scrapy-redis's request queue;  crawl:<id>:dupefilter  its fingerprints
     crawl:<id>:workers         worker -> {"state": busy|idle|gone, "pages", "entries", "errors"}
     crawl:<id>:alive:<worker>  set every second with a 10-second expiry: a worker that died stops counting
+    crawl:<id>:pages           pages received by all the workers (for `limits.pages`)
 
 The site's politeness limits are the crawl's, not each worker's: every worker divides the profile's concurrency
 per domain (and per IP) and AutoThrottle's target concurrency by the number of workers, and multiplies the
 download delay by it, counting the workers the audit started and every live one that joined since (looked at on
-each heartbeat), so ten workers do not send ten times what the profile allows.
+each heartbeat), so ten workers do not send ten times what the profile allows. `limits.pages` is the crawl's
+too: every page a worker receives is counted in Redis, and the workers stop when the count reaches it.
 
 A worker stops when it has nothing to do, the shared queue is empty and no other live worker is busy, for
 `SETTLE_SECONDS`. A worker that stops early (another picked the last request just then) costs speed, never pages:
@@ -134,7 +136,7 @@ def join_crawl(redis_url: str, site: str | None, wait: float = 0.0) -> dict[str,
 def close_crawl(shared: SharedCrawl) -> None:
     """Forget the crawl in Redis (its items stay in the store)."""
     client = connect(shared.redis_url)
-    names = [shared.key(n) for n in ("job", "requests", "dupefilter", "workers")]
+    names = [shared.key(n) for n in ("job", "requests", "dupefilter", "workers", "pages")]
     client.delete(*names, *client.scan_iter(shared.key("alive:*")))
     if client.get(_site_key(shared.site)) == shared.crawl:
         client.delete(_site_key(shared.site))
@@ -202,6 +204,8 @@ class SharedCrawlPresence:
         self.crawler = crawler
         self.client = connect(self.shared.redis_url)
         self.politeness = SharedPoliteness(crawler)
+        self.page_limit = crawler.settings.getint("CLOSESPIDER_PAGECOUNT")
+        self.stopping = False
         self.worker = worker_name()
         self.state = "busy"
         self.counts = dict.fromkeys(COUNTED_ITEMS.values(), 0)
@@ -212,6 +216,8 @@ class SharedCrawlPresence:
         crawler.signals.connect(self.idle, signal=signals.spider_idle)
         crawler.signals.connect(self.fetching, signal=signals.request_reached_downloader)
         crawler.signals.connect(self.scraped, signal=signals.item_scraped)
+        if self.page_limit:
+            crawler.signals.connect(self.received, signal=signals.response_received)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SharedCrawlPresence:
@@ -246,6 +252,19 @@ class SharedCrawlPresence:
             self.state = "busy"
             self.idle_since = None
             self.beat()
+
+    def received(self, response: Any = None, request: Any = None, spider: Any = None) -> None:
+        """One more page for the whole crawl; at the profile's page limit every worker stops, as one would alone."""
+        if self.stopping or self.client.incr(self.shared.key("pages")) < self.page_limit:
+            return
+        self.stopping = True
+        engine = self.crawler.engine
+        if hasattr(engine, "close_spider_async"):  # Scrapy 2.14 and later
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason="closespider_pagecount"))
+        else:  # pragma: no cover - older Scrapy
+            engine.close_spider(spider, "closespider_pagecount")
 
     def scraped(self, item: Any = None, response: Any = None, spider: Any = None) -> None:
         what = COUNTED_ITEMS.get(item.get("type")) if isinstance(item, dict) else None
