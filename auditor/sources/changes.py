@@ -78,20 +78,30 @@ def changes_since(root: Path, rev: str) -> Changes:
     diff = _git(root, "diff", "--relative", "--unified=0", "--no-color", "--no-ext-diff", "--find-renames", base,
                 "--", ".")
     current: set[int] | None = None
+    old_path = ""  # the `--- a/...` side of the file being read
+    header = False  # between `diff --git` and the first hunk: an added line may start with "++ " too
     for line in diff.splitlines():
-        if line.startswith("+++ "):
+        if line.startswith("diff --git "):
+            header = True
+        elif not header:
+            if line.startswith("@@") and current is not None and (hunk := _HUNK.match(line)):
+                start, count = int(hunk.group(1)), int(hunk.group(2) or 1)
+                if count:
+                    current.update(range(start, start + count))
+                else:  # lines removed after `start`: what now sits on either side of the cut has changed
+                    current.update({max(start, 1), start + 1})
+        elif line.startswith("rename from "):  # a rename (with or without edits): the old path is gone
+            changes.removed.add(_unquote(line[len("rename from "):]))
+        elif line.startswith("--- "):
+            old_path = _unquote(line[4:])[2:]
+        elif line.startswith("+++ "):
             target = line[4:]
-            current = None if target == "/dev/null" else changes.lines.setdefault(_unquote(target)[2:], set())
-        elif line.startswith("@@") and current is not None and (hunk := _HUNK.match(line)):
-            start, count = int(hunk.group(1)), int(hunk.group(2) or 1)
-            if count:
-                current.update(range(start, start + count))
-            else:  # lines removed after `start`: what now sits on either side of the cut has changed
-                current.update({max(start, 1), start + 1})
-    for line in _git(root, "diff", "--relative", "--name-status", "--find-renames", base, "--", ".").splitlines():
-        status, *names = line.split("\t")
-        if status.startswith(("D", "R")) and names:
-            changes.removed.add(_unquote(names[0]))
+            if target == "/dev/null":  # deleted
+                changes.removed.add(old_path)
+                current = None
+            else:
+                current = changes.lines.setdefault(_unquote(target)[2:], set())
+            header = False  # the hunks follow
     for path in _git(root, "ls-files", "--others", "--exclude-standard").splitlines():
         if path:
             changes.new.add(_unquote(path))

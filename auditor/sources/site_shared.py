@@ -169,7 +169,6 @@ class SharedPoliteness:
         self.per_ip = settings.getint("CONCURRENT_REQUESTS_PER_IP")
         self.delay = settings.getfloat("DOWNLOAD_DELAY")
         self.target = settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY")
-        self.workers = 0
 
     def share(self, workers: int) -> None:
         # Set again on every heartbeat, not only when the count changes: AutoThrottle resets its minimum delay
@@ -177,7 +176,6 @@ class SharedPoliteness:
         engine = getattr(self.crawler, "engine", None)
         if engine is None or getattr(engine, "downloader", None) is None:
             return
-        self.workers = workers
         downloader = engine.downloader
         per_domain = max(1, self.per_domain // workers)
         per_ip = max(1, self.per_ip // workers) if self.per_ip else 0
@@ -235,8 +233,7 @@ class SharedCrawlPresence:
     def opened(self, spider: Any = None) -> None:
         from twisted.internet import task
 
-        self.politeness.share(self.shared.workers)  # before the first request: the audit's workers start at once
-        self.beat()
+        self.beat()  # shares the limits before the first request: the audit's workers start at once
         self.loop = task.LoopingCall(self.beat)
         self.loop.start(HEARTBEAT_SECONDS, now=False)
 

@@ -36,11 +36,13 @@ def _mentions(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def _left_in(text: str, pattern: re.Pattern[str], mentions: re.Pattern[str] | None) -> re.Match[str] | None:
     """The first placeholder on a line that is left in: not in code or quotes, not inside a mention."""
-    shown = [m.span() for m in _SHOWN.finditer(text)] if ("`" in text or '"' in text or "“" in text) else []
-    talked = [m.span() for m in mentions.finditer(text)] if mentions is not None else []
+    spans: list[tuple[int, int]] | None = None  # worked out for the lines that hold a placeholder at all
     for match in pattern.finditer(text):
+        if spans is None:
+            spans = [m.span() for m in _SHOWN.finditer(text)] if ("`" in text or '"' in text or "“" in text) else []
+            spans += [m.span() for m in mentions.finditer(text)] if mentions is not None else []
         start, end = match.span()
-        if not any(a <= start and end <= b for a, b in shown + talked):
+        if not any(a <= start and end <= b for a, b in spans):
             return match
     return None
 
@@ -80,8 +82,7 @@ class PlaceholderText(Rule):
         for offset, text in enumerate(entry.body_lines):
             if code[offset]:
                 continue
-            match = _left_in(text, pattern, mentions) if pattern.search(text) else None
-            if match:
+            if match := _left_in(text, pattern, mentions):
                 yield self._found(entry, match.group(0), entry.body_start + offset, text)
 
     def _found(self, entry: Entry, word: str, line: int, text: str) -> Finding:
