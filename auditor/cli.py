@@ -328,6 +328,11 @@ def _print_crawl_line(crawl: dict[str, Any]) -> None:
                   + "): entries not reached are not in this run", style="yellow")
 
 
+def _resolved_folder(path: Path) -> Path:
+    """The path with its folders resolved but not its last part: a file named may be a link (even a loop)."""
+    return path.parent.resolve() / path.name if path.name else path.resolve()
+
+
 @app.command()
 def check(
     paths: Annotated[list[Path] | None, typer.Argument(
@@ -374,7 +379,7 @@ def check(
         paths = paths or [root / name for name in changes.files if (root / name).is_file()]
     wanted: set[str] = set()
     for path in paths:
-        full = path.resolve()
+        full = _resolved_folder(path)
         if full != root and root not in full.parents:
             raise usage_error(f"{path}: outside the directory root {root} (use --root)")
     cfg = _config(root, config)
@@ -386,7 +391,7 @@ def check(
     gone = changes.removed_ids if changes is not None else set()
     entries = load_entries(root, cfg) if paths or gone else []  # nothing changed: nothing to read
     for path in paths:
-        full = path.resolve()
+        full = _resolved_folder(path)
         rel = full.relative_to(root).as_posix()
         if full.is_dir():
             prefix = "" if rel == "." else rel + "/"

@@ -10,13 +10,14 @@ from typing import Any
 
 import yaml
 
+from auditor import safe_yaml
 from auditor.models import Severity
 from auditor.settings import DEFAULTS
 
 CONFIG_NAME = "auditor.toml"
 # libyaml's loader when PyYAML was built with it: the same values, read about ten times faster (every command
 # reads the rule pack before it starts).
-PackLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+PackLoader = safe_yaml.FastSafeLoader
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
@@ -36,7 +37,7 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 def _read_pack_file(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=PackLoader) or {}  # noqa: S506 - a safe loader
+        return safe_yaml.load(path.read_text(encoding="utf-8"), PackLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

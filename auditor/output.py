@@ -18,7 +18,7 @@ def display_path(root: Path, path: str) -> str:
     """The finding's file relative to the working directory, which is what editors and CI click on."""
     if "://" in path:  # a page of a live site
         return path
-    full = (root / path).resolve()
+    full = os.path.abspath(root / path)  # not resolved: a symbolic link is shown as itself
     try:
         return os.path.relpath(full)
     except ValueError:  # another drive on Windows

@@ -34,6 +34,8 @@ DEFAULTS: dict[str, object] = {
     "parallel_min_entries": 2000,
     # File names (or paths relative to the directory) that are never read as entries.
     "exclude": ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*"],
+    # The most bytes read of one file (an entry, a twin, a post-mortem): the rest is not read and STR001 says so.
+    "max_entry_bytes": 1_000_000,
     # --- directory formats (auditor/sources/: awesome.py, skills.py, yaml_pairs.py, registry_json.py, docs_pages.py,
     # plugins.py; detection in detect.py) ---
     # How the directory keeps its entries (`--input-format`): auto (detected from the files), folder (Markdown with

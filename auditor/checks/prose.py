@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 
 import yaml
 
+from auditor import safe_yaml
 from auditor.checks.base import AuditContext, Rule
 from auditor.config import PackLoader
 from auditor.markdown_text import fenced_lines
@@ -970,7 +971,7 @@ def report_problem(message: str) -> None:
 
 def _read_style_file(path: Path) -> tuple[Any, str | None]:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=PackLoader), None  # noqa: S506 - a safe loader
+        return safe_yaml.load(path.read_text(encoding="utf-8"), PackLoader), None
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"{path}: cannot be read: {exc}; rule skipped"
     except yaml.YAMLError as exc:

@@ -103,7 +103,7 @@ def validate(
     from auditor.pipeline import summarize
     from auditor.sources.postmortem import iter_documents, load_document
 
-    docs = [load_document(path, str(path.resolve())) for path in iter_documents(paths)]
+    docs = [load_document(path, os.path.abspath(path), root) for path, root in iter_documents(paths)]
     findings = validate_documents(docs, cfg, date, policy)
     root = Path.cwd()
     summary = summarize(docs, findings)  # type: ignore[arg-type]  # counts documents where `check` counts entries

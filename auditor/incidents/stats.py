@@ -81,7 +81,7 @@ def _categories(doc: PostmortemDoc, kind: str) -> list[str]:
 
 
 def collect(folder: Path, config: Config) -> Stats:
-    docs = [load_document(path, str(path)) for path in iter_documents([folder])]
+    docs = [load_document(path, str(path), root) for path, root in iter_documents([folder])]
     readable = [doc for doc in docs if not doc.problems]
     shares, source, url = reference_shares(config)
     mixes, unknown = [], {}

@@ -73,7 +73,7 @@ def claim(ctx: FormatContext, files: list[str]) -> list[str]:
         if not name.startswith(LIST_NAMES):
             continue
         try:
-            text = (ctx.root / rel).read_text(encoding="utf-8")
+            text = ctx.read_text(rel, None)
         except (OSError, UnicodeDecodeError):
             continue
         if not text.lstrip("\ufeff").startswith("---") and entry_bullets(text) >= MIN_BULLETS:
@@ -113,7 +113,10 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
     entries: list[Entry] = []
     taken: set[str] = set()
     for rel in files:
-        lines = (ctx.root / rel).read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+        try:
+            lines = ctx.read_text(rel, None).lstrip("\ufeff").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue  # claimed from the index a moment ago: it was a readable UTF-8 file then
         entries.extend(read_list(rel, lines, mapping, kind, off, ctx.config.kinds, taken, resolver))
     return entries
 

@@ -41,6 +41,8 @@ class FolderSource:
 
     def load(self, config: Config, progress: Progress = no_progress) -> list[Entry]:
         from auditor.sources.folder import iter_entry_files, load_files
+        from auditor.sources.safe_files import max_entry_bytes
 
         paths = list(iter_entry_files(self.root, tuple(config.settings["exclude"])))
-        return load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)))
+        return load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)),
+                          max_entry_bytes(config.settings))

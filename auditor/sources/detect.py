@@ -24,6 +24,7 @@ from auditor.sources import awesome, docs_pages, plugins, registry_json, skills,
 from auditor.sources.base import FolderSource, Progress, Source, no_progress
 from auditor.sources.folder import mark_duplicate_ids
 from auditor.sources.formats import DATA_SUFFIXES, FileIndex, FormatContext
+from auditor.sources.safe_files import read_bytes, refused_problem_for
 
 # In the order they claim files.
 READERS: dict[str, Any] = {
@@ -78,6 +79,11 @@ class FormatsSource:
                 entries.extend(READERS[name].read(ctx, batch))
                 advance(len(batch))
             self.read_counts[name] = len(paths)
+        for rel, reason in index.refused.items():  # a link out of the root, a pipe ...: reported, never read
+            if rel.endswith(DATA_SUFFIXES):
+                entry = Entry(id=posixpath.splitext(posixpath.basename(rel))[0], path=rel)
+                entry.problems.append(refused_problem_for(reason))
+                entries.append(entry)
         mark_duplicate_ids(entries)
         return entries
 
@@ -140,7 +146,7 @@ def _front_matter_census(root: Path, pages: list[str], config: Config, sample: i
     native = foreign = 0
     for rel in pages[:sample]:
         try:
-            head = (root / rel).read_text(encoding="utf-8", errors="replace")[:4000]
+            head = read_bytes(root, root / rel, 4000).decode("utf-8", errors="replace")
         except OSError:
             continue
         block = head.split("\n---", 1)[0] if head.startswith("---") else ""

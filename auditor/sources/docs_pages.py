@@ -9,9 +9,10 @@ from __future__ import annotations
 import posixpath
 import re
 
-from auditor.models import Entry, Reference
+from auditor.models import Entry, LoadProblem, Reference
 from auditor.sources.formats import FormatContext, Resolver, apply_field_map, excluded, link_refs, split_target
 from auditor.sources.markdown import read_entry
+from auditor.sources.safe_files import too_large_problem
 
 FORMAT = "docs-pages"
 MARKDOWN = (".md", ".mdx", ".markdown")
@@ -33,8 +34,7 @@ def claim(ctx: FormatContext, files: list[str]) -> list[str]:
         if not rel.endswith(MARKDOWN) or excluded(rel, patterns):
             continue
         try:
-            with (ctx.root / rel).open("rb") as handle:
-                head = handle.read(8)
+            head = ctx.read_bytes(rel, 8)
         except OSError:
             continue
         if has_front_matter(head):
@@ -61,8 +61,15 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
 def read_page(ctx: FormatContext, rel: str, resolver: Resolver, mapping: dict[str, str], kind: str | None,
               off: set[str], entry_id: str | None = None, fmt: str = FORMAT) -> Entry:
     kinds = ctx.config.kinds
-    raw = (ctx.root / rel).read_bytes()
-    entry = read_entry(raw, entry_id or page_id(rel), rel, kinds)
+    try:
+        read = ctx.read(rel)
+    except OSError as exc:
+        entry = Entry(id=entry_id or page_id(rel), path=rel, source_format=fmt)
+        entry.problems.append(LoadProblem("unreadable", f"the file cannot be read: {exc}", 1))
+        return entry
+    entry = read_entry(read.data, entry_id or page_id(rel), rel, kinds)
+    if read.truncated:
+        entry.problems.insert(0, too_large_problem(read, ctx.max_bytes))
     native = entry.kind is not None or "kind" in entry.meta
     if native:
         return entry  # a content-folder entry living among the pages: every rule applies as usual
@@ -77,7 +84,7 @@ def read_page(ctx: FormatContext, rel: str, resolver: Resolver, mapping: dict[st
                 entry.title = match.group(1)
                 break
     entry.refs.extend(link_refs(resolver, rel, entry.body_lines, entry.body_start))
-    entry.refs.extend(related_article_refs(entry, resolver, raw))
+    entry.refs.extend(related_article_refs(entry, resolver, read.data))
     return entry
 
 

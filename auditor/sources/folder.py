@@ -10,6 +10,7 @@ from pathlib import Path
 
 from auditor.models import Entry, LoadProblem
 from auditor.sources.markdown import read_entry
+from auditor.sources.safe_files import DEFAULT_MAX_ENTRY_BYTES, Refused, read_capped, refused_problem, too_large_problem
 
 DEFAULT_EXCLUDE = ("README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*")
 
@@ -33,9 +34,10 @@ def load_folder(
     kinds: tuple[str, ...],
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
     progress: Callable[[int], None] | None = None,
+    max_bytes: int = DEFAULT_MAX_ENTRY_BYTES,
 ) -> list[Entry]:
     """Every entry under root. Unreadable files become entries carrying their problems."""
-    return load_files(root, list(iter_entry_files(root, exclude)), kinds, progress)
+    return load_files(root, list(iter_entry_files(root, exclude)), kinds, progress, max_bytes)
 
 
 def load_files(
@@ -43,18 +45,25 @@ def load_files(
     paths: list[Path],
     kinds: tuple[str, ...],
     progress: Callable[[int], None] | None = None,
+    max_bytes: int = DEFAULT_MAX_ENTRY_BYTES,
 ) -> list[Entry]:
-    """The entries in these files (found under root), with duplicate ids marked."""
+    """The entries in these files (found under root), with duplicate ids marked. Only regular files inside the
+    root are read (see safe_files), and at most `max_bytes` of each."""
     entries: list[Entry] = []
     for path in paths:
         rel = path.relative_to(root).as_posix()
         try:
-            raw = path.read_bytes()
+            read = read_capped(root, path, max_bytes)
+        except Refused as exc:
+            entry = Entry(id=path.stem, path=rel)
+            entry.problems.append(refused_problem(exc))
         except OSError as exc:
             entry = Entry(id=path.stem, path=rel)
             entry.problems.append(LoadProblem("unreadable", f"the file cannot be read: {exc.strerror}", 1))
         else:
-            entry = read_entry(raw, path.stem, rel, kinds)
+            entry = read_entry(read.data, path.stem, rel, kinds)
+            if read.truncated:
+                entry.problems.insert(0, too_large_problem(read, max_bytes))
         entries.append(entry)
         if progress:
             progress(1)

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from auditor import safe_yaml
 from auditor.config import Config
 from auditor.links.extract import body_links
 from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, LoadProblem, Reference
 from auditor.sources.markdown import parse_date
+from auditor.sources.safe_files import Read, max_entry_bytes, read_capped, read_text, resolve
 
 SKIP_DIRS = {"node_modules", "__pycache__"}
 DATA_SUFFIXES = (".md", ".mdx", ".markdown", ".yml", ".yaml", ".json")
@@ -36,21 +38,44 @@ _PLACEHOLDER_WORD = re.compile(r"^(?:[a-z]+[-_])*(url|uri|link|href|path|target|
 
 
 class FileIndex:
-    """Every file and folder under the root (hidden ones and node_modules left out), as POSIX paths."""
+    """Every file and folder under the root (hidden ones and node_modules left out), as POSIX paths. Only regular
+    files (or symbolic links to one inside the root) are files; the others are in `refused`, with the reason."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.files: list[str] = []
         self.dirs: set[str] = {""}
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
-            rel_folder = Path(folder).relative_to(root).as_posix()
-            rel_folder = "" if rel_folder == "." else rel_folder
-            for name in dirs:
-                self.dirs.add(f"{rel_folder}/{name}" if rel_folder else name)
-            for name in sorted(files):
-                if not name.startswith("."):
-                    self.files.append(f"{rel_folder}/{name}" if rel_folder else name)
+        self.refused: dict[str, str] = {}
+        pending = [""]
+        while pending:
+            rel_folder = pending.pop()
+            try:
+                with os.scandir(root / rel_folder if rel_folder else root) as found:
+                    items = sorted(found, key=lambda item: item.name)
+            except OSError:
+                continue
+            subdirs = []
+            for item in items:
+                if item.name.startswith("."):
+                    continue
+                rel = f"{rel_folder}/{item.name}" if rel_folder else item.name
+                if item.is_dir(follow_symlinks=False):
+                    if item.name not in SKIP_DIRS:
+                        self.dirs.add(rel)
+                        subdirs.append(rel)
+                elif item.is_file(follow_symlinks=False):
+                    self.files.append(rel)
+                else:
+                    try:
+                        resolve(root, Path(item.path))
+                    except OSError as exc:
+                        if item.is_symlink() and _is_dir(item.path):
+                            self.dirs.add(rel)  # a linked folder: listed, never walked into (as os.walk does)
+                        else:
+                            self.refused[rel] = str(exc)
+                    else:
+                        self.files.append(rel)
+            pending.extend(reversed(subdirs))
         self.file_set = set(self.files)
         self._choices: dict[str, list[str]] = {}
 
@@ -86,6 +111,13 @@ class FileIndex:
             if best is None or total > best[0]:
                 best = (total, candidate)
         return best[1] if best else None
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return os.path.isdir(path)
+    except OSError:  # a link loop
+        return False
 
 
 def excluded(rel: str, patterns: Iterable[str]) -> bool:
@@ -133,6 +165,21 @@ class FormatContext:
 
     def rules_off(self) -> set[str]:
         return {str(code).strip().upper() for code in self.config.settings.get("format_rules_off") or []}
+
+    @property
+    def max_bytes(self) -> int:
+        return max_entry_bytes(self.config.settings)
+
+    def read(self, rel: str, limit: int | None = 0) -> Read:
+        """A file under the root, at most `limit` bytes of it (0: `max_entry_bytes`; None: all of a file that holds
+        a whole list); Refused (an OSError) when it is not a regular file inside the root."""
+        return read_capped(self.root, self.root / rel, max_entry_bytes(self.config.settings) if limit == 0 else limit)
+
+    def read_bytes(self, rel: str, limit: int | None = 0) -> bytes:
+        return self.read(rel, limit).data
+
+    def read_text(self, rel: str, limit: int | None = 0) -> str:
+        return self.read(rel, limit).data.decode("utf-8")
 
     def content_roots(self) -> list[str]:
         return [str(r).strip("/") for r in self.config.settings.get("site_content_roots") or []]
@@ -409,8 +456,8 @@ def declared_categories(root: Path, config: Config) -> list[str] | None:
         if not path.is_file():
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+            text = read_text(root, path, max_entry_bytes(config.settings))
+            data = json.loads(text) if path.suffix == ".json" else safe_yaml.load(text)
         except (OSError, ValueError, yaml.YAMLError):
             return None
         if isinstance(data, dict):

@@ -9,8 +9,10 @@ from typing import Any
 
 import yaml
 
+from auditor import safe_yaml
 from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, LoadProblem, Section
+from auditor.safe_yaml import YamlLimitError
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 DATE_FIELDS = ("updated", "reviewed", "published")
@@ -106,14 +108,9 @@ def parse_front_matter(text: str) -> FrontMatter:
     """(meta, key lines, problems) of one front matter: the costly part of reading an entry, and picklable."""
     first_line = 2  # the YAML starts on the line after the opening `---`
     try:
-        node, data = _compose(text, _FastLoader)
-    except yaml.YAMLError as fast_error:
-        if _FastLoader is _PureLoader:
-            return {}, {}, [yaml_error_problem(text, fast_error, first_line, "the front matter")]
-        try:
-            node, data = _compose(text, _PureLoader)
-        except yaml.YAMLError as exc:
-            return {}, {}, [yaml_error_problem(text, exc, first_line, "the front matter")]
+        node, data = compose_document(text)
+    except yaml.YAMLError as exc:
+        return {}, {}, [yaml_error_problem(text, exc, first_line, "the front matter")]
     if not isinstance(data, dict):
         return {}, {}, [LoadProblem("front-matter", "the front matter is not a mapping of `key: value` lines",
                                     first_line)]
@@ -139,10 +136,22 @@ def _read_front_matter(entry: Entry, text: str, kinds: tuple[str, ...]) -> None:
     apply_front_matter(entry, parse_front_matter(text), kinds)
 
 
-def _compose(text: str, loader_class: type) -> tuple[Any, Any]:
-    loader = loader_class(text)
+def compose_document(text: str) -> tuple[Any, Any]:
+    """(root node, value) of a YAML document written by a contributor, within safe_yaml's limits; a syntax error
+    found by libyaml is raised as the pure-Python loader words it."""
     try:
-        node = loader.get_single_node()
+        return _compose(text, _FastLoader)
+    except YamlLimitError:
+        raise
+    except yaml.YAMLError:
+        if _FastLoader is _PureLoader:
+            raise
+        return _compose(text, _PureLoader)
+
+
+def _compose(text: str, loader_class: type) -> tuple[Any, Any]:
+    node, loader = safe_yaml.compose(text, loader_class)
+    try:
         if node is None:
             return node, {}
         try:
@@ -188,7 +197,10 @@ def yaml_error_problem(text: str, exc: yaml.YAMLError, first_line: int, what: st
     line = first_line + (mark.line if mark else 0)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    message = (f"{what} is not valid YAML" if what else "not valid YAML") + f": {problem}"
+    if isinstance(exc, YamlLimitError):
+        message = f"{what or 'the file'} is not read: {problem}"
+    else:
+        message = (f"{what} is not valid YAML" if what else "not valid YAML") + f": {problem}"
     message += f" ({context})" if context else ""
     if context_mark and problem_mark and problem_mark.line != context_mark.line:
         message += f"; the parser stopped on line {first_line + problem_mark.line}"

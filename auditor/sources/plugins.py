@@ -68,7 +68,7 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
         entry.ignore |= off
         entries.append(entry)
         try:
-            text = (ctx.root / rel).read_text(encoding="utf-8")
+            text = ctx.read_text(rel)
             record = json.loads(text)
         except json.JSONDecodeError as exc:
             entry.problems.append(parse_problem(exc))
@@ -94,7 +94,7 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
         readme = posixpath.join(folder, "README.md")
         if ctx.index.exists(readme):
             try:
-                body = (ctx.root / readme).read_text(encoding="utf-8").splitlines()
+                body = ctx.read_text(readme).splitlines()
             except (OSError, UnicodeDecodeError):
                 body = []
             entry.twin_path = readme

@@ -13,21 +13,18 @@ from typing import Any
 import yaml
 
 from auditor.models import LoadProblem
-from auditor.sources.markdown import yaml_error_problem
+from auditor.sources.markdown import compose_document, yaml_error_problem
+from auditor.sources.safe_files import (
+    DEFAULT_MAX_ENTRY_BYTES,
+    Refused,
+    read_capped,
+    refused_problem,
+    too_large_problem,
+)
 
 SUFFIXES = (".yml", ".yaml", ".md")
 SKIP_NAMES = ("README.md", "CHANGELOG.md", "CONTRIBUTING.md")
 Key = tuple[str | int, ...]
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML with times kept as text, so a time without a zone is reported instead of silently read."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @dataclass
@@ -78,28 +75,38 @@ def _parts(dotted: str | Key) -> Key:
     return tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
 
 
-def iter_documents(paths: list[Path]) -> Iterator[Path]:
-    """The files named, and the post-mortem files (*.yml, *.yaml, *.md) under the folders named, sorted."""
+def iter_documents(paths: list[Path]) -> Iterator[tuple[Path, Path | None]]:
+    """(file, the folder it was found in) for the files named (no folder), and the post-mortem files (*.yml,
+    *.yaml, *.md) under the folders named, sorted."""
     for path in paths:
         if path.is_dir():
             for folder, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
                 for name in sorted(files):
                     if name.endswith(SUFFIXES) and name not in SKIP_NAMES:
-                        yield Path(folder) / name
+                        yield Path(folder) / name, path
         else:
-            yield path
+            yield path, None
 
 
-def load_document(path: Path, shown_as: str | None = None) -> PostmortemDoc:
+def load_document(path: Path, shown_as: str | None = None, root: Path | None = None,
+                  limit: int = DEFAULT_MAX_ENTRY_BYTES) -> PostmortemDoc:
+    """One post-mortem file: a regular file (inside `root`, when it was found by walking that folder), at most
+    `limit` bytes of it."""
     shown = shown_as or str(path)
     doc = PostmortemDoc(id=path.stem, path=shown)
     try:
-        raw = path.read_bytes()
+        read = read_capped(root, path, limit)
+    except Refused as exc:
+        doc.problems.append(refused_problem(exc))
+        return doc
     except OSError as exc:
         doc.problems.append(LoadProblem("unreadable", f"the file cannot be read: {exc.strerror}", 1))
         return doc
-    return read_document(raw, doc, markdown=path.suffix == ".md")
+    if read.truncated:
+        doc.problems.append(too_large_problem(read, limit))
+        return doc  # a post-mortem is one YAML document: the first part of it would not parse
+    return read_document(read.data, doc, markdown=path.suffix == ".md")
 
 
 def read_document(raw: bytes, doc: PostmortemDoc, markdown: bool = False) -> PostmortemDoc:
@@ -126,15 +133,11 @@ def read_document(raw: bytes, doc: PostmortemDoc, markdown: bool = False) -> Pos
             doc.problems.append(LoadProblem("front-matter", "the front matter is never closed with `---`", 1))
             return doc
         text, first_line = "\n".join(lines[1:closing]), 2
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        node, data = compose_document(text)  # times stay text there too
     except yaml.YAMLError as exc:
         doc.problems.append(yaml_error_problem(text, exc, first_line, ""))
         return doc
-    finally:
-        loader.dispose()
     if not isinstance(data, dict):
         doc.problems.append(LoadProblem("front-matter", "the document is not a mapping with `incident:` and "
                                         "`postmortem:` keys", first_line))

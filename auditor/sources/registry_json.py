@@ -62,8 +62,7 @@ def claim(ctx: FormatContext, files: list[str]) -> list[str]:
         if not rel.endswith(".json") or "schema" in name.lower() or name in ("package.json", "plugin.json"):
             continue
         try:
-            with (ctx.root / rel).open("rb") as handle:
-                head = handle.read(4096)
+            head = ctx.read_bytes(rel, 4096)
         except OSError:
             continue
         if looks_like_registry(head):
@@ -108,7 +107,7 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
     for rel in files:
         stem = posixpath.splitext(posixpath.basename(rel))[0]
         try:
-            text = (ctx.root / rel).read_text(encoding="utf-8")
+            text = ctx.read_text(rel, None)
         except (OSError, UnicodeDecodeError) as exc:
             entry = Entry(id=stem, path=rel, source_format=FORMAT)
             entry.problems.append(LoadProblem("unreadable", f"the file cannot be read: {exc}", 1))

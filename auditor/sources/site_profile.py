@@ -14,6 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from auditor import safe_yaml
+
 # Scrapy settings every crawl starts from; the profile's `crawl`, `limits` and `scrapy_settings` change them.
 DEFAULT_LIMITS: dict[str, Any] = {
     "depth": 50,  # link hops from a start page (DEPTH_LIMIT); pagination counts one hop per page
@@ -105,7 +107,7 @@ def load_profile(path: Path, start_url: str | None = None) -> SiteProfile:
     relative `start_urls` resolve against it, and its host joins `allowed_domains`."""
     source = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise ProfileError(f"{source}: cannot read the profile: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -15,7 +15,8 @@ import yaml
 
 from auditor.models import TWIN_LINE_BASE, Entry, LoadProblem
 from auditor.sources.formats import FormatContext, Resolver, apply_field_map, link_refs
-from auditor.sources.markdown import _compose, _FastLoader, _PureLoader, set_body, yaml_error_problem
+from auditor.sources.markdown import compose_document, set_body, yaml_error_problem
+from auditor.sources.safe_files import too_large_problem
 
 FORMAT = "yaml-pairs"
 SUFFIXES = (".yml", ".yaml")
@@ -49,11 +50,15 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
         entry.ignore |= off
         entries.append(entry)
         try:
-            raw = (ctx.root / rel).read_bytes()
+            read = ctx.read(rel)
+            raw = read.data
             text = raw.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             entry.problems.append(LoadProblem("unreadable", f"the file cannot be read as UTF-8 text: {exc}", 1))
             raw, text = b"", ""
+        else:
+            if read.truncated:
+                entry.problems.append(too_large_problem(read, ctx.max_bytes))
         entry.content_hash = hashlib.sha256(raw).hexdigest()
         record = _parse(entry, text) if text else None
         if isinstance(record, dict):
@@ -66,7 +71,7 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
         twin = posixpath.splitext(rel)[0] + ".md"
         if ctx.index.exists(twin):
             try:
-                body = (ctx.root / twin).read_text(encoding="utf-8").splitlines()
+                body = ctx.read_text(twin).splitlines()
             except (OSError, UnicodeDecodeError):
                 body = []
             entry.twin_path = twin
@@ -80,16 +85,13 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
 
 def _parse(entry: Entry, text: str) -> object:
     try:
-        node, data = _compose(text, _FastLoader)
-    except yaml.YAMLError:
-        try:
-            node, data = _compose(text, _PureLoader)
-        except yaml.YAMLError as exc:
-            problem = yaml_error_problem(text, exc, 1, "")
-            problem.kind = "unparsable"
-            problem.message = problem.message.replace("not valid YAML", "the file is not valid YAML", 1)
-            entry.problems.append(problem)
-            return None
+        node, data = compose_document(text)
+    except yaml.YAMLError as exc:
+        problem = yaml_error_problem(text, exc, 1, "")
+        problem.kind = "unparsable"
+        problem.message = problem.message.replace("not valid YAML", "the file is not valid YAML", 1)
+        entry.problems.append(problem)
+        return None
     if node is not None and isinstance(data, dict):
         for key_node, _ in node.value:
             entry.field_lines[str(key_node.value)] = 1 + key_node.start_mark.line

@@ -1,0 +1,215 @@
+"""Hostile directory content never leaks, hangs or kills a run (issue 14).
+
+Everything that could hang, or eat the machine's memory, on a regression runs in a child process with limits set
+by the test (`resource.setrlimit` for memory and CPU, `timeout=` for wall time): a regression fails the test
+instead of stalling the suite or the machine. No test measures a duration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import AS_OF, skill, write_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+MEMORY_LIMIT = 1_500_000_000  # bytes of address space for one CLI run: a bomb or a 200 MB entry goes over it
+CPU_LIMIT = 60  # seconds
+SECRET = "hunter2-ci-token"
+
+
+def _limits(memory: int, cpu: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+
+
+def run_cli(*args: str, cwd: Path, memory: int = MEMORY_LIMIT, timeout: int = 90) -> subprocess.CompletedProcess:
+    """`python -m auditor ARGS` with a memory and CPU limit and a wall-time timeout (a hang fails the test)."""
+    env = {**os.environ, "CI_SECRET_TOKEN": SECRET, "NO_COLOR": "1", "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "auditor", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout, preexec_fn=lambda: _limits(memory, CPU_LIMIT), check=False)
+
+
+def run_python(code: str, cwd: Path, memory: int = MEMORY_LIMIT, timeout: int = 90) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=lambda: _limits(memory, CPU_LIMIT), check=False, env={**os.environ})
+
+
+def findings_of(stdout: str) -> list[dict]:
+    return json.loads(stdout)["findings"]
+
+
+def messages(findings: list[dict], code: str) -> dict[str, str]:
+    return {f["path"].rsplit("tools/", 1)[-1]: f["message"] for f in findings if f["code"] == code}
+
+
+# --- case 1: files that are not regular files inside the directory ------------------------------------------------
+
+@pytest.fixture
+def hostile_dir(tmp_path: Path) -> Path:
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": "",
+        "tools/good.md": skill("good"),
+        "real/target.md": skill("target"),
+    })
+    write_tree(tmp_path / "outside", {"secret.md": skill("secret", extra_front=f"token: {SECRET}\n")})
+    tools = root / "tools"
+    (tools / "env.md").symlink_to("/proc/self/environ")
+    (tools / "leak.md").symlink_to(tmp_path / "outside" / "secret.md")
+    (tools / "a.md").symlink_to("b.md")
+    (tools / "b.md").symlink_to("a.md")
+    (tools / "inside.md").symlink_to("../real/target.md")  # within the root: followed
+    os.mkfifo(tools / "x.md")
+    sock_path = tools / "s.md"
+    if len(str(sock_path)) < 100:  # AF_UNIX paths are short
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(sock_path))
+        server.close()
+    return root
+
+
+def _assert_refused(findings: list[dict], sockets: bool) -> None:
+    refused = messages(findings, "STR001")
+    assert "outside the directory (to /proc/self/environ)" in refused["env.md"]
+    assert "outside the directory" in refused["leak.md"]
+    assert "symbolic link loop" in refused["a.md"] and "symbolic link loop" in refused["b.md"]
+    assert "named pipe" in refused["x.md"]
+    if sockets:
+        assert "socket" in refused["s.md"]
+    assert "inside.md" not in refused and "good.md" not in refused
+
+
+def test_audit_refuses_links_out_of_the_root_loops_pipes_and_sockets(hostile_dir: Path) -> None:
+    done = run_cli("audit", str(hostile_dir), "--offline", "--as-of", AS_OF, "--format", "json", cwd=hostile_dir)
+    assert done.returncode in (0, 1), done.stderr
+    findings = findings_of(done.stdout)
+    _assert_refused(findings, (hostile_dir / "tools" / "s.md").exists())
+    assert SECRET not in done.stdout
+    assert "CI_SECRET_TOKEN" not in done.stdout
+    for path in (hostile_dir / ".auditor" / "report").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert SECRET not in text and "CI_SECRET_TOKEN" not in text, path
+    assert {f["entry"] for f in findings if f["path"].endswith("tools/inside.md")} <= {"target", "inside"}
+
+
+def test_check_refuses_them_too(hostile_dir: Path) -> None:
+    done = run_cli("check", "tools", "--offline", "--as-of", AS_OF, "--format", "json", cwd=hostile_dir)
+    assert done.returncode == 1, done.stderr
+    _assert_refused(findings_of(done.stdout), (hostile_dir / "tools" / "s.md").exists())
+    assert SECRET not in done.stdout and "CI_SECRET_TOKEN" not in done.stdout
+
+
+def test_docs_pages_refuse_them(hostile_dir: Path) -> None:
+    (hostile_dir / "auditor.toml").write_text('[settings]\ninput_format = "docs-pages"\n', encoding="utf-8")
+    for rel in ("tools/page.md", "real/target.md"):
+        (hostile_dir / rel).write_text("---\ntitle: A page\ndescription: d\n---\n# A page\n", encoding="utf-8")
+    done = run_cli("check", "tools", "--offline", "--as-of", AS_OF, "--format", "json", cwd=hostile_dir)
+    findings = findings_of(done.stdout)
+    refused = messages(findings, "STR001")
+    assert "outside the directory" in refused["leak.md"] and "named pipe" in refused["x.md"]
+    assert SECRET not in done.stdout and "CI_SECRET_TOKEN" not in done.stdout
+
+
+def test_incident_validate_refuses_a_pipe_and_a_loop(tmp_path: Path) -> None:
+    folder = tmp_path / "postmortems"
+    folder.mkdir()
+    os.mkfifo(folder / "x.yml")
+    (folder / "a.yml").symlink_to("b.yml")
+    (folder / "b.yml").symlink_to("a.yml")
+    (folder / "leak.yml").symlink_to("/proc/self/environ")
+    done = run_cli("incident", "validate", str(folder), "--as-of", AS_OF, cwd=tmp_path)
+    assert "Traceback" not in done.stderr, done.stderr
+    out = done.stdout + done.stderr
+    assert "named pipe" in out and "symbolic link loop" in out and "outside the directory" in out
+    assert SECRET not in out
+
+
+def test_an_entry_over_max_entry_bytes_is_read_in_part_and_reported(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "dir", {"auditor.toml": "", "tools/good.md": skill("good")})
+    big = root / "tools" / "big.md"
+    line = "Some words about the tool, repeated for a very long page of prose.\n"
+    with big.open("w", encoding="utf-8") as handle:
+        handle.write(skill("big"))
+        handle.write(line * (200_000_000 // len(line)))  # 200 MB
+    done = run_cli("check", "tools", "--offline", "--as-of", AS_OF, "--format", "json", cwd=root,
+                   memory=1_000_000_000)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    refused = messages(findings_of(done.stdout), "STR001")
+    assert "over max_entry_bytes (1,000,000): only its first" in refused["big.md"]
+
+
+# --- case 2: YAML bombs -------------------------------------------------------------------------------------------
+
+def billion_laughs() -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 9):
+        name, prev = chr(ord("a") + level), chr(ord("a") + level - 1)
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+DEEP = "deep: " + "[" * 900 + "]" * 900 + "\n"
+DEEP_BLOCK = "".join("  " * level + "k:\n" for level in range(400)) + "  " * 400 + "k: v\n"
+
+
+@pytest.mark.parametrize(("bomb", "deeper"), [(billion_laughs(), 0), (DEEP, 0), (DEEP_BLOCK, 50)],
+                         ids=["aliases", "flow", "block"])
+def test_front_matter_and_yaml_pair_bombs_are_findings(tmp_path: Path, bomb: str, deeper: int) -> None:
+    """Reported on the line where the bomb starts (or, nested in blocks, where it goes deeper than the limit)."""
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": "",
+        "tools/good.md": skill("good"),
+        "tools/bomb.md": "---\nkind: tool\ntitle: Bomb\n" + bomb + "---\n## Use cases\nx\n",
+    })
+    done = run_cli("check", "tools", "--offline", "--as-of", AS_OF, "--format", "json", cwd=root)
+    assert done.returncode == 1, done.stderr[-2000:]
+    found = [f for f in findings_of(done.stdout) if f["path"].endswith("bomb.md") and f["code"] == "STR002"]
+    assert len(found) == 1
+    assert found[0]["line"] == 4 + deeper and "the front matter is not read" in found[0]["message"]
+    pairs = write_tree(tmp_path / "pairs", {
+        "auditor.toml": '[settings]\ninput_format = "yaml-pairs"\n',
+        "a/a.yml": "name: A\ndescription: d\n",
+        "b/b.yml": "name: B\n" + bomb,
+    })
+    done = run_cli("check", ".", "--offline", "--as-of", AS_OF, "--format", "json", cwd=pairs)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    found = [f for f in findings_of(done.stdout) if f["path"].endswith("b/b.yml") and "is not read" in f["message"]]
+    assert len(found) == 1 and found[0]["line"] == 2 + deeper
+
+
+@pytest.mark.parametrize("bomb", [billion_laughs(), DEEP], ids=["aliases", "flow"])
+def test_post_mortem_bomb_is_pm001(tmp_path: Path, bomb: str) -> None:
+    folder = write_tree(tmp_path / "pm", {"bomb.yml": "incident:\n  id: INC-1\n" + bomb})
+    done = run_cli("incident", "validate", str(folder), "--as-of", AS_OF, cwd=tmp_path)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "bomb.yml:3: PM001 the file is not read" in done.stdout
+
+
+def test_rule_pack_and_site_profile_bombs_are_configuration_errors(tmp_path: Path) -> None:
+    pack = write_tree(tmp_path / "rules", {"kinds.yml": billion_laughs()})
+    profile = write_tree(tmp_path, {"site.yml": "name: x\n" + billion_laughs()}) / "site.yml"
+    code = (
+        "from pathlib import Path\n"
+        "from auditor.config import ConfigError, load_rule_pack\n"
+        "from auditor.sources.site_profile import ProfileError, load_profile\n"
+        "try:\n"
+        f"    load_rule_pack(Path({str(pack)!r}))\n"
+        "except ConfigError as exc:\n"
+        "    print('pack:', exc)\n"
+        "try:\n"
+        f"    load_profile(Path({str(profile)!r}))\n"
+        "except ProfileError as exc:\n"
+        "    print('profile:', exc)\n"
+    )
+    done = run_python(code, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"pack: {pack / 'kinds.yml'}:" in done.stdout and "alias bomb" in done.stdout
+    assert f"profile: {profile}" in done.stdout
