@@ -132,6 +132,7 @@ def test_incident_validate_refuses_a_pipe_and_a_loop(tmp_path: Path) -> None:
     assert SECRET not in out
 
 
+@pytest.mark.slow
 def test_an_entry_over_max_entry_bytes_is_read_in_part_and_reported(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "dir", {"auditor.toml": "", "tools/good.md": skill("good")})
     big = root / "tools" / "big.md"
@@ -213,3 +214,22 @@ def test_rule_pack_and_site_profile_bombs_are_configuration_errors(tmp_path: Pat
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"pack: {pack / 'kinds.yml'}:" in done.stdout and "alias bomb" in done.stdout
     assert f"profile: {profile}" in done.stdout
+
+
+# --- case 3: rules linear in the entry's length -------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_statistics_rules_on_a_one_megabyte_paragraph_stay_within_a_cpu_limit(tmp_path: Path) -> None:
+    """STL005/STL006 rebuilt a paragraph's text for every sentence in it: minutes on one long paragraph."""
+    sentences = ("Adoption grew 37% between 2015 and 2017 across 4,200 teams.",
+                 "It handles 12,000 requests per second, 3x faster than before.",
+                 "It was written to make reviews quicker and clearer for everyone.")
+    lines = [sentences[index % 3] for index in range(16_000)]  # one paragraph of about 1 MB
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": "",
+        "skills/large.md": skill("large", body="## Use cases\n" + "\n".join(lines) + "\n"),
+    })
+    done = run_cli("check", "skills", "--offline", "--as-of", AS_OF, "--format", "json", cwd=root, timeout=600)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    codes = {f["code"] for f in findings_of(done.stdout)}
+    assert {"STL005", "STL006"} <= codes

@@ -529,6 +529,9 @@ class Analysis:
     _facts: list[FactMatch] | None = None
     _sources: list[FactSource] | None = None
     _units: list[tuple[int, str]] | None = None
+    _spans: tuple[list[int], list[int], list[int]] | None = None  # per text: paragraph start, end, list intro
+    _paragraphs: dict[tuple[int, int], str] = field(default_factory=dict)
+    _searched: dict[tuple[int, int, int], bool] = field(default_factory=dict)
 
     def line(self, index: int) -> int:
         return self.lines[index] if index < 2 else self.lines[2] + index - 2
@@ -541,27 +544,59 @@ class Analysis:
         return self._units
 
     def paragraph(self, unit: int) -> str:
-        """The raw text of the paragraph or list item holding a text, plus the line that leads into its list."""
+        """The raw text of the paragraph or list item holding a text, plus the line that leads into its list.
+        Built once per paragraph: every sentence of a long paragraph asks for it."""
         texts = self.texts
         if unit < 2:  # the title and the summary stand alone
             return texts[unit]
-        start = unit
-        while start > 2 and texts[start - 1].strip() and not _HEADING.match(texts[start - 1]) \
-                and not _LIST_ITEM.match(texts[start]):
-            start -= 1
-        end = unit
-        while end + 1 < len(texts) and texts[end + 1].strip() and not _HEADING.match(texts[end + 1]) \
-                and not _LIST_ITEM.match(texts[end + 1]):
-            end += 1
-        lines = texts[start:end + 1]
-        if start > 2 and _LIST_ITEM.match(texts[start]):
+        starts, ends, intros = self._paragraph_spans()
+        start, end = starts[unit], ends[unit]
+        text = self._paragraphs.get((start, end))
+        if text is None:
+            lines = texts[start:end + 1]
             # the sentence that introduces a list ("According to the 2024 survey:") sources its items
-            previous = start - 1
-            while previous > 2 and _LIST_ITEM.match(texts[previous]):
-                previous -= 1
-            if previous > 1 and texts[previous].strip().rstrip("*_ ").endswith(":"):
-                lines.insert(0, texts[previous])
-        return "\n".join(lines)
+            if intros[start] >= 0:
+                lines.insert(0, texts[intros[start]])
+            text = self._paragraphs[(start, end)] = "\n".join(lines)
+        return text
+
+    def paragraph_search(self, unit: int, pattern: Any) -> bool:
+        """Whether `pattern` (anything with `.search`) matches the paragraph of a text; asked once per paragraph."""
+        if unit < 2:
+            return bool(pattern.search(self.texts[unit]))
+        starts, ends, _ = self._paragraph_spans()
+        key = (starts[unit], ends[unit], id(pattern))
+        found = self._searched.get(key)
+        if found is None:
+            found = self._searched[key] = bool(pattern.search(self.paragraph(unit)))
+        return found
+
+    def _paragraph_spans(self) -> tuple[list[int], list[int], list[int]]:
+        """For every text: the first and last text of its paragraph, and the line introducing its list (-1: none),
+        in one pass each way. A paragraph runs on over non-blank lines; a heading or a list item ends it."""
+        if self._spans is not None:
+            return self._spans
+        texts = self.texts
+        count = len(texts)
+        blank_or_heading = [not text.strip() or bool(_HEADING.match(text)) for text in texts]
+        item = [bool(_LIST_ITEM.match(text)) for text in texts]
+        starts = list(range(count))
+        for index in range(3, count):
+            if not blank_or_heading[index - 1] and not item[index]:
+                starts[index] = starts[index - 1]
+        ends = list(range(count))
+        for index in range(count - 2, 1, -1):
+            if not blank_or_heading[index + 1] and not item[index + 1]:
+                ends[index] = ends[index + 1]
+        intros = [-1] * count
+        previous = 2  # the nearest text before a run of list items
+        for index in range(3, count):
+            if not item[index - 1]:
+                previous = index - 1
+            if item[index] and previous > 1 and texts[previous].strip().rstrip("*_ ").endswith(":"):
+                intros[index] = previous
+        self._spans = (starts, ends, intros)
+        return self._spans
 
 
 _LAST: list[Any] = [None, None, None]  # entry, lexicon, analysis

@@ -76,7 +76,7 @@ class StaleStatistic(ClaimRule):
                     continue
             else:
                 continue
-            if end >= limit or lex.events.search(analysis.paragraph(sentence.unit)):
+            if end >= limit or analysis.paragraph_search(sentence.unit, lex.events):
                 continue
             figures = ", ".join(stat.text for stat in sentence.stats[:4])
             if len(sentence.stats) > 4:
