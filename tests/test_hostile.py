@@ -233,3 +233,41 @@ def test_statistics_rules_on_a_one_megabyte_paragraph_stay_within_a_cpu_limit(tm
     assert done.returncode in (0, 1), done.stderr[-2000:]
     codes = {f["code"] for f in findings_of(done.stdout)}
     assert {"STL005", "STL006"} <= codes
+
+
+# --- case 4: `check --changed-since` reads every path git can hold ---------------------------------------------------
+
+ODD_NAMES = ["a b.md", "tab\there.md", 'quote"d.md', "new\nline.md", "ünïcødé.md", "back\\slash.md", " lead.md"]
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.mark.parametrize("how", ["committed", "edited", "renamed", "untracked"])
+def test_changed_since_reads_paths_with_spaces_tabs_quotes_newlines_and_non_ascii(tmp_path: Path, how: str) -> None:
+    root = write_tree(tmp_path / "dir", {"auditor.toml": "", "skills/base.md": skill("base")})
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "config", "user.email", "editor@example.com")
+    _git(root, "config", "user.name", "Editor")
+    if how in ("edited", "renamed"):
+        write_tree(root, {f"skills/{name}": skill(f"s{index}") for index, name in enumerate(ODD_NAMES)})
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "base")
+    _git(root, "checkout", "-q", "-b", "change")
+    spoiled = {f"skills/{name}": skill(f"s{index}", owner="") for index, name in enumerate(ODD_NAMES)}
+    if how == "renamed":
+        for name in ODD_NAMES:
+            _git(root, "mv", f"skills/{name}", f"skills/moved {name}")
+        spoiled = {f"skills/moved {name}": text for name, text in zip(ODD_NAMES, spoiled.values(), strict=True)}
+    write_tree(root, spoiled)
+    if how != "untracked":
+        _git(root, "add", "-A")
+        _git(root, "commit", "-q", "-m", "change")
+    done = run_cli("check", "--changed-since", "main", "--offline", "--as-of", AS_OF, "--format", "json",
+                   "--fail-on", "none", cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    flagged = {f["path"].split("skills/", 1)[1] for f in result["findings"]}
+    assert {rel.split("skills/", 1)[1] for rel in spoiled} <= flagged
+    assert result["summary"]["changed_since"]["files"] == len(ODD_NAMES)

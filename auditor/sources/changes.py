@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 
 
 class ChangesError(ValueError):
@@ -52,12 +52,14 @@ class Changes:
 def _git(root: Path, *args: str) -> str:
     try:
         done = subprocess.run(["git", "-C", str(root), "-c", "core.quotePath=false", *args], capture_output=True,
-                              text=True, check=False)
+                              check=False)
     except FileNotFoundError:
         raise ChangesError("git is not installed: --changed-since needs it") from None
+    stderr = done.stderr.decode("utf-8", errors="replace").strip()
     if done.returncode != 0:
-        raise ChangesError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"git {args[0]} failed")
-    return done.stdout
+        raise ChangesError(stderr.splitlines()[-1] if stderr else f"git {args[0]} failed")
+    # Paths are bytes to git: one that is not UTF-8 keeps its bytes through surrogate escapes, as os.fsdecode does.
+    return done.stdout.decode("utf-8", errors="surrogateescape")
 
 
 def changes_since(root: Path, rev: str) -> Changes:
@@ -75,42 +77,52 @@ def changes_since(root: Path, rev: str) -> Changes:
     except ChangesError:  # unrelated histories, or no commit yet on HEAD: compare with the revision itself
         base = rev
     changes = Changes(rev, base)
-    diff = _git(root, "diff", "--relative", "--unified=0", "--no-color", "--no-ext-diff", "--find-renames", base,
-                "--", ".")
-    current: set[int] | None = None
-    old_path = ""  # the `--- a/...` side of the file being read
-    header = False  # between `diff --git` and the first hunk: an added line may start with "++ " too
-    for line in diff.splitlines():
-        if line.startswith("diff --git "):
-            header = True
-        elif not header:
-            if line.startswith("@@") and current is not None and (hunk := _HUNK.match(line)):
-                start, count = int(hunk.group(1)), int(hunk.group(2) or 1)
-                if count:
-                    current.update(range(start, start + count))
-                else:  # lines removed after `start`: what now sits on either side of the cut has changed
-                    current.update({max(start, 1), start + 1})
-        elif line.startswith("rename from "):  # a rename (with or without edits): the old path is gone
-            changes.removed.add(_unquote(line[len("rename from "):]))
-        elif line.startswith("--- "):
-            old_path = _unquote(line[4:])[2:]
-        elif line.startswith("+++ "):
-            target = line[4:]
-            if target == "/dev/null":  # deleted
-                changes.removed.add(old_path)
-                current = None
-            else:
-                current = changes.lines.setdefault(_unquote(target)[2:], set())
-            header = False  # the hunks follow
-    for path in _git(root, "ls-files", "--others", "--exclude-standard").splitlines():
+    # `-z` with the raw listing: each path comes NUL-terminated, exactly as it is (spaces, tabs, quotes, newlines,
+    # non-ASCII); the patch that follows only gives the changed lines, one `diff --git` section per listed file.
+    output = _git(root, "diff", "-z", "--patch-with-raw", "--relative", "--unified=0", "--no-color", "--no-ext-diff",
+                  "--find-renames", base, "--", ".")
+    raw, _, patch = output.partition("\0\0")
+    sections = [part for part in _SECTION.split(patch) if part.startswith("diff --git ")]
+    files = [record for record in _raw_records(raw) if record[0] != "U"]  # unmerged paths have no section
+    for (status, old, new), section in zip(files, sections, strict=False):
+        if status == "D":
+            changes.removed.add(old)
+            continue
+        if status == "R":
+            changes.removed.add(old)
+        lines = changes.lines.setdefault(new, set())
+        for hunk in _HUNK.finditer(section):
+            start, count = int(hunk.group(1)), int(hunk.group(2) or 1)
+            if count:
+                lines.update(range(start, start + count))
+            else:  # lines removed after `start`: what now sits on either side of the cut has changed
+                lines.update({max(start, 1), start + 1})
+    for path in _git(root, "ls-files", "-z", "--others", "--exclude-standard").split("\0"):
         if path:
-            changes.new.add(_unquote(path))
+            changes.new.add(path)
     return changes
 
 
-def _unquote(path: str) -> str:
-    """git writes a path holding quotes, tabs or backslashes in C-style quotes."""
-    if len(path) >= 2 and path[0] == path[-1] == '"':
-        escapes = {"\\\\": "\\", '\\"': '"', "\\t": "\t", "\\n": "\n"}
-        return re.sub(r'\\[\\"tn]', lambda m: escapes[m.group(0)], path[1:-1])
-    return path
+_SECTION = re.compile(r"^(?=diff --git )", re.MULTILINE)
+
+
+def _raw_records(raw: str) -> list[tuple[str, str, str]]:
+    """(status letter, old path, new path) from `git diff -z --raw`: `:modes shas STATUS`, then one path, or two
+    for a rename or a copy, each NUL-terminated."""
+    fields = raw.split("\0")
+    records = []
+    at = 0
+    while at < len(fields):
+        meta = fields[at]
+        if not meta.startswith(":"):
+            at += 1
+            continue
+        status = meta.split()[-1][:1]
+        if status in ("R", "C"):
+            old, new = fields[at + 1], fields[at + 2]
+            at += 3
+        else:
+            old = new = fields[at + 1]
+            at += 2
+        records.append((status, old, new))
+    return records
