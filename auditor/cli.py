@@ -25,6 +25,7 @@ from auditor.config import Config, ConfigError, find_config, load_config
 from auditor.incidents.cli import incident_app
 from auditor.models import Severity
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
+from auditor.safe_text import for_terminal
 from auditor.schedule.cli import schedule_command
 
 app = typer.Typer(help="Audit a directory of AI tools, MCP servers, skills and news.", no_args_is_help=True,
@@ -492,8 +493,9 @@ def _print_ticket_table(tickets: list[Any]) -> None:
         table.add_column(column)
     for t in tickets:
         codes = " ".join(sorted({f["code"] for f in t.findings}))
-        table.add_row(f"#{t.id}", t.priority, str(t.score or 0), t.status, str(t.due or ""), t.owner or "",
-                      t.assignee or "", t.entry_id, " ".join(t.reasons or []), f"{len(t.findings)} ({codes})")
+        cells = (f"#{t.id}", t.priority, str(t.score or 0), t.status, str(t.due or ""), t.owner or "",
+                 t.assignee or "", t.entry_id, " ".join(t.reasons or []), f"{len(t.findings)} ({codes})")
+        table.add_row(*(for_terminal(cell) for cell in cells))
     out.print(table)
 
 
@@ -523,21 +525,24 @@ def tickets_show(ticket_id: int, directory: DirOpt = Path("."), db: Db = None, a
 
     with _ticket_session(directory, db) as (session, _):
         t = actions.get_ticket(session, ticket_id)
-        out.print(f"#{t.id} {t.title}  ({t.status}, {t.priority}, due {t.due}, staleness {t.score or 0}/100)")
+        shown = for_terminal  # every field may quote the directory's files: one line each, controls made visible
+        out.print(f"#{t.id} {shown(t.title)}  ({t.status}, {t.priority}, due {t.due}, "
+                  f"staleness {t.score or 0}/100)")
         if t.reasons:
             out.print(f"why: {', '.join(t.reasons)}")
-        out.print(f"entry {t.entry_id} · {t.path} · owner {t.owner or 'none'} · assignee {t.assignee or 'nobody'}"
-                  + (f" · snoozed until {t.snoozed_until}: {t.snooze_reason}" if t.status == "snoozed" else ""))
+        out.print(f"entry {shown(t.entry_id)} · {shown(t.path)} · owner {shown(t.owner or 'none')} · assignee "
+                  f"{shown(t.assignee or 'nobody')}"
+                  + (f" · snoozed until {t.snoozed_until}: {shown(t.snooze_reason)}" if t.status == "snoozed" else ""))
         out.print("\nFindings")
         for f in t.findings:
-            out.print(f"  {f['path']}:{f['line']}: {f['code']} {f['message']} [{f['severity']}]")
+            out.print(f"  {shown(f['path'])}:{f['line']}: {f['code']} {shown(f['message'])} [{f['severity']}]")
             if f.get("evidence"):
-                out.print(f"      evidence: {f['evidence']}")
+                out.print(f"      evidence: {shown(f['evidence'])}")
             if f.get("fix"):
-                out.print(f"      fix: {f['fix']}")
+                out.print(f"      fix: {shown(f['fix'])}")
         out.print("\nHistory")
         for e in t.events:
-            out.print(f"  {e.as_of} {e.kind:<9} {e.actor}: {e.note}")
+            out.print(f"  {e.as_of} {e.kind:<9} {shown(e.actor)}: {shown(e.note)}")
 
 
 def _actor(by: str | None) -> str:

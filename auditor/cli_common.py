@@ -5,14 +5,25 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from auditor.safe_text import for_terminal
+
+
+class SafeConsole(Console):
+    """A console that shows the control characters and bidi controls of the text it prints as visible escapes:
+    titles, owners and paths come from the directory's files, and a terminal would obey `\\e]0;...\\a`."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:  # noqa: A003 - rich's name
+        super().print(*(for_terminal(o, keep_lines=True) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
 # Pipes and CI logs get wide lines instead of rich's 80-column default.
-out = Console(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, markup=False, width=None if sys.stderr.isatty() else 200)
+out = SafeConsole(highlight=False, soft_wrap=True, markup=False, width=None if sys.stdout.isatty() else 200)
+err = SafeConsole(stderr=True, highlight=False, markup=False, width=None if sys.stderr.isatty() else 200)
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="The date every check compares with (YYYY-MM-DD).",
                                           metavar="DATE")]

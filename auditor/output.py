@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.models import Finding, Severity
+from auditor.safe_text import for_terminal
 
 FORMATS = ("text", "github", "json", "sarif")
 _SARIF_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
@@ -35,14 +36,15 @@ def _escape_property(text: str) -> str:
 
 def format_text(findings: list[Finding], root: Path) -> str:
     return "".join(
-        f"{display_path(root, f.path)}:{f.line}: {f.code} {f.message} [{f.severity.name}]\n" for f in findings
+        f"{for_terminal(display_path(root, f.path))}:{f.line}: {f.code} {for_terminal(f.message)} [{f.severity.name}]\n"
+        for f in findings
     )
 
 
 def format_github(findings: list[Finding], root: Path) -> str:
     lines = []
     for f in findings:
-        message = f.message + (f"\nFix: {f.fix}" if f.fix else "")
+        message = for_terminal(f.message, keep_lines=True) + (f"\nFix: {for_terminal(f.fix)}" if f.fix else "")
         lines.append(
             f"::{_GITHUB_LEVEL[f.severity]} file={_escape_property(display_path(root, f.path))},line={f.line},"
             f"title={_escape_property(f'{f.code} {f.name}')}::{_escape_data(message)}"

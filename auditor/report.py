@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from auditor import __version__
 from auditor.checks.engine import get_rule
+from auditor.safe_text import html_user
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, session_factory
 from auditor.store.models import EntrySnapshot, FindingRow, Run, Ticket
@@ -39,7 +40,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["code"] = inline_code
+    env.filters["code"] = lambda text: html_user(text, render=inline_code)
+    env.filters["user"] = html_user
     return env
 
 

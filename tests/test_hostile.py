@@ -271,3 +271,76 @@ def test_changed_since_reads_paths_with_spaces_tabs_quotes_newlines_and_non_asci
     flagged = {f["path"].split("skills/", 1)[1] for f in result["findings"]}
     assert {rel.split("skills/", 1)[1] for rel in spoiled} <= flagged
     assert result["summary"]["changed_since"]["files"] == len(ODD_NAMES)
+
+
+# --- case 6: exports, terminals and the HTML report --------------------------------------------------------------
+
+HOSTILE_TITLE = '=HYPERLINK("http://evil.example")<script>alert(1)</script>\x1b]0;pwned\x07\u202etxt.exe'
+CONTROLS = ("\x1b", "\x07", "\u202e")
+
+
+def _hostile_entry(entry_id: str, title: str, owner: str) -> str:
+    text = skill(entry_id, reviewed="2020-01-01")  # long unreviewed: a ticket opens
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("title:"):
+            line = "title: " + json.dumps(title)  # a JSON string is a YAML double-quoted one
+        elif line.startswith("owner:"):
+            line = "owner: " + json.dumps(owner)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def audited_hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Audited once for the tests below, which only read its store and report."""
+    root = write_tree(tmp_path_factory.mktemp("hostile") / "dir", {
+        "auditor.toml": "",
+        "skills/evil.md": _hostile_entry("evil", HOSTILE_TITLE, "@SUM(1+1)"),
+        "skills/-\x1b[2J.md": _hostile_entry("dash", "+plus", "\tcmd"),
+        "skills/long.md": _hostile_entry("long", "L" * 5000, "-owner"),
+    })
+    done = run_cli("audit", ".", "--offline", "--as-of", AS_OF, cwd=root)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    return root
+
+
+def test_csv_cells_never_start_a_formula(audited_hostile: Path) -> None:
+    import csv
+    import io
+
+    done = run_cli("tickets", "export", "--format", "csv", cwd=audited_hostile)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = list(csv.reader(io.StringIO(done.stdout)))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert len(rows) >= 4
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert "'@SUM(1+1)" in cells and "'-\x1b[2J" in cells and "'-owner" in cells
+
+
+def test_tickets_md_escapes_html(audited_hostile: Path) -> None:
+    text = (audited_hostile / ".auditor" / "report" / "tickets.md").read_text(encoding="utf-8")
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+@pytest.mark.parametrize("command", [("tickets", "list"), ("tickets", "show", "1"), ("tickets", "show", "2"),
+                                     ("tickets", "show", "3"), ("check", "skills"), ("audit", ".")])
+def test_terminal_output_shows_control_characters_as_escapes(audited_hostile: Path, command: tuple[str, ...]) -> None:
+    extra = ("--offline", "--as-of", AS_OF, "--format", "text") if command[0] in ("check", "audit") else ()
+    done = run_cli(*command, *extra, cwd=audited_hostile)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    shown = done.stdout + done.stderr
+    for control in CONTROLS:
+        assert control not in shown, (command, control)
+    if command[0] == "tickets" and command[-1] != "3":  # ticket 3 is the long title's
+        assert "\\x1b" in shown or "\\u202e" in shown
+
+
+def test_html_report_isolates_direction_and_folds_long_values(audited_hostile: Path) -> None:
+    from markupsafe import escape
+
+    page = (audited_hostile / ".auditor" / "report" / "index.html").read_text(encoding="utf-8")
+    assert f"<b><bdi>{escape(HOSTILE_TITLE)}</bdi></b>" in page
+    assert "<script>alert(1)" not in page
+    assert "show all 5,000 characters" in page
+    assert f"<bdi>{'L' * 300}</bdi>…" in page

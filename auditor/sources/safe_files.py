@@ -31,7 +31,7 @@ class Refused(OSError):
 
 
 @lru_cache(maxsize=64)
-def _real_root(root: str) -> str:
+def _real_root(root: str) -> str:  # keyed by the absolute path: a relative one means another folder after a chdir
     return os.path.realpath(root)
 
 
@@ -67,7 +67,7 @@ def resolve(root: Path, path: Path) -> str:
         if link is not None:
             raise Refused(f"it is a symbolic link to a file that does not exist ({link})") from None
         raise
-    if root is not None and not _inside(real, _real_root(str(root))):
+    if root is not None and not _inside(real, _real_root(os.path.abspath(root))):
         where = f" (to {link})" if link is not None else ""
         raise Refused(f"it is a symbolic link leading outside the directory{where}")
     reason = _not_regular(os.stat(real).st_mode)

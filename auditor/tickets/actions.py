@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from auditor.safe_text import csv_cell, markdown_code, markdown_text
 from auditor.settings import PRIORITIES
 from auditor.store.models import Ticket, TicketEvent
 from auditor.store.runs import now
@@ -123,26 +124,30 @@ def export(tickets: list[Ticket], fmt: str) -> str:
         writer.writerow(["id", "status", "priority", "score", "reasons", "due", "owner", "assignee", "entry", "path",
                          "findings", "codes", "summary"])
         for t in tickets:
-            writer.writerow([t.id, t.status, t.priority, t.score or 0, " ".join(t.reasons or []), t.due or "",
-                             t.owner or "", t.assignee or "",
-                             t.entry_id, t.path, len(t.findings),
-                             " ".join(sorted({f["code"] for f in t.findings})),
-                             " | ".join(f"{f['code']} line {f['line']}: {f['message']}" for f in t.findings)])
+            row = [t.id, t.status, t.priority, t.score or 0, " ".join(t.reasons or []), t.due or "",
+                   t.owner or "", t.assignee or "",
+                   t.entry_id, t.path, len(t.findings),
+                   " ".join(sorted({f["code"] for f in t.findings})),
+                   " | ".join(f"{f['code']} line {f['line']}: {f['message']}" for f in t.findings)]
+            writer.writerow([csv_cell(cell) for cell in row])
         return buffer.getvalue()
     if fmt == "md":
+        # Titles, paths, owners and messages quote the directory's files: escaped, so they show as written.
+        text = markdown_text
         lines = ["# Refresh tickets", ""]
         for t in tickets:
-            lines.append(f"## #{t.id} {t.title} ({t.priority}, {t.status})")
+            lines.append(f"## #{t.id} {text(t.title)} ({t.priority}, {t.status})")
             lines.append("")
-            lines.append(f"- entry: `{t.entry_id}` ({t.path})")
+            lines.append(f"- entry: {markdown_code(t.entry_id)} ({text(t.path)})")
             lines.append(f"- staleness {t.score or 0}/100; why: {', '.join(t.reasons or []) or 'n/a'}")
-            lines.append(f"- owner: {t.owner or 'unowned'}; assignee: {t.assignee or 'nobody'}; due {t.due}")
+            lines.append(f"- owner: {text(t.owner or 'unowned')}; assignee: {text(t.assignee or 'nobody')}; "
+                         f"due {t.due}")
             for f in t.findings:
-                lines.append(f"- [ ] **{f['code']}** {f['severity']} line {f['line']}: {f['message']}")
+                lines.append(f"- [ ] **{f['code']}** {f['severity']} line {f['line']}: {text(f['message'])}")
                 if f.get("evidence"):
-                    lines.append(f"  - evidence: `{f['evidence']}`")
+                    lines.append(f"  - evidence: {markdown_code(f['evidence'])}")
                 if f.get("fix"):
-                    lines.append(f"  - fix: {f['fix']}")
+                    lines.append(f"  - fix: {text(f['fix'])}")
             lines.append("")
         return "\n".join(lines)
     raise TicketError(f"unknown export format {fmt!r} (expected md, json or csv)")
