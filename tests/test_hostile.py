@@ -344,3 +344,30 @@ def test_html_report_isolates_direction_and_folds_long_values(audited_hostile: P
     assert "<script>alert(1)" not in page
     assert "show all 5,000 characters" in page
     assert f"<bdi>{'L' * 300}</bdi>…" in page
+
+
+# --- case 9: IPv6 forms that lead to a private IPv4 address ----------------------------------------------------------
+
+@pytest.mark.parametrize(("address", "why"), [
+    ("2002:c0a8:101::1", "a private address (192.168.1.1) inside a 6to4 address"),
+    ("2002:7f00:1::", "a loopback address (127.0.0.1) inside a 6to4 address"),
+    ("2002:a9fe:a9fe::1", "a cloud metadata address (169.254.169.254) inside a 6to4 address"),
+    ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "a private address (10.0.0.1) inside a Teredo address"),
+    ("64:ff9b::10.0.0.1", "a private address (10.0.0.1) inside a NAT64 address"),
+    ("64:ff9b:1::a9fe:a9fe", "a cloud metadata address (169.254.169.254) inside a NAT64 address"),
+    ("::ffff:192.168.1.1", "a private address"),
+    ("fec0::1", "a site-local address"),
+    ("fec0:1234::8", "a site-local address"),
+])
+def test_ipv6_forms_of_private_addresses_are_refused(address: str, why: str) -> None:
+    from auditor.links.net import private_reason
+
+    assert private_reason(address) == why
+
+
+@pytest.mark.parametrize("address", ["2002:808:808::1", "64:ff9b::8.8.8.8", "2606:4700::1111"])
+def test_ipv6_forms_of_public_addresses_pass(address: str) -> None:
+    """A NAT64 network gives every public IPv4 host a 64:ff9b:: address: those links are checked as usual."""
+    from auditor.links.net import private_reason
+
+    assert private_reason(address) is None

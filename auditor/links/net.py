@@ -82,21 +82,47 @@ class TLSFailure(LinkNetworkError):
 
 
 def private_reason(address: str) -> str | None:
-    """Why an address is off limits, or None when it is a public one."""
+    """Why an address is off limits, or None when it is a public one. An IPv6 address that carries an IPv4 one
+    (IPv4-mapped, 6to4, Teredo, NAT64) is judged by the IPv4 address it leads to: a NAT64 network gives every
+    public IPv4 host such an address, and one holding 192.168.1.1 reaches the LAN."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(ip)):
+        form, inner = embedded
+        reason = _reason(inner)
+        return f"{reason} ({inner}) inside a {form} address" if reason else None
+    return _reason(ip)
+
+
+_NAT64 = [ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48")]
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Address] | None:
+    if ip.sixtofour:
+        return "6to4", ip.sixtofour
+    if ip.teredo:
+        return "Teredo", ip.teredo[1]
+    if any(ip in net for net in _NAT64):
+        return "NAT64", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     if ip in METADATA_ADDRESSES or str(ip) == "169.254.169.254":
         return "a cloud metadata address"
     private = any(ip in net for net in PRIVATE_NETWORKS if net.version == ip.version)
     for test, name in ((ip.is_loopback, "a loopback address"), (ip.is_unspecified, "an unspecified address"),
                        (ip.is_link_local, "a link-local address"), (private, "a private address"),
                        (ip.is_multicast, "a multicast address"),
+                       (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local, "a site-local address"),
                        (ip.is_private or ip.is_reserved, "a non-public address (a reserved range)")):
         if test:
             return name
     if isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"):
         return "a carrier-grade NAT address"
+    if not ip.is_global:
+        return "a non-public address (a reserved range)"
     return None
 
 
