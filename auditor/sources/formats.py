@@ -61,10 +61,14 @@ class FileIndex:
     def is_dir(self, rel: str) -> bool:
         return rel.rstrip("/") in self.dirs
 
-    def closest(self, wanted: str, folder: bool = False, cutoff: float = 70, within: str = "") -> str | None:
+    def closest(self, wanted: str, folder: bool = False, cutoff: float = 70, within: str = "",
+                settings: dict[str, Any] | None = None) -> str | None:
         """The existing file (or folder) whose path is most like `wanted`: the last part weighs most. With
-        `within`, only paths under that folder."""
+        `within`, only paths under that folder. Only a path close enough to be what the writer meant (one part
+        mistyped, `settings` from rules/suggestions.yml) is returned."""
         from rapidfuzz import fuzz, process
+
+        from auditor.suggestions import close_enough
 
         wanted = wanted.strip("/")
         suffix = "/" if folder else posixpath.splitext(wanted)[1].lower()
@@ -82,6 +86,8 @@ class FileIndex:
         names = [posixpath.basename(c) for c in choices]
         for _match, score, index in process.extract(base, names, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8):
             candidate = choices[index]
+            if not close_enough(wanted, candidate, settings):
+                continue
             total = score * 2 + fuzz.ratio(wanted, candidate)
             if best is None or total > best[0]:
                 best = (total, candidate)
@@ -282,6 +288,7 @@ class Resolver:
         self.index = ctx.index
         self.roots = ctx.content_roots()
         self.suffixes = {str(k): list(v) for k, v in (ctx.config.settings.get("reference_suffixes") or {}).items()}
+        self.suggestions = ctx.config.pack.get("suggestions")
 
     def _find(self, rel: str) -> str | None:
         rel = posixpath.normpath(rel) if rel else "."
@@ -332,7 +339,9 @@ class Resolver:
             if not inside:
                 return False, None, None
             wanted = content_root + "/" + posixpath.normpath(route.lstrip("/"))
-            return True, None, self._suggest(wanted, base, relative_to=base)
+            # A typo is looked for where the writer meant the file to be: next to the page, then along the route.
+            near = self._suggest(joined, base, relative_to=base) if joined and not joined.startswith("..") else None
+            return True, None, near or self._suggest(wanted, base, relative_to=base)
         if path.startswith("/"):
             found = self._find(path.lstrip("/"))
             first = path.strip("/").split("/", 1)[0]
@@ -371,9 +380,9 @@ class Resolver:
         wanted = wanted.strip("/")
         if folder is None:
             folder = "." not in posixpath.basename(wanted)
-        match = self.index.closest(wanted, folder=folder, within=within)
+        match = self.index.closest(wanted, folder=folder, within=within, settings=self.suggestions)
         if match is None and folder:
-            match = self.index.closest(wanted + ".md", within=within)
+            match = self.index.closest(wanted + ".md", within=within, settings=self.suggestions)
         if match is None:
             return None
         slash = "/" if self.index.is_dir(match) else ""
