@@ -14,7 +14,8 @@ from tests.helpers import AS_OF, write_tree
 
 
 def skill_file(name: str, body: str = "") -> str:
-    return f"---\nname: {name}\ndescription: Automate {name} tasks through its API from the agent.\n---\n# {name}\n{body}"
+    front = f"---\nname: {name}\ndescription: Automate {name} tasks through its API from the agent.\n---\n"
+    return f"{front}# {name}\n{body}"
 
 
 def audit(root: Path, code: str) -> list:
