@@ -239,12 +239,12 @@ def is_placeholder(target: str, line: str = "") -> bool:
 def relative_links(lines: list[str], first_line: int) -> Iterator[tuple[int, str]]:
     """(line, target) for every link in Markdown lines that names a path, not a web address: fenced code, inline
     code, anchors and template placeholders (`{{url}}`, `${x}`) left out."""
-    code = fenced_lines(lines)
+    code = fenced_lines(lines)  # a target that is itself a Markdown link (`[x]([y](z))`) is LNK008's
     for offset, text in enumerate(lines):
         if code[offset] or ("](" not in text and "=" not in text and "]:" not in text):
             continue
         for target in body_links(text):
-            if (_SCHEME.match(target) or target.startswith(("//", "#")) or is_placeholder(target, text)
+            if (_SCHEME.match(target) or target.startswith(("//", "#", "[")) or is_placeholder(target, text)
                     or " " in target.strip()):
                 continue
             yield first_line + offset, target

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import gc
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,6 +48,11 @@ class Match:
 def order_key(entry: Entry) -> tuple[str, ...]:
     path = entry.path[:-3] if entry.path.endswith(".md") else entry.path
     return tuple(path.split("/"))
+
+
+def twin_key(name: str) -> str:
+    """A name without case, `_`, `-`, spaces and dots: `zoho_mail-automation` and `Zoho Mail Automation` agree."""
+    return re.sub(r"[\s_.\-]+", "", name.lower())
 
 
 def clip(text: str | None, limit: int = 160) -> str:
@@ -323,13 +329,18 @@ class DuplicateIndex:
         first, second = self.entries[earlier], self.entries[later]
         if first.source_format != "awesome" or second.source_format != "awesome":
             return False
+        self.link_of(first)  # builds the normaliser
+        first_owner = self.repo_owner(first.links.get("repo") or first.links.get("homepage"))
+        second_owner = self.repo_owner(second.links.get("repo") or second.links.get("homepage"))
+        return bool(first_owner and second_owner and first_owner != second_owner)
+
+    def link_of(self, entry: Entry) -> str | None:
+        """The entry's normalised repository or homepage address, if it has one."""
         if self._url_of is None:
             config = self.section("url")
             self._url_of = UrlNormalizer(config.get("tracking_params", ["utm_*"]) or [],
                                          config.get("case_insensitive_hosts", []) or [])
-        first_owner = self.repo_owner(first.links.get("repo") or first.links.get("homepage"))
-        second_owner = self.repo_owner(second.links.get("repo") or second.links.get("homepage"))
-        return bool(first_owner and second_owner and first_owner != second_owner)
+        return self._url_of(entry.links.get("repo") or entry.links.get("homepage")) or None
 
     def repo_owner(self, url: str | None) -> str | None:
         """`github.com/hanweg` for a repository on a code host (`url.case_insensitive_hosts`), else None."""
@@ -340,6 +351,26 @@ class DuplicateIndex:
         owner = path.split("/", 1)[0]
         hosts = self.section("url").get("case_insensitive_hosts") or []
         return f"{host}/{owner}" if host in hosts and owner else None
+
+    def _find_twin(self) -> dict[int, list[Match]]:
+        """Entries whose names differ only by `_`, `-`, spaces or case, with titles that differ the same way."""
+        pairs = []
+        for members in self.by_kind().values():
+            same: dict[str, list[int]] = {}
+            for number in members:
+                entry = self.entries[number]
+                same.setdefault(twin_key(entry.id.rsplit("/", 1)[-1]), []).append(number)
+            for earlier, later in self.group_pairs(same.values()):
+                first, second = self.entries[earlier], self.entries[later]
+                if ((earlier, later) in self._exact_pairs or not self.wanted(later)
+                        or first.id.rsplit("/", 1)[-1] == second.id.rsplit("/", 1)[-1]):
+                    continue
+                if first.title and second.title and twin_key(first.title) != twin_key(second.title):
+                    continue
+                if self.link_of(first) and self.link_of(second):
+                    continue  # both link their project: one link is DUP005's pair, two links are two projects
+                pairs.append((earlier, later, 100.0, "", {}))
+        return self.collect(pairs)
 
     def _find_url(self) -> dict[int, list[Match]]:
         config = self.section("url")
