@@ -1,5 +1,6 @@
 """Pairs of entries that repeat each other by design, not by mistake: never reported as duplicates.
 
+- a "Latest additions" block at the top of a list, repeating entries listed below under their own headings;
 - two lists: entries of awesome-list files kept in different folders (each folder's README is its own list), or
   in files tagged with different revisions (`README@e21dbea7.md` is the list as it was, not a second copy);
 - translations: paths that differ only by a locale folder (`docs/ja-jp/guide.md`, `docs/guide.md`);
@@ -29,7 +30,13 @@ class Variants:
     def __init__(self, settings: dict[str, Any]) -> None:
         self.locales = {str(code).lower() for code in settings.get("locales") or []}
         self.languages = {str(name).lower() for name in settings.get("languages") or []}
+        self.latest = [str(name).lower() for name in settings.get("latest_sections") or []]
         self.reasons: dict[str, int] = {}
+
+    def in_latest(self, entry: Entry) -> bool:
+        """Whether a list entry sits under a "Latest additions" heading, which repeats entries listed below."""
+        category = (entry.category or "").lower()
+        return any(category == name or category.startswith(name + " /") for name in self.latest)
 
     def is_locale(self, segment: str) -> bool:
         segment = segment.lower()
@@ -47,6 +54,8 @@ class Variants:
         if first.source_format == "awesome" and second.source_format == "awesome":
             if self.list_of(first) != self.list_of(second):
                 return "two lists"
+            if first.path == second.path and (self.in_latest(first) or self.in_latest(second)):
+                return "latest additions"
         first_parts, second_parts = first.path.split("/"), second.path.split("/")
         first_bare = [p for p in first_parts[:-1] if not self.is_locale(p)] + first_parts[-1:]
         second_bare = [p for p in second_parts[:-1] if not self.is_locale(p)] + second_parts[-1:]
