@@ -50,3 +50,28 @@ def test_a_latest_additions_block_repeating_entries_listed_below_is_not_a_duplic
     entries, findings = audit(tmp_path)
     assert len(entries) == 14  # the block is still read (a server listed only there is still an entry)
     assert [f for f in findings if f.code.startswith("DUP")] == []
+
+
+LONG_ENGLISH = ("The report lists the symptom and the steps that reproduce it and the commit that introduced it and "
+                "the test that now covers it and the owner who reviewed the fix and the date it shipped and the "
+                "dashboard that confirms it and the follow-up tasks that remain open for the team.")
+LONG_SPANISH = ("El informe enumera el síntoma y los pasos que lo reproducen y el cambio que lo introdujo y la prueba "
+                "que ahora lo cubre y la persona que revisó la corrección y la fecha en que se publicó y el panel "
+                "que lo confirma y las tareas pendientes que siguen abiertas para el equipo de guardia.")
+LONG_JAPANESE = ("レポートには症状と再現手順と原因となったコミットと現在それをカバーしている"
+                 "テストと修正をレビューした担当者と出荷日と確認用のダッシュボードと"
+                 "残っているフォローアップ作業が一つの文にまとめて書かれています。") * 2
+
+
+def test_english_prose_rules_do_not_judge_a_translation(tmp_path: Path) -> None:
+    page = "---\nkind: skill\ntitle: {title}\nsummary: {summary}\n---\n## Steps\n{body}\n"
+    write_tree(tmp_path, {
+        "skills/incident-report.md": page.format(title="Incident report", summary="How to write one.",
+                                                 body=LONG_ENGLISH),
+        "skills/es-es/informe-de-incidentes.md": page.format(title="Informe de incidentes",
+                                                            summary="Cómo escribir uno.", body=LONG_SPANISH),
+        "skills/ja-jp/incident-report-ja.md": page.format(title="インシデントレポート", summary="書き方。",
+                                                         body=LONG_JAPANESE),
+    })
+    _, findings = audit(tmp_path)
+    assert sorted({f.path for f in findings if f.code.startswith("PRS")}) == ["skills/incident-report.md"]
