@@ -1,4 +1,5 @@
-"""Whether an entry's text reads as English, cheaply: the share of non-Latin letters and of common English words.
+"""Whether an entry's text reads as English, cheaply: the share of non-Latin letters, and of common English words
+against common words of other Latin-script languages.
 
 The prose rules are tuned for English (word lists, sentence lengths, readability formulas); a translation under
 `ja-jp/` or `es-es/` is not badly written English. Thresholds and the word list are in rules/language.yml.
@@ -18,7 +19,8 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def reads_as_english(text: str, settings: dict[str, Any]) -> bool:
-    """False only when the text is long enough to tell and is mostly non-Latin script or few English words."""
+    """False when the text is mostly non-Latin script, or long enough to tell and more another language's common
+    words than English ones."""
     words = _WORD.findall(text.lower())
     if not words:
         return True
@@ -28,11 +30,11 @@ def reads_as_english(text: str, settings: dict[str, Any]) -> bool:
         return False
     if len(words) < int(settings.get("min_words", 20)):
         return True
-    stopwords = {str(word).lower() for word in settings.get("stopwords") or []}
-    if not stopwords:
-        return True
-    share = sum(1 for word in words if word in stopwords) / len(words)
-    return share >= float(settings.get("min_stopword_share", 0.15))
+    english = {str(word).lower() for word in settings.get("stopwords") or []}
+    foreign = {str(word).lower() for word in settings.get("foreign_stopwords") or []} - english
+    english_share = sum(1 for word in words if word in english) / len(words)
+    foreign_share = sum(1 for word in words if word in foreign) / len(words)
+    return not (foreign_share > english_share and foreign_share >= float(settings.get("min_foreign_share", 0.05)))
 
 
 def entry_is_english(entry: Entry, ctx: AuditContext) -> bool:
