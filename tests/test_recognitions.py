@@ -75,3 +75,29 @@ def test_english_prose_rules_do_not_judge_a_translation(tmp_path: Path) -> None:
     })
     _, findings = audit(tmp_path)
     assert sorted({f.path for f in findings if f.code.startswith("PRS")}) == ["skills/incident-report.md"]
+
+
+def test_a_link_to_a_route_the_site_builds_from_its_pages_folder_is_not_broken(tmp_path: Path) -> None:
+    page = ("---\ntitle: Learning Hub\ndescription: Guides and tutorials.\nlastUpdated: 2026-10-01\n---\n"
+            "See the [Cookbook](cookbook/) for recipes, [agents](/agents/), the [setup](../setup/) page and a "
+            "[missing page](../setup/gone/).\n")
+    write_tree(tmp_path, {
+        "website/src/content/docs/learning-hub/index.md": page,
+        "website/src/content/docs/setup/index.md": "---\ntitle: Setup\ndescription: Install.\n---\nText.\n",
+        "website/src/pages/learning-hub/cookbook/index.astro": "---\n---\n<Layout />\n",
+        "website/src/pages/agents.astro": "---\n---\n<Layout />\n",
+    })
+    _, findings = audit(tmp_path)
+    assert [f.evidence for f in findings if f.code == "XRF005"] == ["body: ../setup/gone/"]
+
+
+def test_a_content_folder_link_to_a_page_the_site_serves_is_not_broken(tmp_path: Path) -> None:
+    entry = ("---\nkind: skill\ntitle: Incident response\n---\nRead the [runbook guide](/guides/runbooks) and the "
+             "[glossary](../docs/glossary) first; the [old page](/guides/retired) is gone.\n")
+    write_tree(tmp_path, {
+        "skills/incident-response.md": entry,
+        "src/pages/guides/runbooks.astro": "---\n---\n<Layout />\n",
+        "docs/glossary/index.mdx": "# Glossary\n",
+    })
+    _, findings = audit(tmp_path)
+    assert [f.key for f in findings if f.code == "LNK004"] == ["/guides/retired"]

@@ -24,6 +24,7 @@ from auditor.links.extract import body_links
 from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, LoadProblem, Reference
 from auditor.sources.markdown import parse_date
+from auditor.sources.routes import page_files, route_files
 
 SKIP_DIRS = {"node_modules", "__pycache__"}
 DATA_SUFFIXES = (".md", ".mdx", ".markdown", ".yml", ".yaml", ".json")
@@ -289,15 +290,16 @@ class Resolver:
         self.roots = ctx.content_roots()
         self.suffixes = {str(k): list(v) for k, v in (ctx.config.settings.get("reference_suffixes") or {}).items()}
         self.suggestions = ctx.config.pack.get("suggestions")
+        self.routes = ctx.config.pack.get("routes")
 
     def _find(self, rel: str) -> str | None:
         rel = posixpath.normpath(rel) if rel else "."
         if rel == "." or rel.startswith("../") or rel == "..":
             return None
         bare = rel.rstrip("/")
-        for suffix in _PAGE_SUFFIXES:
-            if self.index.exists(bare + suffix):
-                return bare + suffix
+        for candidate in [bare + suffix for suffix in _PAGE_SUFFIXES] + page_files(bare, self.routes):
+            if self.index.exists(candidate):
+                return candidate
         return None
 
     def _route(self, content_root: str, route: str) -> tuple[str | None, bool]:
@@ -315,6 +317,10 @@ class Resolver:
             found = self._find(f"{content_root}/{rest}")
             if found:
                 return found, True
+        # A route the site builds from its pages folder (`website/src/pages/cookbook/index.astro`), not the docs.
+        for candidate in route_files(inner, self.routes, content_root):
+            if self.index.exists(candidate):
+                return candidate, True
         return None, bool(first) and self.index.exists(f"{content_root}/{first}")
 
     def link(self, source: str, target: str) -> tuple[bool, str | None, str | None]:
