@@ -56,7 +56,7 @@ def history_fix(move: Move, target: str, base: str, removal: str) -> str:
         new = "./" + new
     if target.endswith("/") and not new.endswith("/"):
         new += "/"
-    return f"{move.described()}: replace `{target}` with `{new}`."
+    return f"Did you mean `{new}`? {move.described()}: replace `{target}` with `{new}`."
 
 
 def wanted_path(written_in: str, target: str) -> str:

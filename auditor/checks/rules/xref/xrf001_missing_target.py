@@ -30,7 +30,8 @@ class MissingTarget(Rule):
             if move is not None:
                 new_entry = ctx.by_path.get(move.new) if move.new else None
                 new_id = new_entry.id if new_entry is not None else None
-                fix = (f"{move.described()}: replace `{target}` with `{new_id}` in `related`." if new_id
+                fix = (f"Did you mean `{new_id}`? {move.described()}: replace `{target}` with `{new_id}` in "
+                       "`related`." if new_id
                        else f"{move.described()}: remove `{target}` from `related`.")
             elif match:
                 fix = f"Did you mean `{match}`? Replace `{target}` with `{match}` in `related`."
