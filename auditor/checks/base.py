@@ -56,8 +56,11 @@ class AuditContext:
         return self._by_path
 
     def closest_id(self, wanted: str, besides: str, cutoff: float = 70) -> str | None:
-        """The known entry id most like `wanted` (rapidfuzz ratio at least `cutoff`), never `besides`."""
+        """The known entry id most like `wanted` (rapidfuzz ratio at least `cutoff`), never `besides`, and only one
+        close enough to be what the writer meant (`suggestions` in the rule pack): otherwise None."""
         from rapidfuzz import fuzz, process
+
+        from auditor.suggestions import close_enough
 
         if self._ids is None:
             self._ids = list(self.by_id)
@@ -78,9 +81,10 @@ class AuditContext:
                           for known in ids]
             self._candidates[(len(wanted), cutoff)] = candidates
         found = None
+        settings = self.pack.get("suggestions")
         for match, _score, _index in process.extract(wanted, candidates, scorer=fuzz.ratio, score_cutoff=cutoff,
-                                                     limit=2):
-            if match != besides:
+                                                     limit=5):
+            if match != besides and close_enough(wanted, match, settings):
                 found = match
                 break
         self._closest[(wanted, besides)] = found

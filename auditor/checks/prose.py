@@ -37,6 +37,7 @@ import yaml
 
 from auditor import safe_yaml
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.language import entry_is_english
 from auditor.config import PackLoader
 from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, Finding, Severity
@@ -1138,6 +1139,8 @@ class PackRule(Rule):
                 yield self.pack, outcome
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
+        if not entry_is_english(entry, ctx):  # English-tuned packs do not judge a translation
+            return
         for key, outcome in self.outcomes(entry, ctx):
             first = outcome.matches[0]
             yield self.finding(

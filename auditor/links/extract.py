@@ -25,6 +25,11 @@ _HREF = re.compile(r"""\b(?:href|src)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 _BARE = re.compile(r"\bhttps?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _TRAILING = ".,;:!?*_~'\""
+# A link whose target is itself Markdown (`[x](<[https://a](https://b)>)`, `[x]([y](z))`): pasted twice.
+_MARKDOWN_TARGET = re.compile(r"\]\(\s*<?\s*(\[[^\]\n]*\]\([^)\n]*\))\s*>?\s*\)")
+# A web address whose scheme is mistyped or doubled: `https:/x.com`, `https://https://x.com`, `htps://x.com`.
+_BAD_SCHEME = re.compile(r"^(?:https?:/(?!/)|https?:///|https?://\s*https?:|ht+ps?:/(?<!https:/)(?<!http:/)|https?//)",
+                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,27 @@ def body_links(line: str) -> list[str]:
             if url:
                 found.append((match.start(), url))
     return [target for _, target in sorted(found)]
+
+
+def malformed_targets(line: str) -> list[tuple[str, str]]:
+    """(target, what is wrong) for each link on a body line whose target cannot be a URL or a path as written."""
+    text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+    found = [(match.group(1), "its target is itself a Markdown link") for match in _MARKDOWN_TARGET.finditer(text)]
+    if not found:
+        found = [(target, "its address has a mistyped scheme") for target in body_links(line)
+                 if _BAD_SCHEME.match(target)]
+    return found
+
+
+def malformed_links(entry: Entry) -> list[tuple[int, str, str]]:
+    """(line, target, what is wrong) for every body link of the entry that is no URL or path (fenced code left out)."""
+    code = fenced_lines(entry.body_lines)
+    found = []
+    for offset, line in enumerate(entry.body_lines):
+        if code[offset] or "](" not in line:
+            continue
+        found += [(entry.body_start + offset, target, why) for target, why in malformed_targets(line)]
+    return found
 
 
 def extract_links(entry: Entry) -> list[LinkUse]:

@@ -60,6 +60,7 @@ class FormatsSource:
     formats: list[str]
     kind: str = "formats"
     read_counts: dict[str, int] = field(default_factory=dict)
+    index_bullets: int = 0  # list bullets that link the directory's own entries: an index, not entries
 
     @property
     def location(self) -> str:
@@ -84,8 +85,25 @@ class FormatsSource:
                 entry = Entry(id=posixpath.splitext(posixpath.basename(rel))[0], path=rel)
                 entry.problems.append(refused_problem_for(reason))
                 entries.append(entry)
+        entries, self.index_bullets = without_index_bullets(entries)
         mark_duplicate_ids(entries)
         return entries
+
+
+def without_index_bullets(entries: list[Entry]) -> tuple[list[Entry], int]:
+    """The entries without the list bullets that link another entry of the directory (its file or its folder):
+    a README listing `skills/<name>/` is the skills' index, not a second entry of each skill's id."""
+    places = {entry.path for entry in entries if entry.source_format != awesome.FORMAT}
+    places |= {posixpath.dirname(path) for path in places}
+    kept = []
+    for entry in entries:
+        url = entry.links.get("homepage") or entry.links.get("repo") or ""
+        if entry.source_format == awesome.FORMAT and url and "://" not in url and not url.startswith(("#", "/")):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), url.split("#", 1)[0]))
+            if target.rstrip("/") in places:
+                continue
+        kept.append(entry)
+    return kept, len(entries) - len(kept)
 
 
 def claim_files(ctx: FormatContext, files: list[str], formats: list[str]) -> dict[str, list[str]]:

@@ -25,6 +25,7 @@ from auditor.links.extract import body_links
 from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, LoadProblem, Reference
 from auditor.sources.markdown import parse_date
+from auditor.sources.routes import page_files, route_files
 from auditor.sources.safe_files import Read, max_entry_bytes, read_capped, read_text, resolve
 
 SKIP_DIRS = {"node_modules", "__pycache__"}
@@ -86,10 +87,14 @@ class FileIndex:
     def is_dir(self, rel: str) -> bool:
         return rel.rstrip("/") in self.dirs
 
-    def closest(self, wanted: str, folder: bool = False, cutoff: float = 70, within: str = "") -> str | None:
+    def closest(self, wanted: str, folder: bool = False, cutoff: float = 70, within: str = "",
+                settings: dict[str, Any] | None = None) -> str | None:
         """The existing file (or folder) whose path is most like `wanted`: the last part weighs most. With
-        `within`, only paths under that folder."""
+        `within`, only paths under that folder. Only a path close enough to be what the writer meant (one part
+        mistyped, `settings` from rules/suggestions.yml) is returned."""
         from rapidfuzz import fuzz, process
+
+        from auditor.suggestions import close_enough
 
         wanted = wanted.strip("/")
         suffix = "/" if folder else posixpath.splitext(wanted)[1].lower()
@@ -107,6 +112,8 @@ class FileIndex:
         names = [posixpath.basename(c) for c in choices]
         for _match, score, index in process.extract(base, names, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8):
             candidate = choices[index]
+            if not close_enough(wanted, candidate, settings):
+                continue
             total = score * 2 + fuzz.ratio(wanted, candidate)
             if best is None or total > best[0]:
                 best = (total, candidate)
@@ -280,12 +287,12 @@ def is_placeholder(target: str, line: str = "") -> bool:
 def relative_links(lines: list[str], first_line: int) -> Iterator[tuple[int, str]]:
     """(line, target) for every link in Markdown lines that names a path, not a web address: fenced code, inline
     code, anchors and template placeholders (`{{url}}`, `${x}`) left out."""
-    code = fenced_lines(lines)
+    code = fenced_lines(lines)  # a target that is itself a Markdown link (`[x]([y](z))`) is LNK008's
     for offset, text in enumerate(lines):
         if code[offset] or ("](" not in text and "=" not in text and "]:" not in text):
             continue
         for target in body_links(text):
-            if (_SCHEME.match(target) or target.startswith(("//", "#")) or is_placeholder(target, text)
+            if (_SCHEME.match(target) or target.startswith(("//", "#", "[")) or is_placeholder(target, text)
                     or " " in target.strip()):
                 continue
             yield first_line + offset, target
@@ -329,15 +336,17 @@ class Resolver:
         self.index = ctx.index
         self.roots = ctx.content_roots()
         self.suffixes = {str(k): list(v) for k, v in (ctx.config.settings.get("reference_suffixes") or {}).items()}
+        self.suggestions = ctx.config.pack.get("suggestions")
+        self.routes = ctx.config.pack.get("routes")
 
     def _find(self, rel: str) -> str | None:
         rel = posixpath.normpath(rel) if rel else "."
         if rel == "." or rel.startswith("../") or rel == "..":
             return None
         bare = rel.rstrip("/")
-        for suffix in _PAGE_SUFFIXES:
-            if self.index.exists(bare + suffix):
-                return bare + suffix
+        for candidate in [bare + suffix for suffix in _PAGE_SUFFIXES] + page_files(bare, self.routes):
+            if self.index.exists(candidate):
+                return candidate
         return None
 
     def _route(self, content_root: str, route: str) -> tuple[str | None, bool]:
@@ -355,6 +364,10 @@ class Resolver:
             found = self._find(f"{content_root}/{rest}")
             if found:
                 return found, True
+        # A route the site builds from its pages folder (`website/src/pages/cookbook/index.astro`), not the docs.
+        for candidate in route_files(inner, self.routes, content_root):
+            if self.index.exists(candidate):
+                return candidate, True
         return None, bool(first) and self.index.exists(f"{content_root}/{first}")
 
     def link(self, source: str, target: str) -> tuple[bool, str | None, str | None]:
@@ -379,7 +392,9 @@ class Resolver:
             if not inside:
                 return False, None, None
             wanted = content_root + "/" + posixpath.normpath(route.lstrip("/"))
-            return True, None, self._suggest(wanted, base, relative_to=base)
+            # A typo is looked for where the writer meant the file to be: next to the page, then along the route.
+            near = self._suggest(joined, base, relative_to=base) if joined and not joined.startswith("..") else None
+            return True, None, near or self._suggest(wanted, base, relative_to=base)
         if path.startswith("/"):
             found = self._find(path.lstrip("/"))
             first = path.strip("/").split("/", 1)[0]
@@ -418,9 +433,9 @@ class Resolver:
         wanted = wanted.strip("/")
         if folder is None:
             folder = "." not in posixpath.basename(wanted)
-        match = self.index.closest(wanted, folder=folder, within=within)
+        match = self.index.closest(wanted, folder=folder, within=within, settings=self.suggestions)
         if match is None and folder:
-            match = self.index.closest(wanted + ".md", within=within)
+            match = self.index.closest(wanted + ".md", within=within, settings=self.suggestions)
         if match is None:
             return None
         slash = "/" if self.index.is_dir(match) else ""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import fnmatch
 import gc
 import hashlib
+import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -20,6 +22,7 @@ from typing import Any, ClassVar
 from rapidfuzz import fuzz
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.rules.duplicates._variants import Variants
 from auditor.checks.similarity import (
     RareFeatureBlocker,
     UrlNormalizer,
@@ -47,6 +50,11 @@ def order_key(entry: Entry) -> tuple[str, ...]:
     return tuple(path.split("/"))
 
 
+def twin_key(name: str) -> str:
+    """A name without case, `_`, `-`, spaces and dots: `zoho_mail-automation` and `Zoho Mail Automation` agree."""
+    return re.sub(r"[\s_.\-]+", "", name.lower())
+
+
 def clip(text: str | None, limit: int = 160) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -70,6 +78,8 @@ class DuplicateIndex:
         self._parts: dict[str, dict[int, list[Match]]] = {}
         self._exact_pairs: set[tuple[int, int]] = set()
         self._summaries: list[str] | None = None
+        self.variants = Variants(self.section("variants"))
+        self._url_of: UrlNormalizer | None = None
 
     @classmethod
     def of(cls, ctx: AuditContext) -> DuplicateIndex:
@@ -107,10 +117,17 @@ class DuplicateIndex:
     def by_kind(self) -> dict[str | None, list[int]]:
         groups: dict[str | None, list[int]] = {}
         for number, entry in enumerate(self.entries):
-            # Entries of no kind are grouped by the format they were read in: a plugin manifest and the agent it
-            # bundles share a name by design.
-            groups.setdefault(entry.kind or (entry.source_format or None), []).append(number)
+            # Entries of no kind are grouped by the format they were read in and the type their file name gives
+            # (`x.agent.md`, `x.instructions.md`): a plugin manifest and the agent it bundles, or one mode shipped
+            # as an agent and as instructions, share a name and a description by design.
+            groups.setdefault(entry.kind or self.file_type(entry), []).append(number)
         return groups
+
+    @staticmethod
+    def file_type(entry: Entry) -> str | None:
+        parts = entry.path.rsplit("/", 1)[-1].split(".")
+        kind = parts[-2].lower() if len(parts) >= 3 else ""
+        return f"{entry.source_format or ''}.{kind}" if entry.source_format or kind else None
 
     def count(self, name: str, value: int) -> None:
         self.stats[name] = self.stats.get(name, 0) + value
@@ -129,6 +146,10 @@ class DuplicateIndex:
         for earlier, later, score, detail, data in pairs:
             if self.same_id(self.entries[earlier], self.entries[later]):
                 continue  # two files with one id: STR005 reports that pair
+            apart = self.variants.why_apart(self.entries[earlier], self.entries[later])
+            if apart:  # two lists, a translation, a parallel track, one recipe per language: repeated by design
+                self.variants.count(apart)
+                continue
             found.setdefault(later, []).append(Match(self.entries[earlier], score, detail, data))
         for later, matches in found.items():
             matches.sort(key=lambda m: (-m.score, order_key(m.other)))
@@ -151,11 +172,17 @@ class DuplicateIndex:
         "MCP server for Google Ads data" and "MCP server for Facebook Ads data" under the titles Google Ads and
         Facebook Ads are two servers described alike, not one listed twice. Without a title, the id stands in.
         """
-        first_title = set(normalize_title(self.entries[first].title or self.entries[first].id).split())
-        second_title = set(normalize_title(self.entries[second].title or self.entries[second].id).split())
-        first_words, second_words = set(first_text.split()), set(second_text.split())
-        return bool((first_title - second_title) & (first_words - second_words)
-                    or (second_title - first_title) & (second_words - first_words))
+        first_title = set(normalize_title((self.entries[first].title or self.entries[first].id).replace("_", " ")).split())
+        second_title = set(normalize_title((self.entries[second].title or self.entries[second].id).replace("_", " ")).split())
+        # A title word counts in its own text as it is or as a possessive ("Pago's" reads `pagos`), and where the
+        # other text mentions it too ("converts PDF ... unlike a .pdf"), when its own text says it at least twice as often.
+        first_words, second_words = Counter(first_text.split()), Counter(second_text.split())
+
+        def says_more(word: str, mine: Counter[str], theirs: Counter[str]) -> bool:
+            return any(mine[form] > theirs[form] and mine[form] >= 2 * theirs[form] for form in (word, word + "s"))
+
+        return (any(says_more(word, first_words, second_words) for word in first_title - second_title)
+                or any(says_more(word, second_words, first_words) for word in second_title - first_title))
 
     def group_pairs(self, groups: Iterable[list[int]]) -> Iterable[tuple[int, int]]:
         """For groups of equal things: each later member paired with the first few members."""
@@ -292,7 +319,57 @@ class DuplicateIndex:
                     key = f"{entry.category}\x1f{title}" if entry.source_format == "awesome" else title
                     same.setdefault(key, []).append(number)
             pairs += [(earlier, later, 100.0, "", {}) for earlier, later in self.group_pairs(same.values())
-                      if (earlier, later) not in self._exact_pairs and self.wanted(later)]
+                      if (earlier, later) not in self._exact_pairs and self.wanted(later)
+                      and not self.named_alike(earlier, later)]
+        return self.collect(pairs)
+
+    def named_alike(self, earlier: int, later: int) -> bool:
+        """Two awesome-list bullets with one name that link repositories of different owners: several servers are
+        called "Discord" or "Notion", each by its own author; the list tells them apart by link and description."""
+        first, second = self.entries[earlier], self.entries[later]
+        if first.source_format != "awesome" or second.source_format != "awesome":
+            return False
+        self.link_of(first)  # builds the normaliser
+        first_owner = self.repo_owner(first.links.get("repo") or first.links.get("homepage"))
+        second_owner = self.repo_owner(second.links.get("repo") or second.links.get("homepage"))
+        return bool(first_owner and second_owner and first_owner != second_owner)
+
+    def link_of(self, entry: Entry) -> str | None:
+        """The entry's normalised repository or homepage address, if it has one."""
+        if self._url_of is None:
+            config = self.section("url")
+            self._url_of = UrlNormalizer(config.get("tracking_params", ["utm_*"]) or [],
+                                         config.get("case_insensitive_hosts", []) or [])
+        return self._url_of(entry.links.get("repo") or entry.links.get("homepage")) or None
+
+    def repo_owner(self, url: str | None) -> str | None:
+        """`github.com/hanweg` for a repository on a code host (`url.case_insensitive_hosts`), else None."""
+        address = self._url_of(url) if self._url_of is not None else None
+        if not address:
+            return None
+        host, _, path = address.partition("/")
+        owner = path.split("/", 1)[0]
+        hosts = self.section("url").get("case_insensitive_hosts") or []
+        return f"{host}/{owner}" if host in hosts and owner else None
+
+    def _find_twin(self) -> dict[int, list[Match]]:
+        """Entries whose names differ only by `_`, `-`, spaces or case, with titles that differ the same way."""
+        pairs = []
+        for members in self.by_kind().values():
+            same: dict[str, list[int]] = {}
+            for number in members:
+                entry = self.entries[number]
+                same.setdefault(twin_key(entry.id.rsplit("/", 1)[-1]), []).append(number)
+            for earlier, later in self.group_pairs(same.values()):
+                first, second = self.entries[earlier], self.entries[later]
+                if ((earlier, later) in self._exact_pairs or not self.wanted(later)
+                        or first.id.rsplit("/", 1)[-1] == second.id.rsplit("/", 1)[-1]):
+                    continue
+                if first.title and second.title and twin_key(first.title) != twin_key(second.title):
+                    continue
+                if self.link_of(first) and self.link_of(second):
+                    continue  # both link their project: one link is DUP005's pair, two links are two projects
+                pairs.append((earlier, later, 100.0, "", {}))
         return self.collect(pairs)
 
     def _find_url(self) -> dict[int, list[Match]]:

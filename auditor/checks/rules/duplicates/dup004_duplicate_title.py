@@ -14,7 +14,9 @@ class DuplicateTitle(DuplicateRule):
         "ignored. Reported once per pair, on "
         "the entry whose path sorts later, naming the earlier one. Entries of different kinds may share a title "
         "(a tool and its MCP server). In an awesome list only titles under the same heading are compared: a "
-        "generic sub-list name such as \"Education\" recurs under many headings."
+        "generic sub-list name such as \"Education\" recurs under many headings, and two bullets of one name "
+        "that link repositories of different owners are two servers called alike (each author's \"Discord\"), not "
+        "one listed twice."
     )
     why = "Readers pick from lists by title; two entries with one title cannot be told apart without opening both."
     example = "`Vector Vault` (tools/vector-vault.md) and `VectorVault` are different titles; `Vectorvault!` and `VectorVault` are the same."

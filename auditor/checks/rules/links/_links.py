@@ -13,6 +13,7 @@ from auditor.links.book import Judgement
 from auditor.links.content import Markers
 from auditor.links.extract import LinkUse, extract_links
 from auditor.models import Entry
+from auditor.sources.routes import page_files, route_files
 
 _HTML_ID = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']|\{#([\w-]+)\}""")
 
@@ -136,6 +137,12 @@ def resolve(entry: Entry, target: str, ctx: AuditContext) -> Target | None:
             return Target(True, by_path[candidate], fragment)
     if ctx.root is not None and norm != "." and (ctx.root / norm).exists():
         return Target(True, None, fragment)
+    if ctx.root is not None:  # a page the site builds: `docs/foo/index.mdx`, `/foo` from `src/pages/foo.astro`
+        routes = ctx.pack.get("routes")
+        pages = page_files(norm, routes) + (route_files(path_part, routes) if path_part.startswith("/") else [])
+        for candidate in pages:
+            if candidate in by_path or (ctx.root / candidate).is_file():
+                return Target(True, by_path.get(candidate), fragment)
     stem = posixpath.basename(bare)
     for ext in (".md", ".html", ".htm"):
         stem = stem.removesuffix(ext)

@@ -10,7 +10,9 @@ class NameMismatch(LoadProblemRule):
     problem_kinds = ("name-mismatch",)
     what = (
         "Reports `SKILL.md` files whose front-matter `name` is not the name of the folder they live in "
-        "(`skills/<folder>/SKILL.md`). The folder is the entry's id."
+        "(`skills/<folder>/SKILL.md`). The folder is the entry's id. A sub-skill nested in another skill's folder "
+        "may be named `<namespace>-<folder>` when the namespace begins an enclosing skill's folder name "
+        "(`qdrant-scaling/minimize-latency/SKILL.md` named `qdrant-minimize-latency`)."
     )
     why = (
         "The Agent Skills specification asks for the two to match: tools install a skill by its folder and invoke "

@@ -1,6 +1,7 @@
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.suggest import moved_id
 from auditor.models import Entry, Finding, Severity
 
 
@@ -10,18 +11,29 @@ class MissingTarget(Rule):
     severity = Severity.error
     reason = "XREF_BROKEN"
     title = "A related id names no entry"
-    what = "Reports ids in `related` that match no entry in the directory, with the closest existing id as the fix."
+    what = (
+        "Reports ids in `related` that match no entry in the directory. In a git checkout the history names what "
+        "became of the id's file (renamed: its new id; deleted: the commit); otherwise the fix suggests an existing "
+        "id only when it is close enough to be a typo (rules/suggestions.yml)."
+    )
     why = "The Related block renders a dead link or silently drops the item; either way readers lose the pointer."
     example = "`related: [systematic-debuging]` when the entry is `systematic-debugging`."
-    fix = "Correct the id (the finding suggests the closest one) or remove it from `related`."
+    fix = "Correct the id (the finding suggests one when git knows the rename or a typo is clear) or remove it."
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         for target in entry.related:
             if target in ctx.by_id or target == entry.id:
                 continue
+            move = moved_id(ctx, target)
             # Never suggest the entry itself: that would turn the typo into a self-reference.
-            match = ctx.closest_id(target, besides=entry.id)
-            if match:
+            match = ctx.closest_id(target, besides=entry.id) if move is None else None
+            if move is not None:
+                new_entry = ctx.by_path.get(move.new) if move.new else None
+                new_id = new_entry.id if new_entry is not None else None
+                fix = (f"Did you mean `{new_id}`? {move.described()}: replace `{target}` with `{new_id}` in "
+                       "`related`." if new_id
+                       else f"{move.described()}: remove `{target}` from `related`.")
+            elif match:
                 fix = f"Did you mean `{match}`? Replace `{target}` with `{match}` in `related`."
             else:
                 fix = f"Remove `{target}` from `related`, or create that entry."

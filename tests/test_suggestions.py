@@ -1,0 +1,100 @@
+"""A "did you mean" fix is right or absent: close-enough names only, and in a git checkout the history decides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from pathlib import Path
+
+from auditor.config import load_config
+from auditor.pipeline import check_entries, load_entries
+from auditor.suggestions import close_enough
+from tests.helpers import AS_OF, write_tree
+
+
+def skill_file(name: str, body: str = "") -> str:
+    front = f"---\nname: {name}\ndescription: Automate {name} tasks through its API from the agent.\n---\n"
+    return f"{front}# {name}\n{body}"
+
+
+def audit(root: Path, code: str) -> list:
+    config = load_config(root)
+    entries = load_entries(root, config)
+    return [f for f in check_entries(entries, config, dt.date.fromisoformat(AS_OF), root=root) if f.code == code]
+
+
+def git(root: Path, *args: str, date: str = "2026-03-01T10:00:00+00:00") -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+
+
+def test_thresholds_accept_typos_and_refuse_neighbours() -> None:
+    assert close_enough("systematic-debuging", "systematic-debugging")
+    assert close_enough("skills/react19-test-pattern", "skills/react19-test-patterns")
+    assert not close_enough("hubspot-automation", "spotify-automation")  # 83% alike, six edits apart
+    assert not close_enough("scripts/01-request-review.ps1", "references/01-request-review.md")
+    assert not close_enough("extensions/daily-focus-board", "skills/daily-focus-board")
+    assert not close_enough("guide-v1", "guide-v2")  # another version, not a typo
+
+
+def test_an_unrelated_neighbour_is_not_suggested(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "skills/spotify-automation/SKILL.md": skill_file("spotify-automation"),
+        "skills/slack-automation/SKILL.md": skill_file("slack-automation"),
+        "skills/crm-sync/SKILL.md": skill_file(
+            "crm-sync", "See [HubSpot](../hubspot-automation/SKILL.md) and [Slak](../slak-automation/).\n"),
+    })
+    findings = {f.evidence.split(": ", 1)[1]: f for f in audit(tmp_path, "XRF005")}
+    assert "spotify" not in findings["../hubspot-automation/SKILL.md"].fix
+    assert "Did you mean" not in findings["../hubspot-automation/SKILL.md"].fix
+    assert findings["../slak-automation/"].fix.startswith("Did you mean `../slack-automation/`?")
+
+
+def test_git_history_names_the_new_path_of_a_moved_target_and_the_commit_that_deleted_another(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "skills/hubspot-automation/SKILL.md": skill_file("hubspot-automation"),
+        "skills/zoho-crm/SKILL.md": skill_file("zoho-crm"),
+        "skills/spotify-automation/SKILL.md": skill_file("spotify-automation"),
+        "skills/index-user/SKILL.md": skill_file(
+            "index-user", "Use [HubSpot](../hubspot-automation/SKILL.md) and [Zoho](../zoho-crm/).\n"),
+    })
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "Add skills", date="2026-01-05T09:00:00+00:00")
+    git(tmp_path, "mv", "skills/zoho-crm", "skills/zoho-crm-automation")
+    git(tmp_path, "commit", "-q", "-m", "Rename zoho-crm", date="2026-02-10T09:00:00+00:00")
+    git(tmp_path, "rm", "-q", "-r", "skills/hubspot-automation")
+    git(tmp_path, "commit", "-q", "-m", "Remove the HubSpot skill", date="2026-03-15T09:00:00+00:00")
+    deleted = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "--short=7", "HEAD"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+
+    findings = {f.evidence.split(": ", 1)[1]: f for f in audit(tmp_path, "XRF005")}
+    gone = findings["../hubspot-automation/SKILL.md"].fix
+    assert f"deleted in commit {deleted} (2026-03-15, \"Remove the HubSpot skill\")" in gone
+    assert gone.endswith("remove the link.") and "spotify" not in gone
+    renamed = findings["../zoho-crm/"].fix
+    assert "renamed to `skills/zoho-crm-automation`" in renamed and "(2026-02-10" in renamed
+    assert renamed.endswith("replace `../zoho-crm/` with `../zoho-crm-automation/`.")
+
+
+def test_git_history_decides_for_related_ids(tmp_path: Path) -> None:
+    entry = "---\nkind: skill\ntitle: {title}\nrelated: [{related}]\n---\nText.\n"
+    write_tree(tmp_path, {
+        "skills/incident-response.md": entry.format(title="Incident response", related="postmortems, runbook"),
+        "skills/postmortems.md": entry.format(title="Postmortems", related=""),
+        "skills/runbook.md": entry.format(title="Runbook", related=""),
+        "skills/runbooks-index.md": entry.format(title="Runbooks index", related=""),
+    })
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "Start", date="2026-01-05T09:00:00+00:00")
+    git(tmp_path, "mv", "skills/postmortems.md", "skills/postmortem-writing.md")
+    git(tmp_path, "rm", "-q", "skills/runbook.md")
+    git(tmp_path, "commit", "-q", "-m", "Tidy skills", date="2026-02-10T09:00:00+00:00")
+    fixes = {f.key: f.fix for f in audit(tmp_path, "XRF001")}
+    assert "renamed to `skills/postmortem-writing.md`" in fixes["postmortems"]
+    assert fixes["postmortems"].endswith("replace `postmortems` with `postmortem-writing` in `related`.")
+    assert "deleted in commit" in fixes["runbook"] and "remove `runbook` from `related`" in fixes["runbook"]
