@@ -308,13 +308,17 @@ def test_an_entry_that_defines_a_scale_and_a_commander_is_an_incident_entry_unta
     write_tree(tmp_path, {"runbooks/oncall.md": RUNBOOK,
                           "runbooks/sizes.md": RUNBOOK.replace("incident commander", "owner"),
                           "runbooks/excluded.md": RUNBOOK,
+                          # Names levels and a commander, defines no scale (a post-mortem writing skill).
+                          "runbooks/postmortem.md": "---\nname: Post-mortem\ndescription: Writes one.\n---\n"
+                                                    "## Gather\n- Severity (P1\u2013P4 or equivalent)\n"
+                                                    "- Incident commander / on-call owner\n",
                           "auditor.toml": '[pack.incident.entries]\nexclude = ["runbooks/excluded"]\n'})
     config = load_config(tmp_path)
     entries = load_entries(tmp_path, config)
     findings = check_entries(entries, config, dt.date.fromisoformat(AS_OF), root=tmp_path)
     judged = {f.entry for f in findings if f.code.startswith("IR")}
-    # IR004: the commander is named but not shown coordinating; the entry without one, and the excluded one,
-    # are not incident-response entries at all.
+    # IR004: the commander is named but not shown coordinating; the entry without one, the one that only names
+    # levels, and the excluded one are not incident-response entries at all.
     assert judged == {"runbooks/oncall"}
     assert "IR004" in {f.code for f in findings if f.entry == "runbooks/oncall"}
     config.pack["incident"]["entries"]["by_content"] = False

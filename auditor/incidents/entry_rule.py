@@ -53,13 +53,13 @@ def _says_incident_response(entry: Entry, pack: dict[str, Any]) -> bool:
     if not any(str(name).lower() in lowered for name in (pack.get("roles", {}) or {}).get("commander", []) or []):
         return False
     pattern = _scale_pattern(str(chosen.get("scale_pattern") or r"(?!)"))
-    levels = {" ".join(match.group(0).upper().replace("-", " ").split()) for match in pattern.finditer(text)}
+    levels = {" ".join(match.group(1).upper().replace("-", " ").split()) for match in pattern.finditer(text)}
     return len(levels) >= int(chosen.get("scale_levels", 2))
 
 
 @lru_cache(maxsize=4)
 def _scale_pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+    return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
 
 
 _selectors: dict[int, tuple[Any, tuple[frozenset[str], ...]]] = {}
