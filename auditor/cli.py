@@ -434,6 +434,26 @@ def check(
     raise typer.Exit(exit_code(findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
 
 
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="The directory to write auditor.toml into.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Replace an auditor.toml that is there already.")] = False,
+    as_of: AsOf = None,
+) -> None:
+    """Write an auditor.toml from what the directory does: formats, kinds, required fields and sections, the
+    conventions it keeps (each line with its evidence). Reads and checks offline; nothing is stored."""
+    from auditor.init_config import InitError, write_config
+
+    if not directory.is_dir():
+        raise usage_error(f"{directory}: no such directory")
+    try:
+        written = write_config(directory, _as_of(as_of), force=force)
+    except InitError as exc:
+        err.print(f"error: {exc}", style="bold red")
+        raise typer.Exit(2) from None
+    out.print(f"wrote {written}")
+
+
 @rules_app.command("list")
 def rules_list(as_of: AsOf = None) -> None:
     """Every rule with its code, name, default severity and title."""

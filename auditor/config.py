@@ -66,8 +66,12 @@ class Config:
     pack: dict[str, Any]
     disabled: set[str] = field(default_factory=set)
     enabled: set[str] = field(default_factory=set)
+    # Rules (or families) reported per entry even when they fire on a directory's convention.
+    enforced: set[str] = field(default_factory=set)
     severities: dict[str, Severity] = field(default_factory=dict)
     source: Path | None = None
+    # Kinds whose required fields and sections were inferred from the directory (auditor/checks/inferred.py).
+    inferred: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -118,6 +122,7 @@ def load_config(root: Path, config_path: Path | None = None) -> Config:
         pack=pack,
         disabled={c.upper() for c in rules.get("disable", [])},
         enabled={c.upper() for c in rules.get("enable", [])},
+        enforced={c.upper() for c in rules.get("enforce", [])},
         severities=severities,
         source=Path(path) if path else None,
     )

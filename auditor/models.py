@@ -97,6 +97,7 @@ class Entry:
     category: str | None = None  # where the directory files the entry (heading path, `category:` value)
     refs: list[Reference] = field(default_factory=list)  # paths this entry gives to other files
     twin_path: str = ""  # the file body lines at TWIN_LINE_BASE and up come from
+    for_model: bool = False  # a prompt file (agent, instructions, skill body): text written for a model
     # Read from a live site (auditor/sources/site.py): what only the rendered page has (its Related block as
     # shown, its headings, the status of its internal links), for the SIT rules. Empty for every other source.
     site: dict[str, Any] = field(default_factory=dict)

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from auditor.checks.base import AuditContext
+from auditor.checks.conventions import DIRECTORY_ID, directory_entry
 from auditor.checks.engine import all_rules, run_rules
+from auditor.checks.inferred import infer_into
 from auditor.checks.registry import RegistryClient
 from auditor.config import Config
 from auditor.links.book import LinkBook
@@ -36,16 +38,22 @@ def load_entries(root: Path, config: Config, progress: Progress = _no_progress) 
 def check_entries(
     entries: list[Entry], config: Config, as_of: dt.date, only: set[str] | None = None,
     progress: Progress = _no_progress, registry: RegistryClient | None = None,
-    links: LinkBook | None = None, root: Path | None = None,
+    links: LinkBook | None = None, root: Path | None = None, conventions: list[dict[str, Any]] | None = None,
 ) -> list[Finding]:
     """Run the rules. With `only`, judge just those entry paths, still resolving against all entries.
     Without a `registry` client nothing asks a package registry: versions are "unverified".
-    Without a `links` book no web link is fetched (internal links are still checked, against `root` when given)."""
+    Without a `links` book no web link is fetched (internal links are still checked, against `root` when given).
+    A `conventions` list gets what was collapsed into directory findings (auditor/checks/conventions.py).
+    Without an auditor.toml, kinds the directory's entries mostly do not fit are held to what they carry."""
+    infer_into(config, entries)
     ctx = AuditContext.build(entries, config, as_of)
     targets = entries if only is None else [e for e in entries if e.path in only]
     ctx.targets, ctx.registry = targets, registry
     ctx.links, ctx.root = links, root
-    return run_rules(targets, ctx, progress("checking", len(targets)))
+    findings = run_rules(targets, ctx, progress("checking", len(targets)))
+    if conventions is not None:
+        conventions.extend(ctx.conventions)
+    return findings
 
 
 def summarize(
@@ -58,7 +66,7 @@ def summarize(
         family[f.severity.name] += 1
     return {
         "entries": len(entries),
-        "entries_with_findings": len({f.entry for f in findings}),
+        "entries_with_findings": len({f.entry for f in findings if f.entry != DIRECTORY_ID}),
         "findings": len(findings),
         "by_severity": {name: by_severity.get(name, 0) for name in ("error", "warning", "info")},
         "by_family": dict(sorted(by_family.items())),
@@ -124,12 +132,22 @@ def run_audit(
         if check_links and not config.settings.get("offline"):
             links = LinkBook.from_settings(config.settings, config.pack, as_of, StoreHistory(engine),
                                            progress=progress, run_id=run_id)
+        conventions: list[dict[str, Any]] = []
         findings = check_entries(entries, config, as_of, progress=progress, registry=registry, links=links,
-                                  root=source.root)
+                                  root=source.root, conventions=conventions)
         scores = score_entries(entries, findings, as_of, config)
         summary = summarize(entries, findings, scores)
+        if conventions:
+            summary["conventions"] = conventions
+        if config.inferred:
+            summary["inferred_requirements"] = config.inferred
+        # Directory findings (conventions) belong to a pseudo-entry: stored and ticketed like any entry's findings,
+        # with no snapshot (it is not an entry of the directory).
+        ticketed_entries = entries + [directory_entry()] if any(f.entry == DIRECTORY_ID for f in findings) else entries
         if links is not None:
             summary["links"] = links.summary()
+        if getattr(source, "skipped", None):  # files marked as archival snapshots or generated copies
+            summary["skipped"] = [{"path": path, "reason": reason} for path, reason in source.skipped]
         if getattr(source, "crawl_summary", None):  # a live site's crawl: pages, errors, limits hit
             summary["crawl"] = source.crawl_summary
         intervals = {kind: config.kind_data(kind).get("review_interval_days") for kind in config.kinds}
@@ -137,7 +155,7 @@ def run_audit(
             run_store.record_entries_and_findings(session, run_id, entries, findings, scores)
             off_tickets = {rule.code for rule in all_rules() if not rule.on_tickets}
             ticketed = [f for f in findings if f.code not in off_tickets]
-            tickets = sync_tickets(session, config.name, run_id, as_of, entries, ticketed, config.settings,
+            tickets = sync_tickets(session, config.name, run_id, as_of, ticketed_entries, ticketed, config.settings,
                                    intervals, scores)
             summary["tickets"] = tickets.counts()
             run_store.finish_run(session, run_id, len(entries), len(findings), summary)

@@ -36,6 +36,15 @@ DEFAULTS: dict[str, object] = {
     "exclude": ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*"],
     # The most bytes read of one file (an entry, a twin, a post-mortem): the rest is not read and STR001 says so.
     "max_entry_bytes": 1_000_000,
+    # One convention, one finding (auditor/checks/conventions.py): a rule firing the same way on more than this
+    # share of the entries of a kind, and on at least `convention_min_entries` entries, is reported once for the
+    # directory instead of on each entry (unless `[rules] enforce` names it).
+    "convention_share": 0.5,
+    "convention_min_entries": 20,
+    # A directory without auditor.toml whose entries of a kind mostly fail rules/kinds.yml (and that has at least
+    # `convention_min_entries` of them) is held to the fields and sections `infer_share` of its own entries carry.
+    "infer_requirements": True,
+    "infer_share": 0.8,
     # --- directory formats (auditor/sources/: awesome.py, skills.py, yaml_pairs.py, registry_json.py, docs_pages.py,
     # plugins.py; detection in detect.py) ---
     # How the directory keeps its entries (`--input-format`): auto (detected from the files), folder (Markdown with
@@ -69,9 +78,20 @@ DEFAULTS: dict[str, object] = {
     # fields and sections (STR003, STR008, STR011), `related` ids (XRF004) and its link resolution (LNK004, which
     # XRF005 replaces with the format's own: site routes, twin files).
     "format_rules_off": ["STR003", "STR008", "STR011", "XRF004", "LNK004"],
+    # Files written for a model, not for readers (agents, instructions, prompts, chat modes, skill bodies), as
+    # file names or paths relative to the directory (globs): `prompt_rules_off` do not judge them, and template
+    # slots in them (`ALT-XXX`, `{project_title}`, `[Brief description]`: `prompt_slots` in rules/placeholders.yml)
+    # are not placeholders (STR012).
+    "prompt_files": ["agents/*", "*/agents/*", "instructions/*", "*/instructions/*", "prompts/*", "*/prompts/*",
+                     "chatmodes/*", "*/chatmodes/*", "*.agent.md", "*.instructions.md", "*.prompt.md",
+                     "*.chatmode.md", "SKILL.md"],
+    "prompt_rules_off": ["PRS006", "PRS007"],
     # The directory's declared category list (STR015), relative to the directory: a YAML or JSON list of names or
     # of {id, name} records. Empty: `categories.yml` (or .yaml, .json) at the root when there is one.
     "categories_file": "",
+    # How an entry's category must match the declared one (STR015): exact, or loose (case, `&`, `and`,
+    # punctuation and spacing ignored: `Cloud Devops Mcp Servers` is `Cloud & DevOps MCP Servers`).
+    "category_match": "exact",
     # Manifest references (a plugin's `agents: [./agents/x.md]`) that name a file by a shorter name than it has:
     # per folder, the suffixes tried in place of `.md` (agents/x.md -> agents/x.agent.md).
     "reference_suffixes": {"agents": [".agent.md"], "instructions": [".instructions.md"],

@@ -289,3 +289,38 @@ def test_wrong_types_are_findings_not_crashes(text: str) -> None:
     config = load_config(EXAMPLES)
     findings = validate_documents([doc], config, DAY, policy_from_pack(config.pack))
     assert findings and all(f.code.startswith("PM") for f in findings)
+
+
+RUNBOOK = """---
+name: On-call runbook
+description: What to do when production breaks.
+---
+## Severity
+- SEV1: the whole service is down for all users.
+- SEV2: a major feature is broken.
+
+## Roles
+Someone is named incident commander and writes the timeline.
+"""
+
+
+def test_an_entry_that_defines_a_scale_and_a_commander_is_an_incident_entry_untagged(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"runbooks/oncall.md": RUNBOOK,
+                          "runbooks/sizes.md": RUNBOOK.replace("incident commander", "owner"),
+                          "runbooks/excluded.md": RUNBOOK,
+                          # Names levels and a commander, defines no scale (a post-mortem writing skill).
+                          "runbooks/postmortem.md": "---\nname: Post-mortem\ndescription: Writes one.\n---\n"
+                                                    "## Gather\n- Severity (P1\u2013P4 or equivalent)\n"
+                                                    "- Incident commander / on-call owner\n",
+                          "auditor.toml": '[pack.incident.entries]\nexclude = ["runbooks/excluded"]\n'})
+    config = load_config(tmp_path)
+    entries = load_entries(tmp_path, config)
+    findings = check_entries(entries, config, dt.date.fromisoformat(AS_OF), root=tmp_path)
+    judged = {f.entry for f in findings if f.code.startswith("IR")}
+    # IR004: the commander is named but not shown coordinating; the entry without one, the one that only names
+    # levels, and the excluded one are not incident-response entries at all.
+    assert judged == {"runbooks/oncall"}
+    assert "IR004" in {f.code for f in findings if f.entry == "runbooks/oncall"}
+    config.pack["incident"]["entries"]["by_content"] = False
+    assert not [f for f in check_entries(entries, config, dt.date.fromisoformat(AS_OF), root=tmp_path)
+                if f.code.startswith("IR")]

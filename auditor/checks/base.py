@@ -29,6 +29,8 @@ class AuditContext:
     links: Any = None
     # The directory's root folder, for links to files in it (None: only entries count as link targets).
     root: Path | None = None
+    # What run_rules collapsed into directory findings (auditor/checks/conventions.py), for the run summary.
+    conventions: list[dict[str, Any]] = field(default_factory=list)
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
     _ids: list[str] | None = field(default=None, repr=False)
     _ids_by_length: dict[int, list[str]] = field(default_factory=dict, repr=False)
@@ -112,6 +114,25 @@ class Rule:
     # True when prepare() does long work across all entries and check() only looks its results up: in a run
     # shared out to workers, such a rule is prepared and checked in the main process while the workers run.
     prepare_alongside: ClassVar[bool] = False
+
+    # A rule that can fire on a directory's convention (a date style, a spelling) names the configuration line
+    # that accepts it: one finding then stands for all (auditor/checks/conventions.py). Empty: never collapsed.
+    convention: ClassVar[str] = ""
+
+    def convention_line(self, scope: str, key: str, config: Config) -> str:
+        """The auditor.toml line that accepts this rule's convention in `scope` (e.g. `kind mcp`; "" when several)
+        about `key` ("" when the rule can never be a convention)."""
+        return self.convention
+
+    def convention_scope(self, entry: Entry) -> str | None:
+        """The group of entries a convention is counted in (None: the entry is never counted)."""
+        if entry.kind:
+            return f"kind {entry.kind}"
+        return f"format {entry.source_format}" if entry.source_format else "entries"
+
+    def convention_key(self, finding: Finding) -> str | None:
+        """Findings with the same key are the same convention (None: this finding is never one)."""
+        return finding.key
 
     def prepare(self, ctx: AuditContext) -> None:
         """Called once per run before any entry is checked: work across all entries goes here."""

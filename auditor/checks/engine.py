@@ -12,6 +12,7 @@ from functools import cache
 
 from auditor.checks import rules as rules_package
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.conventions import collapse_conventions
 from auditor.config import Config
 from auditor.models import Entry, Finding
 from auditor.parallel import fork_pool, worker_count
@@ -91,6 +92,7 @@ def run_rules(
             rule.prepare(ctx)
         findings = _check_slice(entries, rules, ctx, progress)
     findings.sort(key=lambda f: (f.path, f.line, f.code))
+    findings, ctx.conventions = collapse_conventions(findings, entries, rules, ctx)
     return findings
 
 

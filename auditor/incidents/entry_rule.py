@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from auditor.checks.base import AuditContext, Rule
@@ -15,8 +17,9 @@ def incident_pack(ctx: AuditContext) -> dict[str, Any]:
 
 
 def is_incident_entry(entry: Entry, pack: dict[str, Any]) -> bool:
-    """Tagged with one of `entries.tags` and of one of `entries.kinds`, or listed in `entries.ids`; never one in
-    `entries.exclude` (all keys of the `incident` pack)."""
+    """Tagged with one of `entries.tags` and of one of `entries.kinds`, listed in `entries.ids`, or (with
+    `entries.by_content`) defining a severity scale and an incident commander; never one in `entries.exclude`
+    (all keys of the `incident` pack)."""
     exclude, ids, wanted, kinds = _selector(pack)
     if entry.id in exclude or entry.problems and not entry.meta:
         return False
@@ -25,9 +28,38 @@ def is_incident_entry(entry: Entry, pack: dict[str, Any]) -> bool:
     tags = entry.meta.get("tags")
     if isinstance(tags, str):
         tags = [tags]
-    if not isinstance(tags, list):
+    if isinstance(tags, list) and wanted & {str(t).strip().lower() for t in tags}:
+        if not kinds or entry.kind in kinds:
+            return True
+    if not (pack.get("entries", {}) or {}).get("by_content"):
         return False
-    return bool(wanted & {str(t).strip().lower() for t in tags}) and (not kinds or entry.kind in kinds)
+    key = (entry.path, entry.content_hash)
+    if not entry.content_hash:
+        return _says_incident_response(entry, pack)
+    if key not in _by_content:  # nine rules ask for every entry: read its text once
+        _by_content[key] = _says_incident_response(entry, pack)
+    return _by_content[key]
+
+
+_by_content: dict[tuple[str, str], bool] = {}
+
+
+def _says_incident_response(entry: Entry, pack: dict[str, Any]) -> bool:
+    """The entry's title and body define a severity scale (`entries.scale_levels` distinct levels) and name an
+    incident commander: it is an incident-response entry whatever it is tagged."""
+    chosen = pack.get("entries", {}) or {}
+    text = "\n".join([entry.title or "", *entry.body_lines])
+    lowered = text.lower()
+    if not any(str(name).lower() in lowered for name in (pack.get("roles", {}) or {}).get("commander", []) or []):
+        return False
+    pattern = _scale_pattern(str(chosen.get("scale_pattern") or r"(?!)"))
+    levels = {" ".join(match.group(1).upper().replace("-", " ").split()) for match in pattern.finditer(text)}
+    return len(levels) >= int(chosen.get("scale_levels", 2))
+
+
+@lru_cache(maxsize=4)
+def _scale_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
 
 
 _selectors: dict[int, tuple[Any, tuple[frozenset[str], ...]]] = {}
@@ -44,6 +76,7 @@ def _selector(pack: dict[str, Any]) -> tuple[frozenset[str], ...]:
             frozenset(str(t).strip().lower() for t in chosen.get("tags", []) or []),
             frozenset(str(k) for k in chosen.get("kinds", []) or []))
     _selectors.clear()  # one pack per run; holding it keeps id(pack) from being reused by another object
+    _by_content.clear()
     _selectors[id(pack)] = (pack, sets)
     return sets
 

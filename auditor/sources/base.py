@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +34,7 @@ class FolderSource:
 
     root: Path
     kind: str = "folder"
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # marked files left out: (path, why)
 
     @property
     def location(self) -> str:
@@ -41,8 +42,12 @@ class FolderSource:
 
     def load(self, config: Config, progress: Progress = no_progress) -> list[Entry]:
         from auditor.sources.folder import iter_entry_files, load_files
+        from auditor.sources.marked import drop_marked
         from auditor.sources.safe_files import max_entry_bytes
 
-        paths = list(iter_entry_files(self.root, tuple(config.settings["exclude"])))
+        exclude = tuple(config.settings["exclude"])
+        found = [p.relative_to(self.root).as_posix() for p in iter_entry_files(self.root, exclude)]
+        kept, self.skipped = drop_marked(self.root, found, config.pack)
+        paths = [self.root / rel for rel in kept]
         return load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)),
                           max_entry_bytes(config.settings))

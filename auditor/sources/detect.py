@@ -23,7 +23,8 @@ from auditor.models import Entry
 from auditor.sources import awesome, docs_pages, plugins, registry_json, skills, yaml_pairs
 from auditor.sources.base import FolderSource, Progress, Source, no_progress
 from auditor.sources.folder import mark_duplicate_ids
-from auditor.sources.formats import DATA_SUFFIXES, FileIndex, FormatContext
+from auditor.sources.formats import DATA_SUFFIXES, FileIndex, FormatContext, mark_prompt_files
+from auditor.sources.marked import Skipped, drop_marked
 from auditor.sources.safe_files import read_bytes, refused_problem_for
 
 # In the order they claim files.
@@ -61,6 +62,7 @@ class FormatsSource:
     kind: str = "formats"
     read_counts: dict[str, int] = field(default_factory=dict)
     index_bullets: int = 0  # list bullets that link the directory's own entries: an index, not entries
+    skipped: list[Skipped] = field(default_factory=list)  # marked files (archival, generated) left out, with why
 
     @property
     def location(self) -> str:
@@ -70,6 +72,7 @@ class FormatsSource:
         index = FileIndex(self.root)
         ctx = FormatContext(self.root, config, index)
         files = [rel for rel in index.files if rel.endswith(DATA_SUFFIXES) and not rel.startswith(".auditor/")]
+        files, self.skipped = drop_marked(self.root, files, config.pack)
         claims = claim_files(ctx, files, self.formats)
         total = sum(len(paths) for paths in claims.values())
         advance = progress("reading entries", total)
@@ -87,6 +90,7 @@ class FormatsSource:
                 entries.append(entry)
         entries, self.index_bullets = without_index_bullets(entries)
         mark_duplicate_ids(entries)
+        mark_prompt_files(entries, config)
         return entries
 
 

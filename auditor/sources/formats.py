@@ -132,6 +132,18 @@ def excluded(rel: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
 
 
+def mark_prompt_files(entries: Iterable[Entry], config: Config) -> None:
+    """Entries whose file is written for a model (`prompt_files`) are marked so, with `prompt_rules_off` off."""
+    patterns = [str(p) for p in config.settings.get("prompt_files") or []]
+    off = {str(code).strip().upper() for code in config.settings.get("prompt_rules_off") or []}
+    if not patterns:
+        return
+    for entry in entries:
+        if excluded(entry.path, patterns):
+            entry.for_model = True
+            entry.ignore |= off
+
+
 # -- the field map -----------------------------------------------------------------------------------------
 
 def get_path(record: Any, dotted: str) -> Any:

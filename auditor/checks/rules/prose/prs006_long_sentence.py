@@ -1,5 +1,5 @@
 from auditor.checks.prose import PackRule
-from auditor.models import Severity
+from auditor.models import Finding, Severity
 
 
 class LongSentence(PackRule):
@@ -14,3 +14,7 @@ class LongSentence(PackRule):
     why = "Readers lose the thread of a sentence past 30-40 words; in a directory entry they skim and miss the point."
     example = "A 60-word summary sentence that chains four clauses with `and`, `which` and `while`."
     fix = "Split the sentence; one idea per sentence, 25 words or fewer is easy to read."
+    convention = '[rules] disable = ["PRS006"]'
+
+    def convention_key(self, finding: Finding) -> str:
+        return ""  # every long sentence (every hard entry) is the same convention, whatever its text

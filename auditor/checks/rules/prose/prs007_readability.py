@@ -1,5 +1,5 @@
 from auditor.checks.prose import PackRule
-from auditor.models import Severity
+from auditor.models import Finding, Severity
 
 
 class Readability(PackRule):
@@ -16,3 +16,7 @@ class Readability(PackRule):
     why = "A grade above 18 means long sentences and long words at once: graduate-level text where a list would do."
     example = "Three paragraphs of 45-word sentences full of `infrastructure`, `observability`, `configurability`."
     fix = "Shorten sentences and prefer short words; a list or an example often says it better."
+    convention = '[rules] disable = ["PRS007"]'
+
+    def convention_key(self, finding: Finding) -> str:
+        return ""  # every long sentence (every hard entry) is the same convention, whatever its text

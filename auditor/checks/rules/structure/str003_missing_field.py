@@ -1,6 +1,8 @@
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.conventions import kind_list_line
+from auditor.config import Config
 from auditor.models import Entry, Finding, Severity
 
 
@@ -13,6 +15,9 @@ class MissingField(Rule):
     why = "Listings, Related blocks and the review schedule all read these fields; a missing title or owner breaks them."
     example = "A tool entry with no `owner:` line, or `title:` left empty."
     fix = "Add the field to the front matter."
+
+    def convention_line(self, scope: str, key: str, config: Config) -> str:
+        return kind_list_line(self.code, "required_fields", scope, key, config)
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         if any(p.kind in ("front-matter", "empty", "unreadable") for p in entry.problems):

@@ -1,6 +1,8 @@
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.conventions import kind_list_line
+from auditor.config import Config
 from auditor.models import Entry, Finding, Severity
 
 
@@ -13,6 +15,9 @@ class MissingSection(Rule):
     why = "Readers compare entries section by section; a skill without Expected Output leaves them guessing."
     example = "A skill entry with Use cases and Key features but no `## When to Use This Skill`."
     fix = "Add the missing `## ` section with real content."
+
+    def convention_line(self, scope: str, key: str, config: Config) -> str:
+        return kind_list_line(self.code, "required_sections", scope, key, config)
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         if entry.kind is None or any(p.kind in ("empty", "unreadable") for p in entry.problems):

@@ -14,6 +14,8 @@ class EmptySection(Rule):
     example = "`## Key features` followed directly by `## Frequently Asked Questions`."
     fix = "Write the section, or remove the heading."
 
+    convention = '[rules] disable = ["STR009"]'
+
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         sections = entry.sections
         for index, section in enumerate(sections):

@@ -56,7 +56,9 @@ class PlaceholderText(Rule):
     what = ("Reports words (in any case), capital words (only as written) and patterns listed in "
             "`rules/placeholders.yml`, in the front matter's text and in the body. A placeholder that is talked "
             "about is not one: fenced and inline code, \"quoted\" text and the file's `mentions` (\"a TODO "
-            "list\", \"mark unknowns as TBD\") are skipped.")
+            "list\", \"mark unknowns as TBD\") are skipped, and so are template slots (`prompt_slots`: `ALT-XXX`, "
+            "`[Brief description]`) in prompt files (the `prompt_files` setting: agents, instructions, skill "
+            "bodies).")
     why = "Placeholders are notes to the author that readers should never see; they also mark facts nobody checked."
     example = "`- TODO: add pricing details` under Key features."
     fix = "Replace the placeholder with the real content, or remove the line."
@@ -73,7 +75,8 @@ class PlaceholderText(Rule):
                 and not any(p.search(whole) for p in lone_patterns)):
             return
         pattern = _pattern(words, patterns, capitals)
-        mentions = _mentions(tuple(data.get("mentions", [])))
+        mentions = _mentions(tuple(data.get("mentions", []))
+                             + (tuple(data.get("prompt_slots", [])) if entry.for_model else ()))
         for key in ("title", "summary"):
             value = getattr(entry, key)
             if value and (match := _left_in(str(value), pattern, mentions)):

@@ -49,6 +49,17 @@ class UnknownCategory(Rule):
     example = "`category: Messaging Mcp Servers` when categories.yml declares `Messaging MCP Servers`."
     fix = "Use the declared spelling, or add the category to the declared list."
 
+    # The declared category, spelled another way by most of its entries, is the directory's spelling.
+    convention = '[settings] category_match = "loose"'
+
+    def convention_scope(self, entry: Entry) -> str | None:
+        return f"category `{entry.category}`" if entry.category and "category" in entry.meta else None
+
+    def convention_key(self, finding: Finding) -> str | None:
+        # Only a spelling variant is a convention; a garbled or undeclared category stays a defect of its entry.
+        variant = " is written differently from " in finding.message or " by more entries" in finding.message
+        return "" if variant else None
+
     def prepare(self, ctx: AuditContext) -> None:
         self.declared: dict[str, str] | None = None
         self.exact: set[str] = set()
@@ -85,10 +96,13 @@ class UnknownCategory(Rule):
                                evidence=evidence, fix=fix)
             return
         key = category_key(value)
+        loose = ctx.config.settings.get("category_match") == "loose"
         if self.declared is not None:
             if value in self.exact:
                 return
             if key in self.declared:
+                if loose:
+                    return
                 right = self.declared[key]
                 yield self.finding(entry, f"category `{value}` is written differently from the declared category `{right}`",
                                    line=line, key=value, evidence=evidence, fix=f"Write `category: {right}`.")
@@ -102,6 +116,6 @@ class UnknownCategory(Rule):
                                key=value, evidence=evidence, fix=fix)
             return
         usual = self.usual.get(key)
-        if usual and usual != value:
+        if usual and usual != value and not loose:
             yield self.finding(entry, f"category `{value}` is spelled `{usual}` by more entries", line=line,
                                key=value, evidence=evidence, fix=f"Write `category: {usual}`.")

@@ -7,6 +7,8 @@ class NameMismatch(LoadProblemRule):
     name = "structure.name-mismatch"
     severity = Severity.warning
     title = "A skill's `name` differs from its folder"
+    convention = '[rules] disable = ["STR016"]'
+
     problem_kinds = ("name-mismatch",)
     what = (
         "Reports `SKILL.md` files whose front-matter `name` is not the name of the folder they live in "

@@ -21,6 +21,8 @@ class TimestampWithoutZone(Rule):
     example = "`updated_at: 2026-04-05 00:09` in a YAML entry file."
     fix = "Add the zone (`2026-04-05T00:09:00Z`), or write the date alone (`2026-04-05`)."
 
+    convention = '[rules] disable = ["STR017"]'
+
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         for key, value, fmt, line in dated_values(entry):
             if fmt in NO_ZONE:

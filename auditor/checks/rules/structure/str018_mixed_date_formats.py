@@ -31,6 +31,8 @@ class MixedDateFormats(Rule):
                 counts.setdefault(key, Counter())[fmt] += 1
         self.usual = {key: c.most_common(1)[0] for key, c in counts.items() if len(c) > 1}
 
+    convention = '[rules] disable = ["STR018"]'
+
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         for key, value, fmt, line in dated_values(entry):
             usual = self.usual.get(key)

@@ -15,6 +15,8 @@ class OrphanEntry(Rule):
     example = "A new MCP server entry that no tool or skill lists as related."
     fix = "Add this entry's id to the `related` list of one or two entries on the same subject."
 
+    convention = '[rules] disable = ["XRF004"]'
+
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         if entry.kind is None or entry.kind == "news":  # news is reached by date, not by relation
             return
