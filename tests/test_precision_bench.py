@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.helpers import AS_OF, skill, write_tree
 
@@ -124,3 +125,19 @@ def test_a_stub_quote_tells_findings_at_one_place_apart(measure):
     result = measure.match({"tiny": findings}, labels)
     assert {f["message"][-9:-1]: label.quote for f, label in result.labelled} == {"notion-2": "notion-2",
                                                                                   "notion-3": "notion-3"}
+
+
+def test_stubs_filled_in_match_every_finding_they_were_written_for(measure, tmp_path):
+    todos = [_finding("STR012", "warning", line, "placeholder text `TODO` left in the entry") for line in (4, 9, 15)]
+    titles = [_finding("DUP004", "warning", 2, f"title `Notion` is the same as `{other}`") for other in ("n-2", "n-3")]
+    findings = {"tiny": todos + titles}
+    stubs = yaml.safe_load(measure.stubs(measure.match(findings, []), per_rule=None))
+    for number, stub in enumerate(stubs["tiny"]):
+        stub.update(label="true" if number % 2 else "noise", reason=f"stub {number}")
+    (tmp_path / "tiny.yml").write_text(yaml.safe_dump({"corpus": "tiny", "labels": stubs["tiny"]}))
+    _, labels = measure.load_labels(tmp_path)
+
+    result = measure.match(findings, labels)
+    assert not result.unlabelled and not result.lost
+    assert sorted((f["line"], f["message"][-5:], label.line) for f, label in result.labelled) == [
+        (2, "`n-2`", 2), (2, "`n-3`", 2), (4, "entry", 4), (9, "entry", 9), (15, "entry", 15)]
