@@ -196,3 +196,28 @@ def test_a_reviewed_entry_ages_from_its_review_whatever_git_says(tmp_path: Path)
     assert not [f for f in findings if f.code == "STL001"]
     score = score_entry(entries["a"], findings, AS_OF, load_config(repo))
     assert (score.evidence, score.age_days, score.unreviewed, score.band) == ("front-matter", 61, False, "fresh")
+
+
+def test_the_run_summary_and_report_show_unreviewed_entries_and_unknown_ones(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    repo = tmp_path / "list"
+    write_tree(repo, {"README.md": bullets()})
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "2026-05-01")
+    result = CliRunner().invoke(app, ["audit", str(repo), "--offline", "--as-of", str(AS_OF)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"Staleness: mean 73.0 of 100; {len(NAMES)} stale (70+), 0 ageing (40-69), 0 fresh\n" in result.stdout
+    assert (f"Unreviewed: {len(NAMES)} entries have no review date; their last change is 214 days old (median). "
+            f"Ages from: git {len(NAMES)}") in result.stdout
+    report = (repo / ".auditor" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "entries never reviewed; last changed 214 days ago (median)" in report
+    (repo / "auditor.toml").write_text('[settings]\ngit_dates = "off"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["audit", str(repo), "--offline", "--as-of", str(AS_OF), "--format", "json"],
+                                catch_exceptions=False)
+    staleness = __import__("json").loads(result.stdout)["summary"]["staleness"]
+    assert (staleness["fresh"], staleness["unknown"], staleness["unreviewed_undated"]) == (0, len(NAMES), len(NAMES))
+    assert "12 unknown (no date)" in (repo / ".auditor" / "report" / "index.html").read_text(encoding="utf-8")
