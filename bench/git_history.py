@@ -1,6 +1,6 @@
 """Give a generated bench directory a git history, and time the git dating pass on it.
 
-    python bench/git_history.py commit DIR [--batches 50]   one commit per batch of entry files, dated a week apart
+    python bench/git_history.py commit DIR [--batches 50]   one commit per batch of entry files, five days apart
     python bench/git_history.py time DIR                     load the entries, then time auditor/entry_dates.py alone
 
 `commit` also sets `git_dates = "prefer"` in the directory's auditor.toml, so every entry is dated from history
@@ -31,7 +31,8 @@ def _git(directory: Path, *args: str, when: dt.datetime = FIRST_COMMIT, stdin: s
 
 
 def commit(directory: Path, batches: int) -> int:
-    """Commit the entry files in `batches` commits, a week apart; returns how many commits were made."""
+    """Commit the entry files in `batches` commits, five days apart (all before the bench's as-of date); returns
+    how many commits were made."""
     files = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*.md") if ".auditor" not in p.parts)
     config = directory / "auditor.toml"
     config.write_text(config.read_text(encoding="utf-8") + '\n[settings]\ngit_dates = "prefer"\n', encoding="utf-8")
@@ -39,13 +40,13 @@ def commit(directory: Path, batches: int) -> int:
     size = max(1, -(-len(files) // batches))
     made = 0
     for start in range(0, len(files), size):
-        when = FIRST_COMMIT + dt.timedelta(days=7 * made)
+        when = FIRST_COMMIT + dt.timedelta(days=5 * made)
         _git(directory, "add", "--pathspec-from-file=-", stdin="\n".join(files[start:start + size]) + "\n")
         _git(directory, "commit", "-q", "--no-verify", "-m", f"entries {start + 1}-{start + size}", when=when)
         made += 1
-    _git(directory, "add", "-A", when=FIRST_COMMIT + dt.timedelta(days=7 * made))
+    _git(directory, "add", "-A", when=FIRST_COMMIT + dt.timedelta(days=5 * made))
     _git(directory, "commit", "-q", "--no-verify", "-m", "configuration",
-         when=FIRST_COMMIT + dt.timedelta(days=7 * made))
+         when=FIRST_COMMIT + dt.timedelta(days=5 * made))
     return made + 1
 
 

@@ -86,16 +86,18 @@ def _date(seconds: str) -> dt.date:
 
 @dataclass
 class _FileChange:
-    added: str
+    added: str  # with --name-status: the status letter and score (M, A, D, R100 ...)
     deleted: str
     old: str
     new: str
 
 
-def _log_commits(root: Path, extra: list[str]) -> Iterator[tuple[str, str, list[_FileChange]]]:
-    """(hash, committer time, changed files) of every commit touching `root`, newest first, streamed.
-    Closing the generator stops git."""
-    command = _git(root, "log", "-z", "-w", "--numstat", "-M", "--no-ext-diff", "--no-textconv", "--relative",
+def _log_commits(root: Path, extra: list[str], names: bool = False) -> Iterator[tuple[str, str, list[_FileChange]]]:
+    """(hash, committer time, changed files) of every commit touching `root`, newest first, streamed: line counts
+    with whitespace-only changes left out (`-w --numstat`), or with `names` only each file's status, which needs no
+    file contents. Closing the generator stops git."""
+    stat = ["--name-status"] if names else ["-w", "--numstat"]
+    command = _git(root, "log", "-z", *stat, "-M", "--no-ext-diff", "--no-textconv", "--relative",
                    "--format=%x01%H%x02%ct", *extra)
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                             env=_env())
@@ -106,9 +108,9 @@ def _log_commits(root: Path, extra: list[str]) -> Iterator[tuple[str, str, list[
             *complete, buffer = (buffer + chunk).split(b"\x01")
             for part in complete:
                 if part:
-                    yield _parse_commit(part)
+                    yield _parse_commit(part, names)
         if buffer:
-            yield _parse_commit(buffer)
+            yield _parse_commit(buffer, names)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -116,7 +118,7 @@ def _log_commits(root: Path, extra: list[str]) -> Iterator[tuple[str, str, list[
         proc.wait()
 
 
-def _parse_commit(part: bytes) -> tuple[str, str, list[_FileChange]]:
+def _parse_commit(part: bytes, names: bool = False) -> tuple[str, str, list[_FileChange]]:
     header, _, rest = part.partition(b"\0")
     sha, _, seconds = header.decode("ascii", "replace").partition("\x02")
     tokens = [t.decode("utf-8", "surrogateescape") for t in rest.lstrip(b"\n").split(b"\0")]
@@ -126,6 +128,12 @@ def _parse_commit(part: bytes) -> tuple[str, str, list[_FileChange]]:
         token = tokens[at]
         at += 1
         if not token:
+            continue
+        if names:  # a status, then one path, or two for a rename or a copy
+            count = 2 if token[:1] in "RC" else 1
+            paths = (tokens[at:at + count] + [""])[:count]
+            at += count
+            files.append(_FileChange(token, "", paths[0], paths[-1]))
             continue
         added, _, tail = token.partition("\t")
         deleted, _, path = tail.partition("\t")
@@ -139,18 +147,22 @@ def _parse_commit(part: bytes) -> tuple[str, str, list[_FileChange]]:
 
 
 def file_changes(root: Path, wanted: set[str], entry_files: set[str], rule: MassRule) -> dict[str, Change]:
-    """The last change of each wanted file (paths relative to `root`), from one `git log` walked once.
+    """The last change of each wanted file (paths relative to `root`), from one `git log` walked once, newest
+    first, with the files' statuses; a second `git log` lists the modifications that change more than whitespace
+    (counting lines of modified files only: the added ones, most of a history, are never read).
     `entry_files` are all the directory's entry files (what a mass commit changes a share of)."""
+    real = {(sha, f.new) for sha, _, files in _log_commits(root, ["--diff-filter=MRCT", "--", "."])
+            for f in files if (f.added, f.deleted) != ("0", "0")}
     looking = {path: path for path in wanted}  # the name in history -> the path today
     found: dict[str, Change] = {}
     oldest_mass: dict[str, Change] = {}
     threshold = max(rule.minimum - 1, rule.share * len(entry_files))
-    commits = _log_commits(root, ["--", "."])
+    commits = _log_commits(root, ["--", "."], names=True)
     try:
         for sha, seconds, files in commits:
             if not looking:
                 break
-            touched = [f for f in files if f.new in looking]
+            touched = [f for f in files if f.new in looking and f.added[:1] != "D"]
             if not touched:
                 continue
             mass = sha in rule.ignored or (len(files) > threshold and
@@ -158,16 +170,14 @@ def file_changes(root: Path, wanted: set[str], entry_files: set[str], rule: Mass
                                            > threshold)
             change = Change(sha, _date(seconds))
             for f in touched:
-                today = looking.pop(f.new)
-                if f.old != f.new and f.added == "0" and f.deleted == "0":
-                    looking[f.old] = today  # a pure rename: the content is older, under the old name
+                status = f.added[:1]
+                if status != "A" and (sha, f.new) not in real:
+                    looking[f.old] = looking.pop(f.new)  # whitespace only, or a pure rename: the content is older
                     continue
+                today = looking.pop(f.new)
                 if mass:
                     oldest_mass[today] = change
-                    if f.old != f.new:
-                        looking[f.old] = today
-                    else:
-                        looking[f.new] = today
+                    looking[f.old] = today
                     continue
                 found[today] = change
     finally:
