@@ -304,7 +304,10 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
         _print_crawl_line(crawl)
     if staleness := summary.get("staleness"):
         out.print(f"Staleness: mean {staleness['mean']} of 100; {staleness['stale']} stale (70+), "
-                  f"{staleness['ageing']} ageing (40-69), {staleness['fresh']} fresh")
+                  f"{staleness['ageing']} ageing (40-69), {staleness['fresh']} fresh"
+                  + (f", {staleness['unknown']} unknown (no date)" if staleness.get("unknown") else ""))
+        if staleness.get("unreviewed"):
+            out.print(_unreviewed_line(staleness))
     out.print(f"Tickets: {tickets['opened']} opened · {tickets['updated']} updated · "
               f"{tickets['resolved']} resolved · {tickets['reopened']} reopened")
     out.print(f"Report:  {report.resolve()}")
@@ -312,6 +315,17 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
               f"work them with `auditor tickets list "
               f"{'-d ' + str(directory) if url == resolve_url(directory) else '--db ' + _safe_url(url)}`")
     out.print(f"Store:   {_safe_url(url)}")
+
+
+def _unreviewed_line(staleness: dict[str, Any]) -> str:
+    """Entries with no review date, the median age of their last change, and what dated the entries' ages."""
+    median = staleness.get("unreviewed_median_age_days")
+    undated = staleness.get("unreviewed_undated", 0)
+    evidence = ", ".join(f"{name} {count}" for name, count in staleness.get("age_evidence", {}).items())
+    return (f"Unreviewed: {staleness['unreviewed']} entries have no review date"
+            + (f"; their last change is {median:g} days old (median)" if median is not None else "")
+            + (f"; {undated} with no date at all" if undated else "")
+            + (f". Ages from: {evidence}" if evidence else ""))
 
 
 def _print_crawl_line(crawl: dict[str, Any]) -> None:

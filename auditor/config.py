@@ -80,6 +80,14 @@ class Config:
     def kind_data(self, kind: str | None) -> dict[str, Any]:
         return self.pack.get("kinds", {}).get("kinds", {}).get(kind or "", {}) or {}
 
+    def review_interval(self, kind: str | None) -> int | None:
+        """Days between reviews for a kind; entries with no kind get `default_review_interval_days`."""
+        if kind:
+            value = self.kind_data(kind).get("review_interval_days")
+        else:
+            value = self.pack.get("kinds", {}).get("default_review_interval_days")
+        return int(value) if value else None
+
 
 def find_config(start: Path) -> Path | None:
     """The nearest auditor.toml at or above start."""

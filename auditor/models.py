@@ -101,6 +101,15 @@ class Entry:
     # Read from a live site (auditor/sources/site.py): what only the rendered page has (its Related block as
     # shown, its headings, the status of its internal links), for the SIT rules. Empty for every other source.
     site: dict[str, Any] = field(default_factory=dict)
+    # The lines of its file an entry spans, (first, last), set by sources that read several entries from one file
+    # (an awesome bullet, a record of a JSON list); None for an entry that is its whole file.
+    lines: tuple[int, int] | None = None
+    # When the entry last changed, and the evidence (auditor/entry_dates.py, after any source loads): by
+    # "front-matter" (`updated` or an alias; `last_changed_ref` is the key), "git" (`last_changed_ref` is the
+    # commit), "uncommitted" (being edited: changed now, no date), or "" (unknown).
+    last_changed: dt.date | None = None
+    last_changed_by: str = ""
+    last_changed_ref: str = ""
 
     def untwin(self, text: str) -> str:
         """A message or evidence with twin-file line numbers (TWIN_LINE_BASE and up) written as the twin's own."""

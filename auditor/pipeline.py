@@ -15,6 +15,7 @@ from auditor.checks.engine import all_rules, run_rules
 from auditor.checks.inferred import infer_into
 from auditor.checks.registry import RegistryClient
 from auditor.config import Config
+from auditor.entry_dates import date_entries
 from auditor.links.book import LinkBook
 from auditor.links.history import StoreHistory
 from auditor.models import Entry, Finding, Severity
@@ -40,14 +41,16 @@ def check_entries(
     progress: Progress = _no_progress, registry: RegistryClient | None = None,
     links: LinkBook | None = None, root: Path | None = None, conventions: list[dict[str, Any]] | None = None,
 ) -> list[Finding]:
-    """Run the rules. With `only`, judge just those entry paths, still resolving against all entries.
+    """Date the entries (auditor/entry_dates.py: stated dates, git history under `root`), then run the rules.
+    With `only`, judge (and date) just those entry paths, still resolving against all entries.
     Without a `registry` client nothing asks a package registry: versions are "unverified".
     Without a `links` book no web link is fetched (internal links are still checked, against `root` when given).
     A `conventions` list gets what was collapsed into directory findings (auditor/checks/conventions.py).
     Without an auditor.toml, kinds the directory's entries mostly do not fit are held to what they carry."""
     infer_into(config, entries)
-    ctx = AuditContext.build(entries, config, as_of)
     targets = entries if only is None else [e for e in entries if e.path in only]
+    date_entries(targets, root, config, every=entries)
+    ctx = AuditContext.build(entries, config, as_of)
     ctx.targets, ctx.registry = targets, registry
     ctx.links, ctx.root = links, root
     findings = run_rules(targets, ctx, progress("checking", len(targets)))
@@ -76,10 +79,30 @@ def summarize(
 
 def _score_summary(scores: dict[str, StalenessScore]) -> dict[str, Any]:
     values = [s.score for s in scores.values()]
-    bands = {"fresh": 0, "ageing": 0, "stale": 0}  # below 40, 40-69, 70 and up
-    for value in values:
-        bands["stale" if value >= 70 else "ageing" if value >= 40 else "fresh"] += 1
-    return {"staleness": {"mean": round(sum(values) / len(values), 1) if values else 0.0, **bands}}
+    # Below 40, 40-69, 70 and up; `unknown` when nothing dates the entry (no review, no change, no dated claim).
+    bands = {"fresh": 0, "ageing": 0, "stale": 0, "unknown": 0}
+    evidence: Counter[str] = Counter()
+    unreviewed_ages: list[int] = []
+    unreviewed = 0
+    for score in scores.values():
+        bands[score.band] += 1
+        evidence[score.evidence or "none"] += 1
+        if score.unreviewed:
+            unreviewed += 1
+            if score.age_days is not None:
+                unreviewed_ages.append(score.age_days)
+    return {"staleness": {"mean": round(sum(values) / len(values), 1) if values else 0.0, **bands,
+                          "unreviewed": unreviewed, "unreviewed_undated": unreviewed - len(unreviewed_ages),
+                          "unreviewed_median_age_days": _median(unreviewed_ages),
+                          "age_evidence": dict(sorted(evidence.items()))}}
+
+
+def _median(values: list[int]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def worst_severity(findings: list[Finding]) -> Severity | None:

@@ -20,9 +20,10 @@ from auditor.sources.markdown import parse_date
 class Signal:
     claim: str  # pricing | version | capability | statistic | dated | relative | prose
     since: dt.date  # the date the claim's data dates from
-    source: str  # where it came from: a front-matter key or a finding's code
+    source: str  # where it came from: a front-matter key, a finding's code, or `git <commit>`
     age_days: int
     strength: float  # 0..weight
+    evidence: str = "front-matter"  # what dates it: front-matter | git | claim
 
 
 @dataclass
@@ -31,6 +32,17 @@ class StalenessScore:
     score: int
     signals: list[Signal] = field(default_factory=list)
     review_overdue_days: int = 0  # > 0 when the review is past due (the hard trigger)
+    # What the entry's age is read from: `reviewed` (front-matter), its last change (`front-matter` or `git`), or
+    # only its claims' dates (`claim`); "" when nothing dates it: the score is then unknown, not fresh.
+    evidence: str = ""
+    age_days: int | None = None  # since the last review, or the last change of an unreviewed entry
+    unreviewed: bool = False  # no `reviewed` date: the age counts from the last change
+
+    @property
+    def band(self) -> str:
+        if not self.evidence:
+            return "unknown"
+        return "stale" if self.score >= 70 else "ageing" if self.score >= 40 else "fresh"
 
     def strongest(self) -> Signal | None:
         return max(self.signals, key=lambda s: s.strength, default=None)
@@ -45,33 +57,46 @@ def _strength(claim: str, since: dt.date, as_of: dt.date, data: dict[str, Any]) 
     return age, weight * (1.0 - 0.5 ** (age / half_life))
 
 
-def _front_matter_claims(entry: Entry, data: dict[str, Any]) -> Iterable[tuple[str, dt.date, str]]:
+def age_source(entry: Entry) -> tuple[dt.date, str, str] | None:
+    """(date, source, evidence) the entry's age counts from: its last review, else its last change."""
+    if entry.reviewed is not None:
+        return entry.reviewed, "reviewed", "front-matter"
+    if entry.last_changed is not None:
+        if entry.last_changed_by == "git":
+            return entry.last_changed, f"git {entry.last_changed_ref[:7]}", "git"
+        return entry.last_changed, entry.last_changed_ref or "updated", entry.last_changed_by or "front-matter"
+    if entry.updated is not None:  # an entry no dating pass has seen
+        return entry.updated, "updated", "front-matter"
+    return None
+
+
+def _front_matter_claims(entry: Entry, data: dict[str, Any]) -> Iterable[tuple[str, dt.date, str, str]]:
     pricing = entry.meta.get("pricing")
     if isinstance(pricing, list):
         for plan in pricing:
             checked = parse_date(plan.get("checked")) if isinstance(plan, dict) else None
             if checked:
-                yield "pricing", checked, "pricing.checked"
-    reviewed = entry.reviewed or entry.updated
-    if reviewed is None:
+                yield "pricing", checked, "pricing.checked", "front-matter"
+    since = age_source(entry)
+    if since is None:
         return
     if entry.kind in data.get("version_kinds", []) and isinstance(entry.meta.get("package"), dict):
-        yield "version", reviewed, "package"
+        yield "version", since[0], "package", since[2]
     if entry.kind in data.get("prose_kinds", []):
-        yield "prose", reviewed, "reviewed"
+        yield "prose", since[0], since[1], since[2]
 
 
 def score_entry(entry: Entry, findings: Iterable[Finding], as_of: dt.date, config: Config) -> StalenessScore:
     """One entry's score from its front matter's dated claims and its findings' claim dates."""
     data = config.pack.get("staleness_score", {})
     claims = list(_front_matter_claims(entry, data))
-    claims += [(f.claim, f.claim_date, f.code) for f in findings if f.claim and f.claim_date]
+    claims += [(f.claim, f.claim_date, f.code, "claim") for f in findings if f.claim and f.claim_date]
     signals = []
-    for claim, since, source in claims:
+    for claim, since, source, evidence in claims:
         if since > as_of:
             continue
         age, strength = _strength(claim, since, as_of, data)
-        signals.append(Signal(claim, since, source, age, strength))
+        signals.append(Signal(claim, since, source, age, strength, evidence))
 
     strongest_by_claim: dict[str, float] = {}
     for signal in signals:
@@ -82,15 +107,25 @@ def score_entry(entry: Entry, findings: Iterable[Finding], as_of: dt.date, confi
     score = 100.0 * (1.0 - fresh)
 
     overdue = 0
-    interval = config.kind_data(entry.kind).get("review_interval_days")
-    if entry.reviewed is not None and interval and entry.reviewed <= as_of:
-        overdue = (as_of - entry.reviewed).days - int(interval)
-        if overdue > 0:
-            review = data.get("review_due", {})
-            floor = float(review.get("floor", 70)) + float(review.get("per_interval", 15)) * (overdue / int(interval))
-            score = max(score, min(100.0, floor))
+    interval = config.review_interval(entry.kind)
+    since = age_source(entry)
+    age_days = None
+    evidence = since[2] if since else ""
+    if since is None and entry.last_changed_by == "uncommitted":
+        evidence, age_days = "git", 0  # lines being edited: changed now
+    if since is not None and since[0] <= as_of:
+        age_days = (as_of - since[0]).days
+        if interval:
+            overdue = age_days - interval
+            if overdue > 0:
+                review = data.get("review_due", {})
+                floor = float(review.get("floor", 70)) + float(review.get("per_interval", 15)) * (overdue / interval)
+                score = max(score, min(100.0, floor))
+    if not evidence and signals:
+        evidence = "claim"
     signals.sort(key=lambda s: -s.strength)
-    return StalenessScore(entry.id, round(min(score, 100.0)), signals, max(overdue, 0))
+    return StalenessScore(entry.id, round(min(score, 100.0)), signals, max(overdue, 0), evidence, age_days,
+                          entry.reviewed is None)
 
 
 def score_entries(

@@ -45,6 +45,15 @@ DEFAULTS: dict[str, object] = {
     # `convention_min_entries` of them) is held to the fields and sections `infer_share` of its own entries carry.
     "infer_requirements": True,
     "infer_share": 0.8,
+    # --- when entries last changed (auditor/entry_dates.py, auditor/sources/git_dates.py) ---
+    # Git history as evidence of an entry's last change: auto (a date the entry states, `updated` or an alias,
+    # wins; git fills in the rest), prefer (git wins; the stated date where git has none), off (stated dates only).
+    "git_dates": "auto",
+    # A commit that changes more than this share of the directory's entry files (or deletes more than this share
+    # of a list file's lines), and at least `git_mass_commit_min` of them, is a mass change (a reformat, a rename,
+    # a regenerated file) that dating looks past.
+    "git_mass_commit_share": 0.5,
+    "git_mass_commit_min": 10,
     # --- directory formats (auditor/sources/: awesome.py, skills.py, yaml_pairs.py, registry_json.py, docs_pages.py,
     # plugins.py; detection in detect.py) ---
     # How the directory keeps its entries (`--input-format`): auto (detected from the files), folder (Markdown with

@@ -2,13 +2,15 @@
 
     python bench/run.py N [--keep] [--seed S] [--as-of DATE] [--json FILE] [--strict]
 
-Generates N entries (bench/generate.py) into a temporary directory, then runs, each as a child
-process of the venv's `auditor`, with the default SQLite store under DIR/.auditor/:
+Generates N entries (bench/generate.py) into a temporary directory, gives it a git history (bench/git_history.py:
+one commit per batch of entries, `git_dates = "prefer"` so the audit dates every entry from it), then runs, each as
+a child process of the venv's `auditor`, with the default SQLite store under DIR/.auditor/:
 
   1. audit       `auditor audit DIR --as-of DATE`              (empty store: every ticket is opened)
   2. re-audit    the same command again                         (tickets exist: the steady weekly run)
   3. check       `auditor check DIR --as-of DATE --format json` (nothing stored; CI's command)
   4. check-one   the same on one entry file, as CI runs it on a change (still reads the whole directory)
+  5. git-dates   the git dating pass alone (auditor/entry_dates.py on the loaded entries), for what it costs
 
 For each it measures wall time and the child's peak RSS (os.wait4's rusage of that child alone),
 prints a table, and compares what the auditor found with the problems the generator planted:
@@ -185,6 +187,13 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         manifest = json.loads((directory / "bench-manifest.json").read_text(encoding="utf-8"))
         gen.note = f"{manifest['bytes'] / 1e6:.1f} MB, {manifest['planted_count']} planted"
+        # A git history (one commit per batch of entries) that the audit dates every entry from.
+        history = Step("history", [str(PYTHON), str(HERE / "git_history.py"), "commit", str(directory)])
+        history.note = run_child(history, logs, args.timeout).strip()
+        history.ok = history.exit_code == 0
+        if not history.ok:
+            print(f"history failed (exit {history.exit_code}):\n{tail(logs / 'history.stderr')}", file=sys.stderr)
+            return 1
 
         # --offline: the synthetic packages and links must never be looked up on the real registries or web.
         audit_cmd = [str(AUDITOR), "audit", str(directory), "--as-of", args.as_of, "--offline"]
@@ -221,13 +230,16 @@ def main(argv: list[str] | None = None) -> int:
                       f"{tail(logs / (step.name + '.stderr'))}\nstdout ends:\n"
                       f"{tail(logs / (step.name + '.stdout'), 10)}", file=sys.stderr)
                 break
+        dating = Step("git-dates", [str(PYTHON), str(HERE / "git_history.py"), "time", str(directory)])
+        dating.note = run_child(dating, logs, args.timeout).strip()  # the git pass alone, outside the audit
+        dating.ok = dating.exit_code == 0
         db = directory / ".auditor" / "auditor.db"
         db_mb = db.stat().st_size / 1e6 if db.exists() else 0.0
 
         print(f"\nauditor bench: N={args.n}, seed {args.seed}, as of {args.as_of}, "
               f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}; store {db_mb:.1f} MB")
         print(f"{'step':<10} {'wall s':>8} {'peak RSS MB':>12} {'exit':>5}  notes")
-        for step in [gen, *steps]:
+        for step in [gen, history, *steps, dating]:
             if step.exit_code is None:
                 continue
             print(f"{step.name:<10} {step.seconds:>8.2f} {step.peak_rss_mb:>12.0f} {step.exit_code:>5}  {step.note}")
@@ -248,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  missed: {comparison['missed'][:5]}  unexpected: {comparison['unexpected'][:5]}")
         if args.json:
             result = {"n": args.n, "seed": args.seed, "as_of": args.as_of, "store_mb": round(db_mb, 2),
-                      "machine": machine(), "steps": [asdict(s) for s in [gen, *steps]],
+                      "machine": machine(), "steps": [asdict(s) for s in [gen, history, *steps, dating]],
                       "plant": comparison, "failed": failed}
             args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
         if mismatch and args.strict:

@@ -176,7 +176,8 @@ def read_list(rel: str, lines: list[str], mapping: dict[str, str], kind: str | N
             entry_id = f"{base}-{counter}"
             counter += 1
         taken.add(entry_id)
-        entry = Entry(id=entry_id, path=rel, source_format=FORMAT, body_start=number, body_lines=[line])
+        entry = Entry(id=entry_id, path=rel, source_format=FORMAT, body_start=number, body_lines=[line],
+                      lines=(number, number))
         entry.ignore |= off
         entry.field_lines = {"name": number, "description": number, "url": number}
         apply_field_map(entry, record, mapping, kind, kinds, dict(entry.field_lines))

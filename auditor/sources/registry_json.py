@@ -124,7 +124,7 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
         for number, (record, start, end) in enumerate(_records(text, data)):
             name = str(record.get("name") or "").strip()
             entry = Entry(id=name or f"{stem}#{number + 1}", path=rel, source_format=FORMAT,
-                          meta=record, body_start=lines.line(start))
+                          meta=record, body_start=lines.line(start), lines=(lines.line(start), lines.line(end - 1)))
             entry.ignore |= off
             key_lines: dict[str, int] = {}
             for key in record:
