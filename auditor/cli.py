@@ -402,8 +402,8 @@ def check(
     findings = check_entries(entries, cfg, date, only=wanted, registry=RegistryClient.from_settings(cfg.settings),
                              links=links, root=root)
     if links is not None and links.network_down:
-        err.print("warning: the network is unavailable: links were not verified and no link finding is reported",
-                  style="yellow")
+        err.print(f"warning: the network is unavailable ({links.network_reason}): links that failed before HTTP "
+                  "are unverified, not broken", style="yellow")
     elsewhere = 0
     if changes is not None:  # only what the change did: findings on lines it did not touch are counted, not shown
         shown = [f for f in findings if changes.touches(f.path, f.line) or (f.code == "XRF001" and f.key in gone)]
@@ -673,8 +673,8 @@ def _print_links_line(links: dict[str, Any]) -> None:
     counts = ", ".join(f"{n} {v}" for v, n in links["by_verdict"].items() if n) or "none"
     out.print(f"Links:   {links['urls']} checked ({links['from_cache']} from cache): {counts}")
     if links.get("network") == "unavailable":
-        err.print("warning: the network is unavailable: web links were not verified and open no tickets",
-                  style="yellow")
+        err.print("warning: the network is unavailable: links that failed before HTTP are unverified and open no "
+                  "tickets", style="yellow")
 
 
 def main() -> None:

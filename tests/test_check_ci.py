@@ -1,0 +1,178 @@
+"""`auditor check` as CI runs it: no false red without a network, no silent green when a link really is dead.
+
+A machine with no DNS is made in-process: the link checker's resolver answers "does not resolve" for every name
+(as a sandbox's resolver does), and the network canary points at a name that resolves nowhere and a closed port
+on 127.0.0.1. Nothing leaves the machine."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import shutil
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from auditor.cli import app
+from auditor.config import load_config
+from auditor.links import canary, checker, net
+from auditor.links.book import LinkBook
+from tests.helpers import AS_OF, write_tree
+from tests.links_server import WebServer, refused_port
+
+GITHUB = "https://github.com/github/github-mcp-server"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "directory"
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def settings(canary_hosts: list[str], allow_private: bool = True) -> str:
+    return textwrap.dedent(f"""\
+        [settings]
+        link_timeout = 1.0
+        link_retries = 0
+        link_backoff = 0.01
+        allow_private_addresses = {str(allow_private).lower()}
+        link_canary_hosts = {json.dumps(canary_hosts)}
+        """)
+
+
+def entry(links: str) -> str:
+    return f"---\nkind: mcp\ntitle: Brand new\nowner: desk\nlinks: {{{links}}}\n---\nA server.\n"
+
+
+@pytest.fixture
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every name fails to resolve the way it does on a machine without DNS; addresses still connect."""
+    asked: list[str] = []
+
+    async def nowhere(host: str, port: int) -> list[str]:
+        asked.append(host)
+        try:
+            return [str(net.ipaddress.ip_address(host.strip("[]")))]
+        except ValueError:
+            raise net.NameNotFound(f"DNS: {host} does not resolve") from None
+
+    monkeypatch.setattr(checker, "system_resolver", nowhere)
+    return asked
+
+
+@pytest.fixture
+def server() -> Iterator[WebServer]:
+    with WebServer() as web:
+        yield web
+
+
+def clone(tmp_path: Path, canary_hosts: list[str]) -> Path:
+    """The example directory as a contributor's clone: mcp/github-mcp.md links only to GitHub."""
+    root = tmp_path / "clone"
+    shutil.copytree(EXAMPLES, root)
+    with (root / "auditor.toml").open("a", encoding="utf-8") as config:
+        config.write("\n" + settings(canary_hosts))
+    return root
+
+
+def findings(result: object) -> list[dict]:
+    return json.loads(result.stdout)["findings"]  # type: ignore[attr-defined]
+
+
+def test_without_dns_a_web_link_is_an_unverified_info_and_check_passes(tmp_path: Path, no_dns: list[str]) -> None:
+    root = clone(tmp_path, ["well-known.test:443", f"127.0.0.1:{refused_port()}"])
+    result = run("check", str(root / "mcp/github-mcp.md"), "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 0, result.output
+    links = [f for f in findings(result) if f["code"].startswith("LNK")]
+    assert [(f["code"], f["severity"]) for f in links] == [("LNK005", "info")]
+    assert "network unavailable" in links[0]["message"] and "github.com does not resolve" in links[0]["message"]
+    assert "well-known.test" in no_dns  # the canary asked the same resolver
+    assert "network is unavailable (canary:" in result.stderr
+
+
+def test_when_the_canary_answers_a_name_that_does_not_resolve_is_broken(tmp_path: Path, no_dns: list[str],
+                                                                         canary_port: int) -> None:
+    root = clone(tmp_path, [f"127.0.0.1:{canary_port}"])
+    result = run("check", str(root / "mcp/github-mcp.md"), "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 1
+    (broken,) = [f for f in findings(result) if f["code"].startswith("LNK")]
+    assert broken["code"] == "LNK001"
+    assert "archived" not in broken["fix"]  # no archive was asked (link_wayback_url is empty): claim nothing
+
+
+def test_without_dns_a_local_page_that_really_404s_still_fails(tmp_path: Path, no_dns: list[str],
+                                                                server: WebServer) -> None:
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": settings(["well-known.test:443", f"127.0.0.1:{refused_port()}"]),
+        "mcp/github-mcp.md": entry(f"repo: {GITHUB}, docs: {server.url('/gone')}"),
+    })
+    result = run("check", str(root / "mcp/github-mcp.md"), "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 1
+    codes = sorted((f["code"], f["message"].split()[1]) for f in findings(result) if f["code"].startswith("LNK"))
+    assert codes == [("LNK001", server.url("/gone")), ("LNK005", GITHUB)]
+
+
+def test_links_refused_by_policy_do_not_make_the_network_down(tmp_path: Path, server: WebServer,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three links to private addresses once switched the run to "network unavailable": the real 404 beside them
+    dropped to an info and the refusals vanished. The guard refuses them without touching the network."""
+    local = server.url("/gone").split("/")[2].split(":")[0]
+    policy = net.private_reason
+    monkeypatch.setattr(net, "private_reason", lambda a: None if a == local else policy(a))
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": settings(["well-known.test:443"], allow_private=False),
+        "a.md": entry(f"docs: {server.url('/gone')}, one: http://10.0.0.1/, two: http://10.0.0.2/x, "
+                      f"three: http://192.168.1.1/"),
+    })
+    result = run("check", str(root / "a.md"), "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 1, result.output
+    codes = sorted(f["code"] for f in findings(result) if f["code"].startswith("LNK"))
+    assert codes == ["LNK001", "LNK007", "LNK007", "LNK007"]
+    assert "network is unavailable" not in result.stderr
+
+
+# -- the canary itself -----------------------------------------------------------------------------------
+
+def test_the_canary_is_up_when_one_host_answers_and_down_with_every_reason_otherwise(canary_port: int) -> None:
+    closed = refused_port()
+
+    async def resolver(host: str, port: int) -> list[str]:
+        if host == "portal.test":
+            return ["10.1.1.1"]
+        raise net.DNSUnavailable(f"DNS lookup of {host} failed: Temporary failure in name resolution")
+
+    up = canary.run_probe(["nowhere.test:443", f"127.0.0.1:{closed}", f"127.0.0.1:{canary_port}"], resolver, 1.0)
+    assert up.up
+    down = canary.run_probe(["nowhere.test:443", f"127.0.0.1:{closed}"], resolver, 1.0)
+    assert not down.up and not down.hijacked
+    assert "nowhere.test failed" in down.reason and f"127.0.0.1:{closed}" in down.reason
+    portal = canary.run_probe(["portal.test:443"], resolver, 1.0)
+    assert not portal.up and portal.hijacked and "private address" in portal.reason
+
+
+def test_the_canary_is_asked_once_per_run_and_only_after_a_failure_before_http(tmp_path: Path, no_dns: list[str],
+                                                                              server: WebServer) -> None:
+    root = write_tree(tmp_path / "dir", {"auditor.toml": settings(["well-known.test:443"])})
+    config = load_config(root)
+    book = LinkBook.from_settings(config.settings, config.pack, dt.date.fromisoformat(AS_OF))
+    book.check_urls([server.url("/ok"), server.url("/gone")])
+    assert "well-known.test" not in no_dns  # every link answered over HTTP: nothing to doubt
+    book.check_urls(["https://one.example/"])
+    book.check_urls(["https://two.example/"])
+    assert no_dns.count("well-known.test") == 1
+    assert book.network_down and book.judged["https://two.example/"].result.reason.startswith("network unavailable")
+
+
+@pytest.mark.parametrize(("host", "public"), [
+    ("github.com", True), ("93.184.215.14", True), ("localhost", False), ("10.0.0.1", False), ("[::1]", False),
+    ("printer.local", False), ("intranet", False), ("gone.invalid", False),
+])
+def test_only_public_hosts_say_anything_about_the_network(host: str, public: bool) -> None:
+    assert canary.public_host(host) is public
+
+
+def test_the_canary_needs_no_event_loop_of_its_own_caller() -> None:
+    assert asyncio.run(canary.probe([], checker.system_resolver, 1.0)).up  # no hosts: never down
