@@ -21,7 +21,7 @@ from rich.text import Text
 from auditor import __version__
 from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
 from auditor.clock import parse_as_of
-from auditor.config import Config, ConfigError, find_config, load_config
+from auditor.config import Config, ConfigError, find_root, load_config
 from auditor.incidents.cli import incident_app
 from auditor.models import Severity
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
@@ -350,8 +350,9 @@ def check(
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
     from auditor.checks.registry import RegistryClient
     from auditor.links.book import LinkBook
-    from auditor.pipeline import check_entries, load_entries, summarize
+    from auditor.pipeline import check_entries, summarize
     from auditor.sources.changes import ChangesError, changes_since
+    from auditor.sources.detect import FormatsSource, source_for
 
     date = _as_of(as_of)
     paths = list(paths or [])
@@ -360,11 +361,8 @@ def check(
     for path in paths:
         if not path.exists():
             raise usage_error(f"{path}: no such file or directory")
-    anchor = paths[0] if paths else Path(".")
-    if root is None:
-        found = find_config(anchor)
-        root = found.parent if found else (anchor if anchor.is_dir() else anchor.parent)
-    root = root.resolve()
+    named = list(paths)
+    root = (root or find_root(paths[0] if paths else Path("."))).resolve()
     changes = None
     if changed_since is not None:
         try:
@@ -384,7 +382,11 @@ def check(
         cfg.settings["allow_private_addresses"] = True
     _input_format(cfg, input_format)
     gone = changes.removed_ids if changes is not None else set()
-    entries = load_entries(root, cfg) if paths or gone else []  # nothing changed: nothing to read
+    source = source_for(root, cfg)
+    formats = source.formats if isinstance(source, FormatsSource) else ["folder"]
+    err.print(f"root: {_shown(root)}, format: {', '.join(formats)}")
+    entries = source.load(cfg) if paths or gone else []  # nothing changed: nothing to read
+    _require_entries(named, entries, root, cfg, formats)
     for path in paths:
         full = path.resolve()
         rel = full.relative_to(root).as_posix()
@@ -409,7 +411,7 @@ def check(
         shown = [f for f in findings if changes.touches(f.path, f.line) or (f.code == "XRF001" and f.key in gone)]
         elsewhere, findings = len(findings) - len(shown), shown
     checked = [e for e in entries if e.path in wanted]
-    summary = summarize(checked, findings)
+    summary = summarize(checked, findings) | {"root": str(root), "formats": formats}
     if changes is not None:
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
@@ -426,6 +428,40 @@ def check(
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
                      if changes is not None else ""))
     raise typer.Exit(exit_code(findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when under it."""
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+def _require_entries(named: list[Path], entries: list[Any], root: Path, cfg: Config, formats: list[str]) -> None:
+    """A named file or folder that yields no entry is a usage error (exit 2), never "0 entries checked": it was
+    read in the wrong format or from the wrong root. A file the `exclude` setting leaves out is only noted."""
+    from auditor.sources.detect import entry_paths
+    from auditor.sources.formats import excluded
+
+    read = entry_paths(entries)
+    for path in named:
+        full = path.resolve()
+        rel = full.relative_to(root).as_posix()
+        if full.is_dir():
+            prefix = "" if rel == "." else rel + "/"
+            if any(p.startswith(prefix) for p in read) or not any(f.is_file() for f in full.rglob("*")):
+                continue
+            what = "folder holds no entry"
+        elif rel in read:
+            continue
+        elif excluded(rel, cfg.settings.get("exclude") or []):
+            err.print(f"note: {path} is left out by the `exclude` setting: not an entry")
+            continue
+        else:
+            what = "file is not an entry"
+        raise usage_error(f"{path}: this {what} when {_shown(root)} is read as {', '.join(formats)} (give the "
+                          f"directory's root with --root, or its format with --input-format)")
 
 
 @rules_app.command("list")

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import json
 import shutil
+import subprocess
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,3 +177,52 @@ def test_only_public_hosts_say_anything_about_the_network(host: str, public: boo
 
 def test_the_canary_needs_no_event_loop_of_its_own_caller() -> None:
     assert asyncio.run(canary.probe([], checker.system_resolver, 1.0)).up  # no hosts: never down
+
+
+# -- root and format: found, and said ------------------------------------------------------------------------
+
+EVER_WORKS = Path(__file__).resolve().parent / "fixtures" / "corpora" / "ever-works-mcp-servers"
+TWIN = "data/openapi-mcp/openapi-mcp.yml"
+
+
+def git_init(folder: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+
+
+def test_without_auditor_toml_the_root_is_the_git_top_level_and_its_format_is_said(tmp_path: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch
+                                                                                  ) -> None:
+    root = tmp_path / "clone"
+    shutil.copytree(EVER_WORKS, root)
+    git_init(root)
+    monkeypatch.chdir(root)
+    result = run("check", TWIN, "--offline", "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 1, result.output
+    document = json.loads(result.stdout)
+    assert document["summary"]["root"] == str(root.resolve()) and document["summary"]["formats"] == ["yaml-pairs"]
+    assert document["summary"]["entries"] == 1 and "STR014" in {f["code"] for f in document["findings"]}
+    text = run("check", "data/openapi-mcp", "--offline", "--as-of", AS_OF)
+    assert text.stderr.splitlines()[0] == "root: ., format: yaml-pairs"
+    assert "STR002" not in text.stdout and "STR014" in text.stdout  # the folder's entry, read as a YAML pair
+
+
+def test_the_nearest_auditor_toml_wins_over_the_git_top_level(tmp_path: Path) -> None:
+    git_init(tmp_path)
+    root = write_tree(tmp_path / "site" / "directory", {"auditor.toml": 'name = "d"\n', "tools/a.md": entry("")})
+    result = run("check", str(root / "tools/a.md"), "--offline", "--as-of", AS_OF, "--format", "json")
+    assert json.loads(result.stdout)["summary"]["root"] == str(root.resolve())
+
+
+def test_a_named_file_that_yields_no_entry_is_a_usage_error_naming_it_and_the_format(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # whatever holds the temporary folder is not asked
+    root = tmp_path / "no-git"
+    shutil.copytree(EVER_WORKS, root)
+    # No auditor.toml, no git: the root is the file's own folder, where one YAML pair reads as a content folder.
+    result = run("check", str(root / TWIN), "--offline", "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert f"{root / TWIN}: this file is not an entry" in result.stderr and "read as folder" in result.stderr
+    assert run("check", str(root / TWIN), "--root", str(root), "--offline", "--as-of", AS_OF).exit_code == 1
+    notes = write_tree(tmp_path / "notes", {"auditor.toml": "", "README.md": "# About\n", "tools/a.md": entry("")})
+    excluded = run("check", str(notes / "README.md"), "--offline", "--as-of", AS_OF)
+    assert excluded.exit_code == 0 and "left out by the `exclude` setting" in excluded.stderr
