@@ -32,6 +32,21 @@ app = typer.Typer(help="Audit a directory of AI tools, MCP servers, skills and n
 rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True)
 tickets_app = typer.Typer(help="Work the refresh-ticket queue.", no_args_is_help=True)
 links_app = typer.Typer(help="Check web links directly.", no_args_is_help=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"auditor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", help="Print the auditor's version and exit.", is_eager=True, callback=_print_version)] = False,
+) -> None:
+    """Audit a directory of AI tools, MCP servers, skills and news."""
+
+
 app.add_typer(rules_app, name="rules")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(links_app, name="links")
@@ -346,8 +361,30 @@ def check(
         "--changed-since", metavar="REV",
         help="Report only findings on lines changed since this git revision (its merge base with HEAD, working "
              "tree included); with no paths, check the files changed.")] = None,
+    stdin: Annotated[bool, typer.Option(
+        "--stdin", help="Read the text of the file named by --stdin-filename from stdin (an editor's unsaved "
+                        "buffer); the rest of the directory is read from disk.")] = False,
+    stdin_filename: Annotated[Path | None, typer.Option(
+        "--stdin-filename", metavar="PATH", help="Where the text read with --stdin lives in the directory.")] = None,
 ) -> None:
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
+    if stdin or stdin_filename is not None:
+        from auditor.sources.overlay import text_in_place_of
+
+        if not (stdin and stdin_filename is not None) or paths or changed_since is not None:
+            raise usage_error("--stdin and --stdin-filename PATH go together, with no other path or --changed-since")
+        if not stdin_filename.is_file():
+            raise usage_error(f"{stdin_filename}: no such file (--stdin-filename names an entry file of the "
+                              "directory, whose text stdin replaces)")
+        with text_in_place_of(stdin_filename, sys.stdin.buffer.read()):
+            _check([stdin_filename], root, as_of, config, fmt, fail_on, offline, allow_private, input_format, None)
+        return
+    _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since)
+
+
+def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
+           fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
+           changed_since: str | None) -> None:
     from auditor.checks.registry import RegistryClient
     from auditor.links.book import LinkBook
     from auditor.pipeline import check_entries, summarize

@@ -87,10 +87,10 @@ def add_record(root: Path) -> list[str]:
 
 
 def add_bullet(root: Path) -> list[str]:
-    """A bullet at the end of the list's first section of bullets: the list file is the entry file."""
+    """A bullet after the list's last linked bullet: the list file is the entry file."""
     readme = next(p for p in sorted(root.iterdir()) if p.name.lower() == "readme.md")
     lines = readme.read_text(encoding="utf-8").splitlines(keepends=True)
-    last = max(i for i, line in enumerate(lines) if line.startswith("- [") and "](http" in line)
+    last = max(i for i, line in enumerate(lines) if line.startswith(("- ", "* ")) and "](http" in line)
     lines.insert(last + 1, "- [Brandnew](https://example.invalid/brandnew) - TODO: describe it.\n")
     readme.write_text("".join(lines), encoding="utf-8")
     return [readme.name]

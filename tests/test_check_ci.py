@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from auditor import __version__
 from auditor.cli import app
 from auditor.config import load_config
 from auditor.links import canary, checker, net
@@ -226,3 +227,33 @@ def test_a_named_file_that_yields_no_entry_is_a_usage_error_naming_it_and_the_fo
     notes = write_tree(tmp_path / "notes", {"auditor.toml": "", "README.md": "# About\n", "tools/a.md": entry("")})
     excluded = run("check", str(notes / "README.md"), "--offline", "--as-of", AS_OF)
     assert excluded.exit_code == 0 and "left out by the `exclude` setting" in excluded.stderr
+
+
+# -- --version, --stdin ---------------------------------------------------------------------------------------
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout == f"auditor {__version__}\n"
+
+
+def test_stdin_stands_in_for_the_named_file_and_the_file_is_not_touched(tmp_path: Path) -> None:
+    root = clone(tmp_path, [])
+    path = root / "mcp/github-mcp.md"
+    on_disk = path.read_bytes()
+    edited = on_disk.decode().replace("related: [code-review,", "related: [code-reveiw,")
+    result = CliRunner().invoke(app, ["check", "--stdin", "--stdin-filename", str(path), "--offline", "--as-of",
+                                      AS_OF, "--format", "json"], input=edited)
+    assert result.exit_code == 1, result.output
+    (missing,) = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "XRF001"]
+    assert "code-reveiw" in missing["message"] and missing["path"].endswith("mcp/github-mcp.md")
+    assert path.read_bytes() == on_disk
+    clean = CliRunner().invoke(app, ["check", "--stdin", "--stdin-filename", str(path), "--offline", "--as-of",
+                                     AS_OF, "--format", "json"], input=on_disk.decode())
+    assert clean.exit_code == 0 and not [f for f in json.loads(clean.stdout)["findings"] if f["code"] == "XRF001"]
+
+
+def test_stdin_needs_its_filename_and_nothing_else() -> None:
+    assert run("check", "--stdin").exit_code == 2
+    assert run("check", "--stdin", "--stdin-filename", str(EXAMPLES / "mcp/nothing-here.md")).exit_code == 2
+    assert run("check", "--stdin", "--stdin-filename", str(EXAMPLES / "mcp/github-mcp.md"),
+               str(EXAMPLES / "mcp/slack-mcp.md")).exit_code == 2
