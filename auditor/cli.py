@@ -24,7 +24,7 @@ from auditor.clock import parse_as_of
 from auditor.config import Config, ConfigError, find_root, load_config
 from auditor.incidents.cli import incident_app
 from auditor.models import Severity
-from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
+from auditor.output import exit_code, format_github, format_json, format_sarif, format_text, github_summary
 from auditor.schedule.cli import schedule_command
 
 app = typer.Typer(help="Audit a directory of AI tools, MCP servers, skills and news.", no_args_is_help=True,
@@ -207,7 +207,7 @@ def audit(
     target = site.report_dir if site else report_dir or (directory / str(cfg.settings["report_dir"]))
     report = write_report(url, result.run_id, target)
     _write_ticket_exports(url, cfg.name, target)
-    document = format_json(result.findings, directory, result.summary | {"run": result.run_id})
+    document = format_json(result.findings, directory, result.summary | {"run": result.run_id}, cfg.settings)
     (target / "findings.json").write_text(document, encoding="utf-8")
     if fmt == AuditFormat.json:
         sys.stdout.write(document)
@@ -361,6 +361,8 @@ def check(
         "--changed-since", metavar="REV",
         help="Report only findings on lines changed since this git revision (its merge base with HEAD, working "
              "tree included); with no paths, check the files changed.")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Text format: one line per finding (no fix line below it).")] = False,
     stdin: Annotated[bool, typer.Option(
         "--stdin", help="Read the text of the file named by --stdin-filename from stdin (an editor's unsaved "
                         "buffer); the rest of the directory is read from disk.")] = False,
@@ -377,14 +379,15 @@ def check(
             raise usage_error(f"{stdin_filename}: no such file (--stdin-filename names an entry file of the "
                               "directory, whose text stdin replaces)")
         with text_in_place_of(stdin_filename, sys.stdin.buffer.read()):
-            _check([stdin_filename], root, as_of, config, fmt, fail_on, offline, allow_private, input_format, None)
+            _check([stdin_filename], root, as_of, config, fmt, fail_on, offline, allow_private, input_format, None,
+                   quiet)
         return
-    _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since)
+    _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since, quiet)
 
 
 def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
            fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
-           changed_since: str | None) -> None:
+           changed_since: str | None, quiet: bool) -> None:
     from auditor.checks.registry import RegistryClient
     from auditor.links.book import LinkBook
     from auditor.pipeline import check_entries, summarize
@@ -452,19 +455,33 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
     if changes is not None:
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
+    settings = cfg.settings
     if fmt == FindingFormat.json:
-        sys.stdout.write(format_json(findings, root, summary))
+        sys.stdout.write(format_json(findings, root, summary, settings))
     elif fmt == FindingFormat.github:
-        sys.stdout.write(format_github(findings, root))
+        sys.stdout.write(format_github(findings, root, settings))
+        _write_step_summary(github_summary(findings, root, summary, settings))
     elif fmt == FindingFormat.sarif:
-        sys.stdout.write(format_sarif(findings, root, __version__))
+        sys.stdout.write(format_sarif(findings, root, __version__, settings))
     else:
-        sys.stdout.write(format_text(findings, root))
+        sys.stdout.write(format_text(findings, root, quiet, settings))
         sev = summary["by_severity"]
         err.print(f"{len(checked)} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
                      if changes is not None else ""))
     raise typer.Exit(exit_code(findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
+
+
+def _write_step_summary(markdown: str) -> None:
+    """GitHub Actions shows the Markdown appended to $GITHUB_STEP_SUMMARY on the run's page."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    except OSError as exc:
+        err.print(f"warning: could not write the job summary to {target}: {exc.strerror or exc}", style="yellow")
 
 
 def _shown(path: Path) -> str:

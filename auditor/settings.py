@@ -14,6 +14,10 @@ DEFAULTS: dict[str, object] = {
     # Where `auditor audit` writes the HTML report and ticket export. Relative paths are
     # resolved against the audited directory.
     "report_dir": ".auditor/report",
+    # The auditor's documentation site, and where each rule's page is on it ({base}: docs_url, {code}: the rule's
+    # code, {name}: its readable name). Every finding in text, JSON, SARIF and GitHub output links its rule's page.
+    "docs_url": "https://example.com/auditor",
+    "rule_docs_url": "{base}/rules/{code}/",
     # `auditor check` and `auditor audit` exit 1 when a finding at or above this severity exists.
     "fail_on": "error",
     # An entry gets a refresh ticket only when one of its findings is at least this severe;
