@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from auditor import __version__
@@ -109,21 +107,23 @@ def _input_format(cfg: Config, value: str | None) -> None:
         raise usage_error(str(exc)) from None
 
 
-class CountColumn(MofNCompleteColumn):
-    """`done/total`, or only `done` for a count with no known end (pages crawled, errors)."""
-
-    def render(self, task: Any) -> Any:
-        if task.total is None:
-            return Text(f"{int(task.completed)}", style="progress.download")
-        return super().render(task)
-
-
 @contextlib.contextmanager
 def progress_bars(enabled: bool) -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
     """A progress bar per step on stderr when it is a terminal; silent otherwise."""
     if not enabled:
         yield lambda _name, _total: (lambda _n: None)
         return
+    # Loaded here: a one-file `check` in CI shows no bar and should not pay for the import.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    class CountColumn(MofNCompleteColumn):
+        """`done/total`, or only `done` for a count with no known end (pages crawled, errors)."""
+
+        def render(self, task: Any) -> Any:
+            if task.total is None:
+                return Text(f"{int(task.completed)}", style="progress.download")
+            return super().render(task)
+
     columns = (TextColumn("{task.description:<16}"), BarColumn(), CountColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bars:
         def start(name: str, total: int | None) -> Callable[[int], None]:
@@ -389,7 +389,6 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
            fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
            changed_since: str | None, quiet: bool) -> None:
     from auditor.checks.registry import RegistryClient
-    from auditor.links.book import LinkBook
     from auditor.pipeline import check_entries, summarize
     from auditor.sources.changes import ChangesError, changes_since
     from auditor.sources.detect import FormatsSource, source_for
@@ -440,7 +439,11 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
     if gone:  # entries that still list a removed or renamed id are broken by the change: check them too
         wanted.update(e.path for e in entries if gone.intersection(e.related))
     # No store: the link history lives in memory, so a new link that answers 404 fails at once.
-    links = None if cfg.settings["offline"] else LinkBook.from_settings(cfg.settings, cfg.pack, date)
+    links = None
+    if not cfg.settings["offline"]:  # the link checker (httpx, asyncio) loads only when links are checked
+        from auditor.links.book import LinkBook
+
+        links = LinkBook.from_settings(cfg.settings, cfg.pack, date)
     findings = check_entries(entries, cfg, date, only=wanted, registry=RegistryClient.from_settings(cfg.settings),
                              links=links, root=root)
     if links is not None and links.network_down:
@@ -521,6 +524,8 @@ def _require_entries(named: list[Path], entries: list[Any], root: Path, cfg: Con
 @rules_app.command("list")
 def rules_list(as_of: AsOf = None) -> None:
     """Every rule with its code, name, default severity and title."""
+    from rich.table import Table
+
     from auditor.checks.engine import all_rules
 
     table = Table(box=None, pad_edge=False)
@@ -572,6 +577,8 @@ def _ticket_session(directory: Path, db: str | None) -> Iterator[tuple[Any, str 
 
 
 def _print_ticket_table(tickets: list[Any]) -> None:
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     for column in ("id", "priority", "score", "status", "due", "owner", "assignee", "entry", "why", "findings"):
         table.add_column(column)
@@ -700,6 +707,8 @@ def runs_list(directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     from auditor.store import runs as run_store
 
     with _ticket_session(directory, db) as (session, name):
+        from rich.table import Table
+
         table = Table(box=None, pad_edge=False)
         for column in ("run", "as of", "started", "duration", "status", "entries", "findings", "tickets", "outcome"):
             table.add_column(column)
