@@ -175,7 +175,8 @@ class LinkBook:
     def canary(self) -> CanaryAnswer:
         """Whether the network itself works (auditor.links.canary): asked once per run, when first needed."""
         if self._canary is None:
-            hosts = [str(h) for h in self.settings.get("link_canary_hosts") or []]
+            configured = self.settings.get("link_canary_hosts") or []
+            hosts = [configured] if isinstance(configured, str) else [str(h) for h in configured]
             resolver = self.resolver or checker_module.system_resolver
             timeout = min(self.options.timeout, 5.0)
             self._canary = run_probe(hosts, resolver, timeout) if hosts else CanaryAnswer(True)
