@@ -14,17 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from auditor import __version__
 from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
 from auditor.clock import parse_as_of
-from auditor.config import Config, ConfigError, find_config, load_config
+from auditor.config import Config, ConfigError, find_root, load_config
 from auditor.incidents.cli import incident_app
 from auditor.models import Severity
-from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
+from auditor.output import exit_code, format_github, format_json, format_sarif, format_text, github_summary
 from auditor.safe_text import for_terminal
 from auditor.schedule.cli import schedule_command
 
@@ -33,6 +31,21 @@ app = typer.Typer(help="Audit a directory of AI tools, MCP servers, skills and n
 rules_app = typer.Typer(help="List and explain the rules.", no_args_is_help=True)
 tickets_app = typer.Typer(help="Work the refresh-ticket queue.", no_args_is_help=True)
 links_app = typer.Typer(help="Check web links directly.", no_args_is_help=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"auditor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", help="Print the auditor's version and exit.", is_eager=True, callback=_print_version)] = False,
+) -> None:
+    """Audit a directory of AI tools, MCP servers, skills and news."""
+
+
 app.add_typer(rules_app, name="rules")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(links_app, name="links")
@@ -95,21 +108,23 @@ def _input_format(cfg: Config, value: str | None) -> None:
         raise usage_error(str(exc)) from None
 
 
-class CountColumn(MofNCompleteColumn):
-    """`done/total`, or only `done` for a count with no known end (pages crawled, errors)."""
-
-    def render(self, task: Any) -> Any:
-        if task.total is None:
-            return Text(f"{int(task.completed)}", style="progress.download")
-        return super().render(task)
-
-
 @contextlib.contextmanager
 def progress_bars(enabled: bool) -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
     """A progress bar per step on stderr when it is a terminal; silent otherwise."""
     if not enabled:
         yield lambda _name, _total: (lambda _n: None)
         return
+    # Loaded here: a one-file `check` in CI shows no bar and should not pay for the import.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    class CountColumn(MofNCompleteColumn):
+        """`done/total`, or only `done` for a count with no known end (pages crawled, errors)."""
+
+        def render(self, task: Any) -> Any:
+            if task.total is None:
+                return Text(f"{int(task.completed)}", style="progress.download")
+            return super().render(task)
+
     columns = (TextColumn("{task.description:<16}"), BarColumn(), CountColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bars:
         def start(name: str, total: int | None) -> Callable[[int], None]:
@@ -193,7 +208,7 @@ def audit(
     target = site.report_dir if site else report_dir or (directory / str(cfg.settings["report_dir"]))
     report = write_report(url, result.run_id, target)
     _write_ticket_exports(url, cfg.name, target)
-    document = format_json(result.findings, directory, result.summary | {"run": result.run_id})
+    document = format_json(result.findings, directory, result.summary | {"run": result.run_id}, cfg.settings)
     (target / "findings.json").write_text(document, encoding="utf-8")
     if fmt == AuditFormat.json:
         sys.stdout.write(document)
@@ -366,12 +381,37 @@ def check(
         "--changed-since", metavar="REV",
         help="Report only findings on lines changed since this git revision (its merge base with HEAD, working "
              "tree included); with no paths, check the files changed.")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Text format: one line per finding (no fix line below it).")] = False,
+    stdin: Annotated[bool, typer.Option(
+        "--stdin", help="Read the text of the file named by --stdin-filename from stdin (an editor's unsaved "
+                        "buffer); the rest of the directory is read from disk.")] = False,
+    stdin_filename: Annotated[Path | None, typer.Option(
+        "--stdin-filename", metavar="PATH", help="Where the text read with --stdin lives in the directory.")] = None,
 ) -> None:
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
+    if stdin or stdin_filename is not None:
+        from auditor.sources.overlay import text_in_place_of
+
+        if not (stdin and stdin_filename is not None) or paths or changed_since is not None:
+            raise usage_error("--stdin and --stdin-filename PATH go together, with no other path or --changed-since")
+        if not stdin_filename.is_file():
+            raise usage_error(f"{stdin_filename}: no such file (--stdin-filename names an entry file of the "
+                              "directory, whose text stdin replaces)")
+        with text_in_place_of(stdin_filename, sys.stdin.buffer.read()):
+            _check([stdin_filename], root, as_of, config, fmt, fail_on, offline, allow_private, input_format, None,
+                   quiet)
+        return
+    _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since, quiet)
+
+
+def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
+           fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
+           changed_since: str | None, quiet: bool) -> None:
     from auditor.checks.registry import RegistryClient
-    from auditor.links.book import LinkBook
-    from auditor.pipeline import check_entries, load_entries, summarize
+    from auditor.pipeline import check_entries, summarize
     from auditor.sources.changes import ChangesError, changes_since
+    from auditor.sources.detect import FormatsSource, source_for
 
     date = _as_of(as_of)
     paths = list(paths or [])
@@ -380,11 +420,8 @@ def check(
     for path in paths:
         if not path.exists():
             raise usage_error(f"{path}: no such file or directory")
-    anchor = paths[0] if paths else Path(".")
-    if root is None:
-        found = find_config(anchor)
-        root = found.parent if found else (anchor if anchor.is_dir() else anchor.parent)
-    root = root.resolve()
+    named = list(paths)
+    root = (root or find_root(paths[0] if paths else Path("."))).resolve()
     changes = None
     if changed_since is not None:
         try:
@@ -404,7 +441,11 @@ def check(
         cfg.settings["allow_private_addresses"] = True
     _input_format(cfg, input_format)
     gone = changes.removed_ids if changes is not None else set()
-    entries = load_entries(root, cfg) if paths or gone else []  # nothing changed: nothing to read
+    source = source_for(root, cfg)
+    formats = source.formats if isinstance(source, FormatsSource) else ["folder"]
+    err.print(f"root: {_shown(root)}, format: {', '.join(formats)}")
+    entries = source.load(cfg) if paths or gone else []  # nothing changed: nothing to read
+    _require_entries(named, entries, root, cfg, formats)
     for path in paths:
         full = _resolved_folder(path)
         rel = full.relative_to(root).as_posix()
@@ -418,29 +459,35 @@ def check(
     if gone:  # entries that still list a removed or renamed id are broken by the change: check them too
         wanted.update(e.path for e in entries if gone.intersection(e.related))
     # No store: the link history lives in memory, so a new link that answers 404 fails at once.
-    links = None if cfg.settings["offline"] else LinkBook.from_settings(cfg.settings, cfg.pack, date)
+    links = None
+    if not cfg.settings["offline"]:  # the link checker (httpx, asyncio) loads only when links are checked
+        from auditor.links.book import LinkBook
+
+        links = LinkBook.from_settings(cfg.settings, cfg.pack, date)
     findings = check_entries(entries, cfg, date, only=wanted, registry=RegistryClient.from_settings(cfg.settings),
                              links=links, root=root)
     if links is not None and links.network_down:
-        err.print("warning: the network is unavailable: links were not verified and no link finding is reported",
-                  style="yellow")
+        err.print(f"warning: the network is unavailable ({links.network_reason}): links that failed before HTTP "
+                  "are unverified, not broken", style="yellow")
     elsewhere = 0
     if changes is not None:  # only what the change did: findings on lines it did not touch are counted, not shown
         shown = [f for f in findings if changes.touches(f.path, f.line) or (f.code == "XRF001" and f.key in gone)]
         elsewhere, findings = len(findings) - len(shown), shown
     checked = [e for e in entries if e.path in wanted]
-    summary = summarize(checked, findings)
+    summary = summarize(checked, findings) | {"root": str(root), "formats": formats}
     if changes is not None:
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
+    settings = cfg.settings
     if fmt == FindingFormat.json:
-        sys.stdout.write(format_json(findings, root, summary))
+        sys.stdout.write(format_json(findings, root, summary, settings))
     elif fmt == FindingFormat.github:
-        sys.stdout.write(format_github(findings, root))
+        sys.stdout.write(format_github(findings, root, settings))
+        _write_step_summary(github_summary(findings, root, summary, settings))
     elif fmt == FindingFormat.sarif:
-        sys.stdout.write(format_sarif(findings, root, __version__))
+        sys.stdout.write(format_sarif(findings, root, __version__, settings))
     else:
-        sys.stdout.write(format_text(findings, root))
+        sys.stdout.write(format_text(findings, root, quiet, settings))
         sev = summary["by_severity"]
         err.print(f"{len(checked)} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
@@ -468,9 +515,57 @@ def init(
     out.print(f"wrote {written}")
 
 
+def _write_step_summary(markdown: str) -> None:
+    """GitHub Actions shows the Markdown appended to $GITHUB_STEP_SUMMARY on the run's page."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    except OSError as exc:
+        err.print(f"warning: could not write the job summary to {target}: {exc.strerror or exc}", style="yellow")
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when under it."""
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+def _require_entries(named: list[Path], entries: list[Any], root: Path, cfg: Config, formats: list[str]) -> None:
+    """A named file or folder that yields no entry is a usage error (exit 2), never "0 entries checked": it was
+    read in the wrong format or from the wrong root. A file the `exclude` setting leaves out is only noted."""
+    from auditor.sources.detect import entry_paths
+    from auditor.sources.formats import excluded
+
+    read = entry_paths(entries)
+    for path in named:
+        full = path.resolve()
+        rel = full.relative_to(root).as_posix()
+        if full.is_dir():
+            prefix = "" if rel == "." else rel + "/"
+            if any(p.startswith(prefix) for p in read) or not any(f.is_file() for f in full.rglob("*")):
+                continue
+            what = "folder holds no entry"
+        elif rel in read:
+            continue
+        elif excluded(rel, cfg.settings.get("exclude") or []):
+            err.print(f"note: {path} is left out by the `exclude` setting: not an entry")
+            continue
+        else:
+            what = "file is not an entry"
+        raise usage_error(f"{path}: this {what} when {_shown(root)} is read as {', '.join(formats)} (give the "
+                          f"directory's root with --root, or its format with --input-format)")
+
+
 @rules_app.command("list")
 def rules_list(as_of: AsOf = None) -> None:
     """Every rule with its code, name, default severity and title."""
+    from rich.table import Table
+
     from auditor.checks.engine import all_rules
 
     table = Table(box=None, pad_edge=False)
@@ -522,6 +617,8 @@ def _ticket_session(directory: Path, db: str | None) -> Iterator[tuple[Any, str 
 
 
 def _print_ticket_table(tickets: list[Any]) -> None:
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     for column in ("id", "priority", "score", "status", "due", "owner", "assignee", "entry", "why", "findings"):
         table.add_column(column)
@@ -654,6 +751,8 @@ def runs_list(directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     from auditor.store import runs as run_store
 
     with _ticket_session(directory, db) as (session, name):
+        from rich.table import Table
+
         table = Table(box=None, pad_edge=False)
         for column in ("run", "as of", "started", "duration", "status", "entries", "findings", "tickets", "outcome"):
             table.add_column(column)
@@ -717,8 +816,8 @@ def _print_links_line(links: dict[str, Any]) -> None:
     counts = ", ".join(f"{n} {v}" for v, n in links["by_verdict"].items() if n) or "none"
     out.print(f"Links:   {links['urls']} checked ({links['from_cache']} from cache): {counts}")
     if links.get("network") == "unavailable":
-        err.print("warning: the network is unavailable: web links were not verified and open no tickets",
-                  style="yellow")
+        err.print("warning: the network is unavailable: links that failed before HTTP are unverified and open no "
+                  "tickets", style="yellow")
 
 
 def main() -> None:

@@ -99,6 +99,28 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def find_root(path: Path) -> Path:
+    """The directory a checked path belongs to: the nearest folder with auditor.toml, else the top level of the git
+    work tree it is in, else the path's own folder."""
+    found = find_config(path)
+    if found is not None:
+        return found.parent
+    folder = path.resolve() if path.is_dir() else path.resolve().parent
+    return git_top_level(folder) or folder
+
+
+def git_top_level(folder: Path) -> Path | None:
+    import subprocess  # only `check` without auditor.toml gets here
+
+    try:
+        done = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True,
+                              text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):  # no git on the machine
+        return None
+    top = done.stdout.strip()
+    return Path(top).resolve() if done.returncode == 0 and top else None
+
+
 def load_config(root: Path, config_path: Path | None = None) -> Config:
     """Defaults, then the rule pack, then the directory's auditor.toml on top."""
     path = config_path or (root / CONFIG_NAME if (root / CONFIG_NAME).is_file() else None)

@@ -152,6 +152,7 @@ class Finding:
     reason: str = ""  # why the entry needs a refresh, a code editors filter by (REVIEW_DUE, STAT_AGE, ...)
     claim: str = ""  # the kind of claim that ages (pricing, version, capability, statistic, prose, ...)
     claim_date: dt.date | None = None  # when the claim's data dates from, for the staleness score
+    column: int | None = None  # 1-based, where the finding's key text starts on its line; None when not known
 
     @property
     def family(self) -> str:

@@ -1,14 +1,17 @@
-"""Findings for terminals and CI: `path:line: CODE message`, GitHub annotations, and JSON."""
+"""Findings for terminals and CI: `path:line: CODE message` with the fix below, GitHub annotations and job
+summary, JSON (schemas/findings.schema.json) and SARIF. Every finding links its rule's page (`rule_docs_url`)."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from auditor.models import Finding, Severity
 from auditor.safe_text import for_terminal
+from auditor.settings import DEFAULTS
 
 FORMATS = ("text", "github", "json", "sarif")
 _SARIF_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
@@ -34,38 +37,93 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_text(findings: list[Finding], root: Path) -> str:
-    return "".join(
-        f"{for_terminal(display_path(root, f.path))}:{f.line}: {f.code} {for_terminal(f.message)} [{f.severity.name}]\n"
-        for f in findings
-    )
+def rule_url(code: str, name: str = "", settings: Mapping[str, Any] | None = None) -> str:
+    """The rule's documentation page: `rule_docs_url` with {base} (`docs_url`), {code} and {name} filled in."""
+    settings = settings or DEFAULTS
+    template = str(settings.get("rule_docs_url", DEFAULTS["rule_docs_url"]) or "")
+    base = str(settings.get("docs_url", DEFAULTS["docs_url"]) or "").rstrip("/")
+    return template.replace("{base}", base).replace("{code}", code).replace("{name}", name)
 
 
-def format_github(findings: list[Finding], root: Path) -> str:
+def _place(root: Path, f: Finding) -> str:
+    return f"{for_terminal(display_path(root, f.path))}:{f.line}:" + (f"{f.column}:" if f.column else "")
+
+
+def format_text(findings: list[Finding], root: Path, quiet: bool = False,
+                settings: Mapping[str, Any] | None = None) -> str:
+    """`path:line[:column]: CODE message [severity]`, and below it, indented, the fix and the rule's page
+    (`quiet`: the first line only)."""
     lines = []
     for f in findings:
+        lines.append(f"{_place(root, f)} {f.code} {for_terminal(f.message)} [{f.severity.name}]\n")
+        if quiet:
+            continue
+        url = rule_url(f.code, f.name, settings)
+        if f.fix:
+            lines.append(f"    fix: {for_terminal(f.fix)}" + (f" (see {url})" if url else "") + "\n")
+        elif url:
+            lines.append(f"    see {url}\n")
+    return "".join(lines)
+
+
+def format_github(findings: list[Finding], root: Path, settings: Mapping[str, Any] | None = None) -> str:
+    lines = []
+    for f in findings:
+        url = rule_url(f.code, f.name, settings)
         message = for_terminal(f.message, keep_lines=True) + (f"\nFix: {for_terminal(f.fix)}" if f.fix else "")
+        message += f"\nRule: {url}" if url else ""
+        column = f",col={f.column}" if f.column else ""
         lines.append(
-            f"::{_GITHUB_LEVEL[f.severity]} file={_escape_property(display_path(root, f.path))},line={f.line},"
+            f"::{_GITHUB_LEVEL[f.severity]} file={_escape_property(display_path(root, f.path))},line={f.line}{column},"
             f"title={_escape_property(f'{f.code} {f.name}')}::{_escape_data(message)}"
         )
     return "".join(line + "\n" for line in lines)
 
 
-def json_document(findings: list[Finding], root: Path, summary: dict[str, Any]) -> dict[str, Any]:
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def github_summary(findings: list[Finding], root: Path, summary: Mapping[str, Any],
+                   settings: Mapping[str, Any] | None = None, limit: int = 200) -> str:
+    """The Markdown job summary (`$GITHUB_STEP_SUMMARY`): counts, then a table of the findings, worst first."""
+    sev = summary.get("by_severity", {})
+    lines = ["## auditor check", "",
+             f"{summary.get('entries', 0)} entries checked: {sev.get('error', 0)} error, {sev.get('warning', 0)} "
+             f"warning, {sev.get('info', 0)} info", ""]
+    if summary.get("root"):
+        lines += [f"Root `{summary['root']}`, format {', '.join(summary.get('formats') or [])}.", ""]
+    if findings:
+        lines += ["| severity | where | rule | message | fix |", "| --- | --- | --- | --- | --- |"]
+        ordered = sorted(findings, key=lambda f: (-int(f.severity), f.path, f.line))
+        for f in ordered[:limit]:
+            url = rule_url(f.code, f.name, settings)
+            rule = f"[{f.code}]({url})" if url else f.code
+            lines.append(f"| {f.severity.name} | `{_cell(display_path(root, f.path))}:{f.line}` | {rule} | "
+                         f"{_cell(f.message)} | {_cell(f.fix)} |")
+        if len(ordered) > limit:
+            lines += ["", f"{len(ordered) - limit} more not shown; the annotations list them all."]
+    return "\n".join(lines) + "\n"
+
+
+def json_document(findings: list[Finding], root: Path, summary: dict[str, Any],
+                  settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     items = []
     for f in findings:
         item = f.as_dict()
         item["path"] = display_path(root, f.path)
+        item["column"] = f.column
+        item["docs_url"] = rule_url(f.code, f.name, settings) or None
         items.append(item)
     return {"findings": items, "summary": summary}
 
 
-def format_json(findings: list[Finding], root: Path, summary: dict[str, Any]) -> str:
-    return json.dumps(json_document(findings, root, summary), indent=2, default=str) + "\n"
+def format_json(findings: list[Finding], root: Path, summary: dict[str, Any],
+                settings: Mapping[str, Any] | None = None) -> str:
+    return json.dumps(json_document(findings, root, summary, settings), indent=2, default=str) + "\n"
 
 
-def format_sarif(findings: list[Finding], root: Path, version: str) -> str:
+def format_sarif(findings: list[Finding], root: Path, version: str, settings: Mapping[str, Any] | None = None) -> str:
     """SARIF 2.1.0, for code-scanning views: one result per finding, the fingerprint keeps it stable across runs."""
     from auditor.checks.engine import get_rule  # the output step only reads rule docs
 
@@ -81,13 +139,19 @@ def format_sarif(findings: list[Finding], root: Path, version: str) -> str:
                 "help": {"text": rule.fix if rule else ""},
                 "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity if rule else f.severity]},
             }
+            url = rule_url(f.code, f.name, settings)
+            if url:
+                rules[f.code]["helpUri"] = url
+        region: dict[str, int] = {"startLine": max(f.line, 1)}
+        if f.column:
+            region["startColumn"] = f.column
         results.append({
             "ruleId": f.code,
             "level": _SARIF_LEVEL[f.severity],
             "message": {"text": f.message + (f" Fix: {f.fix}" if f.fix else "")},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": display_path(root, f.path).replace(os.sep, "/")},
-                "region": {"startLine": max(f.line, 1)},
+                "region": region,
             }}],
             "partialFingerprints": {"auditorFinding/v1": f.fingerprint},
         })

@@ -7,24 +7,22 @@ import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.checks.base import AuditContext
 from auditor.checks.conventions import DIRECTORY_ID, directory_entry
 from auditor.checks.engine import all_rules, run_rules
 from auditor.checks.inferred import infer_into
-from auditor.checks.registry import RegistryClient
 from auditor.config import Config
 from auditor.entry_dates import date_entries
-from auditor.links.book import LinkBook
-from auditor.links.history import StoreHistory
 from auditor.models import Entry, Finding, Severity
 from auditor.scoring import StalenessScore, score_entries
 from auditor.sources.base import Progress, Source, no_progress
-from auditor.store import runs as run_store
-from auditor.store.db import open_engine, session_factory
-from auditor.store.registry_cache import StoreCache
-from auditor.tickets.sync import SyncResult, sync_tickets
+
+if TYPE_CHECKING:  # `auditor check` stores nothing: the store, tickets and HTTP clients load only when used
+    from auditor.checks.registry import RegistryClient
+    from auditor.links.book import LinkBook
+    from auditor.tickets.sync import SyncResult
 
 _no_progress = no_progress
 
@@ -139,6 +137,14 @@ def run_audit(
     With `check_links` (and not the `offline` setting) web links are fetched, with their history in the store.
     With `check_registries` (and not `offline`) package registries are asked; without, versions are judged from
     the store's earlier registry answers where it has them, and are otherwise "unverified"."""
+    from auditor.checks.registry import RegistryClient
+    from auditor.links.book import LinkBook
+    from auditor.links.history import StoreHistory
+    from auditor.store import runs as run_store
+    from auditor.store.db import open_engine, session_factory
+    from auditor.store.registry_cache import StoreCache
+    from auditor.tickets.sync import sync_tickets
+
     if source is None:
         from auditor.sources.detect import source_for
 

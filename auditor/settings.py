@@ -14,6 +14,10 @@ DEFAULTS: dict[str, object] = {
     # Where `auditor audit` writes the HTML report and ticket export. Relative paths are
     # resolved against the audited directory.
     "report_dir": ".auditor/report",
+    # The auditor's documentation site, and where each rule's page is on it ({base}: docs_url, {code}: the rule's
+    # code, {name}: its readable name). Every finding in text, JSON, SARIF and GitHub output links its rule's page.
+    "docs_url": "https://example.com/auditor",
+    "rule_docs_url": "{base}/rules/{code}/",
     # `auditor check` and `auditor audit` exit 1 when a finding at or above this severity exists.
     "fail_on": "error",
     # An entry gets a refresh ticket only when one of its findings is at least this severe;
@@ -171,6 +175,9 @@ DEFAULTS: dict[str, object] = {
     # When more than this share of hosts (and at least 3) fail before HTTP (DNS, routes, connect timeouts),
     # the run says the network is unavailable, marks those links unverified and opens no link tickets.
     "link_network_down_ratio": 0.5,
+    # Well-known hosts (host:port) the checker resolves and connects to, once per run and only when a link failed
+    # before HTTP: when none answers, the network is unavailable and no such link counts as broken (empty: never).
+    "link_canary_hosts": ["github.com:443", "pypi.org:443", "www.wikipedia.org:443"],
     # The Wayback Machine availability API asked for archived copies of dead pages (empty: never ask).
     "link_wayback_url": "https://archive.org",
     # Addresses of the directory's own site: links under them are checked against the directory, offline.

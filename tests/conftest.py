@@ -77,11 +77,33 @@ def _require(available: bool, why: str) -> None:
     pytest.skip(why)
 
 
+@pytest.fixture(scope="session")
+def canary_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that accepts connections: the network canary of every test that does not set its own."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # closed at the end of the session
+                return
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
 @pytest.fixture(autouse=True)
-def _links_stay_on_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+def _links_stay_on_this_machine(monkeypatch: pytest.MonkeyPatch, canary_port: int) -> None:
     """The link checker resolves no public name and asks no real Wayback Machine in any test: only `localhost`,
-    IP literals and `.invalid` names resolve (the others answer "does not resolve"), and `link_wayback_url`
-    defaults to empty. Tests that want a resolver or a Wayback stub pass their own."""
+    IP literals and `.invalid` names resolve (the others answer "does not resolve"), `link_wayback_url`
+    defaults to empty, and the network canary (`link_canary_hosts`) is a local port that answers. Tests that want
+    a resolver, a Wayback stub or a failing canary pass their own."""
     import ipaddress
 
     from auditor.links import checker, net
@@ -100,3 +122,4 @@ def _links_stay_on_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(checker, "system_resolver", local_only)
     monkeypatch.setitem(DEFAULTS, "link_wayback_url", "")
+    monkeypatch.setitem(DEFAULTS, "link_canary_hosts", [f"127.0.0.1:{canary_port}"])

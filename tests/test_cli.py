@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from auditor.cli import app
 from tests.helpers import AS_OF, skill, write_tree
 
-FINDING_KEYS = {"entry", "path", "line", "code", "name", "severity", "message", "evidence", "fix"}
+FINDING_KEYS = {"entry", "path", "line", "column", "code", "name", "severity", "message", "evidence", "fix", "docs_url"}
 
 
 @pytest.fixture
@@ -39,7 +39,11 @@ def test_check_clean_file_exits_0(directory: Path) -> None:
 def test_check_prints_path_line_code_and_exits_1(directory: Path) -> None:
     result = run("check", "dir/skills/beta.md", "--as-of", AS_OF)
     assert result.exit_code == 1
-    assert result.stdout.splitlines() == ["dir/skills/beta.md:8: XRF001 related id `gama` does not exist [error]"]
+    assert result.stdout.splitlines() == [
+        "dir/skills/beta.md:8: XRF001 related id `gama` does not exist [error]",
+        "    fix: Did you mean `gamma`? Replace `gama` with `gamma` in `related`. "
+        "(see https://example.com/auditor/rules/XRF001/)",
+    ]
 
 
 def test_check_resolves_references_against_the_whole_directory(directory: Path) -> None:

@@ -90,7 +90,8 @@ def test_validate_prints_path_line_code_and_exits_1() -> None:
     path = EXAMPLES / "invalid" / "pm007-status-page-late.yml"
     result = run("incident", "validate", str(path), "--as-of", AS_OF)
     assert result.exit_code == 1
-    line = result.stdout.strip()
+    line, fix = result.stdout.splitlines()
+    assert fix.startswith("    fix: ") and fix.endswith("(see https://example.com/auditor/rules/PM007/)")
     assert re.fullmatch(r".*pm007-status-page-late\.yml:16: PM007 the first status-page update came 35 minutes "
                         r"after declaration; the policy allows 15 minutes .*\[error\]", line), line
 
@@ -109,7 +110,8 @@ def test_validate_json_has_the_check_shape() -> None:
     document = json.loads(result.stdout)
     assert set(document) == {"findings", "summary"}
     (finding,) = document["findings"]
-    assert set(finding) == {"entry", "path", "line", "code", "name", "severity", "message", "evidence", "fix"}
+    assert set(finding) == {"entry", "path", "line", "column", "code", "name", "severity", "message", "evidence",
+                            "fix", "docs_url"}
     assert finding["code"] == "PM015" and finding["entry"] == "INC-2026-1007" and finding["line"] == 44
     assert document["summary"]["by_family"] == {"PM": {"error": 1, "warning": 0, "info": 0}}
 

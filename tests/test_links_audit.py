@@ -161,6 +161,7 @@ def test_network_down_marks_links_unverified_and_reports_no_link_problem(tmp_pat
         raise DNSUnavailable(f"DNS lookup of {host} failed: Temporary failure in name resolution")
 
     config.settings["allow_private_addresses"] = False
+    config.settings["link_canary_hosts"] = ["well-known.test:443"]  # resolved by the same failing resolver
     book = LinkBook.from_settings(config.settings, config.pack, dt.date.fromisoformat(AS_OF), resolver=dns_down)
     findings = check_entries(load_entries(root, config), config, dt.date.fromisoformat(AS_OF), links=book)
     assert book.network_down and book.summary()["network"] == "unavailable"

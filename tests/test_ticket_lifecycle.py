@@ -127,12 +127,12 @@ def test_failed_run_leaves_earlier_runs_and_tickets_intact(
     before = [(t.id, t.status, t.priority, len(t.events)) for t in tickets(db_url)]
 
     make_directory(root, typo=False)  # this run would resolve the ticket...
-    import auditor.pipeline as pipeline
+    from auditor.store import runs as run_store
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline.run_store, "finish_run", explode)  # ...but dies after syncing tickets
+    monkeypatch.setattr(run_store, "finish_run", explode)  # ...but dies after syncing tickets
     with pytest.raises(RuntimeError, match="disk full"):
         audit(root, db_url, DAY + dt.timedelta(days=1))
 

@@ -153,10 +153,14 @@ class Rule:
         reason: str = "",
     ) -> Finding:
         path, line = entry.path, line or 1
+        column = None
         if getattr(entry, "twin_path", None):  # an entry read from a pair of files (post-mortems are not entries)
             path, line = entry.locate(line)
             message, evidence, fix = entry.untwin(message), entry.untwin(evidence), entry.untwin(fix)
+        elif key and hasattr(entry, "body_lines"):
+            column = _column(entry, line, key)
         return Finding(
+            column=column,
             entry=entry.id,
             path=path,
             line=line,
@@ -175,6 +179,16 @@ class Rule:
     @property
     def family(self) -> str:
         return "".join(ch for ch in self.code if ch.isalpha())
+
+
+def _column(entry: Entry, line: int, key: str) -> int | None:
+    """Where the finding's key (a URL, an id, a quoted phrase) starts on its body line, when it is there as is."""
+    index = line - entry.body_start
+    if 0 <= index < len(entry.body_lines):
+        at = entry.body_lines[index].find(key)
+        if at >= 0:
+            return at + 1
+    return None
 
 
 class LoadProblemRule(Rule):

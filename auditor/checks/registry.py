@@ -22,10 +22,11 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-import httpx
+if TYPE_CHECKING:  # httpx loads only when a registry is asked (never under --offline)
+    import httpx
 
 REGISTRIES = ("pypi", "npm")
 DEFAULT_URLS = {"pypi": "https://pypi.org", "npm": "https://registry.npmjs.org"}
@@ -271,6 +272,8 @@ class RegistryClient:
             missing.append(pkg)
         if not missing:
             return
+        import httpx
+
         fetched: list[Answer] = []
         with httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=True, transport=self._transport,
                           headers={"User-Agent": USER_AGENT}) as http:
@@ -302,6 +305,8 @@ class RegistryClient:
                                                              detail=f"registry {registry!r} is not supported")
 
     def _fetch(self, http: httpx.Client, registry: str, name: str) -> Answer:
+        import httpx
+
         url = package_url(registry, self.urls[registry], name)
         headers = {"Accept": "application/json"}
         if registry == "npm":  # the abbreviated document: versions, dist-tags and deprecations, far smaller

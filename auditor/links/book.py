@@ -4,8 +4,9 @@ The LNK rules read a `LinkBook` from `AuditContext.links` (None when links are n
 or a caller that did not ask). `ensure(entries)` checks every web URL those entries use, once per run:
 fresh results come from the history's TTL cache, the rest from the network. Then
 
-- when most hosts failed at the network level, the run is marked `network_down`: those links become
-  `unverified` and the rules open no link tickets;
+- when a link failed before HTTP (DNS, refused, timeout, TLS) and the network itself does not work (the canary
+  in auditor.links.canary failed, or most hosts failed so), the run is marked `network_down`: those links become
+  `unverified`, "network unavailable", and open no ticket; links that got an HTTP answer are judged as usual;
 - each `broken` result is confirmed or not by the history rule (auditor.links.history);
 - confirmed dead pages get an archived copy from the Wayback Machine availability API as the suggestion.
 """
@@ -22,6 +23,8 @@ from urllib.parse import quote
 
 import httpx
 
+from auditor.links import checker as checker_module
+from auditor.links.canary import CanaryAnswer, failed_before_http, run_probe
 from auditor.links.checker import CheckOptions, LinkChecker, network_down
 from auditor.links.content import Markers
 from auditor.links.extract import extract_links
@@ -79,6 +82,9 @@ class LinkBook:
         self.wayback_url = str(settings.get("link_wayback_url") or "").rstrip("/")
         self.judged: dict[str, Judgement] = {}
         self.network_down = False
+        self.network_reason = ""
+        self._canary: CanaryAnswer | None = None
+        self.archive_asked: set[str] = set()  # dead pages the archive answered for (with a copy or without)
         self.checker: LinkChecker | None = None
         self.requests = 0
         self.max_open_per_host = 0
@@ -127,19 +133,11 @@ class LinkBook:
             advance(len(cached))
         previous = {url: standings[url].last for url in to_check if url in standings and standings[url].last}
         fresh = self.fetch(to_check, previous, advance) if to_check else {}
-        ratio = float(self.settings.get("link_network_down_ratio", 0.5))
-        if network_down(list(fresh.values()), ratio):
-            self.network_down = True
-        if self.network_down:
-            for result in fresh.values():
-                if result.network_level:
-                    result.verdict, result.code = "unverified", "network-down"
-                    result.reason = f"network unavailable ({result.reason})"
-                    result.suggestion = None
+        self._judge_network(list(fresh.values()))
         judged: dict[str, Judgement] = {}
         for url, result in [*cached.items(), *fresh.items()]:
             ok, since = confirmed(standings.get(url), result, self.fail_after)
-            judged[url] = Judgement(result, ok, since, self.network_down)
+            judged[url] = Judgement(result, ok, since, result.code == "network-down")
         if self.wayback_url and not self.network_down:
             wanted = [j.result for j in judged.values()
                       if j.result.verdict == "broken" and j.confirmed and not j.result.suggestion]
@@ -150,6 +148,39 @@ class LinkBook:
         self.history.record(list(fresh.values()), self.run_id)
         self.judged.update(judged)
         return judged
+
+    def _judge_network(self, fresh: list[LinkResult]) -> None:
+        """When the network is down (the canary failed, or most hosts failed before HTTP), every link that failed
+        before HTTP is unverified, "network unavailable", not broken. Answers over HTTP stand: a 404 is a 404."""
+        failed = [r for r in fresh if failed_before_http(r)]
+        refused = [r for r in fresh if r.code == "private-address"]
+        if not failed and not refused:
+            return
+        if not self.network_down:
+            ratio = float(self.settings.get("link_network_down_ratio", 0.5))
+            canary = self.canary()
+            if not canary.up and (failed or canary.hijacked):
+                self.network_down, self.network_reason = True, f"canary: {canary.reason}"
+            elif failed and network_down(fresh, ratio):
+                self.network_down, self.network_reason = True, "most hosts failed before HTTP"
+        if not self.network_down:
+            return
+        if self.canary().hijacked:  # names resolve to the portal: the guard's refusals are its doing too
+            failed += refused
+        for result in failed:
+            result.verdict, result.code = "unverified", "network-down"
+            result.reason = f"network unavailable ({result.reason})"
+            result.suggestion = None
+
+    def canary(self) -> CanaryAnswer:
+        """Whether the network itself works (auditor.links.canary): asked once per run, when first needed."""
+        if self._canary is None:
+            configured = self.settings.get("link_canary_hosts") or []
+            hosts = [configured] if isinstance(configured, str) else [str(h) for h in configured]
+            resolver = self.resolver or checker_module.system_resolver
+            timeout = min(self.options.timeout, 5.0)
+            self._canary = run_probe(hosts, resolver, timeout) if hosts else CanaryAnswer(True)
+        return self._canary
 
     def fetch(self, urls: list[str], previous: dict[str, LinkResult],
               advance: Callable[[int], None] | None) -> dict[str, LinkResult]:
@@ -197,6 +228,8 @@ class LinkBook:
                         unreachable, snapshot = True, {}
                     except (httpx.HTTPError, ValueError, AttributeError):
                         snapshot = {}
+                    else:
+                        self.archive_asked.add(result.url)
                     usable = snapshot.get("available") and str(snapshot.get("status", "200")) == "200"
                     if usable and snapshot.get("url"):
                         found[result.url] = str(snapshot["url"])

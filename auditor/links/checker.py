@@ -38,6 +38,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import httpx
 from rapidfuzz import fuzz
 
+from auditor.links.canary import public_host
 from auditor.links.content import Markers, Page, is_html, read_page
 from auditor.links.net import (
     AddressPolicy,
@@ -677,10 +678,11 @@ def trail_text(trail: Trail) -> str:
 
 
 def network_down(results: list[LinkResult], ratio: float = 0.5, min_hosts: int = 3) -> bool:
-    """Most hosts failed before HTTP (DNS, unreachable, connect timeouts): the network is down, not the links."""
+    """Most hosts failed before HTTP (DNS, unreachable, connect timeouts): the network is down, not the links.
+    Only public hosts count: a private or local address says nothing about the network."""
     hosts: dict[str, bool] = {}
     for result in results:
-        if result.from_cache:
+        if result.from_cache or not public_host(urlsplit(result.url).hostname or ""):
             continue
         host = result.host
         hosts[host] = hosts.get(host, True) and result.network_level

@@ -56,9 +56,9 @@ class DNSUnavailable(LinkNetworkError):
 
 class PrivateAddress(LinkNetworkError):
     code = "private-address"
-    # A resolver that answers private addresses for most names is a captive portal or a hijacked DNS, not
-    # a directory full of intranet links: it counts towards "the network is down".
-    network_level = True
+    # Refused by policy, not a network failure: it never counts towards "the network is down" (a captive portal
+    # or a hijacked resolver is found by the canary instead, auditor.links.canary).
+    network_level = False
     retry = False
 
 

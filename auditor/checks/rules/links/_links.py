@@ -6,14 +6,17 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from auditor.checks.base import AuditContext, Rule
-from auditor.links.book import Judgement
 from auditor.links.content import Markers
 from auditor.links.extract import LinkUse, extract_links
 from auditor.models import Entry
 from auditor.sources.routes import page_files, route_files
+
+if TYPE_CHECKING:  # the link checker (httpx) loads only when links are checked, not for `check --offline`
+    from auditor.links.book import Judgement
 
 _HTML_ID = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']|\{#([\w-]+)\}""")
 
