@@ -301,6 +301,11 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
         _print_links_line(links)
     if crawl := summary.get("crawl"):
         _print_crawl_line(crawl)
+    if read := summary.get("read"):
+        from auditor.sources.detect import read_lines
+
+        for line in read_lines(read):
+            out.print(line, markup=False)
     if staleness := summary.get("staleness"):
         out.print(f"Staleness: mean {staleness['mean']} of 100; {staleness['stale']} stale (70+), "
                   f"{staleness['ageing']} ageing (40-69), {staleness['fresh']} fresh")
@@ -350,8 +355,9 @@ def check(
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
     from auditor.checks.registry import RegistryClient
     from auditor.links.book import LinkBook
-    from auditor.pipeline import check_entries, load_entries, summarize
+    from auditor.pipeline import check_entries, summarize
     from auditor.sources.changes import ChangesError, changes_since
+    from auditor.sources.detect import read_lines, read_summary, source_for
 
     date = _as_of(as_of)
     paths = list(paths or [])
@@ -384,7 +390,8 @@ def check(
         cfg.settings["allow_private_addresses"] = True
     _input_format(cfg, input_format)
     gone = changes.removed_ids if changes is not None else set()
-    entries = load_entries(root, cfg) if paths or gone else []  # nothing changed: nothing to read
+    source = source_for(root, cfg)
+    entries = source.load(cfg) if paths or gone else []  # nothing changed: nothing to read
     for path in paths:
         full = path.resolve()
         rel = full.relative_to(root).as_posix()
@@ -410,6 +417,8 @@ def check(
         elsewhere, findings = len(findings) - len(shown), shown
     checked = [e for e in entries if e.path in wanted]
     summary = summarize(checked, findings)
+    if entries:
+        summary["read"] = read_summary(source)
     if changes is not None:
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
@@ -422,6 +431,8 @@ def check(
     else:
         sys.stdout.write(format_text(findings, root))
         sev = summary["by_severity"]
+        for line in read_lines(summary["read"]) if "read" in summary else []:
+            err.print(line, markup=False)
         err.print(f"{len(checked)} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
                      if changes is not None else ""))

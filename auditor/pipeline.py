@@ -108,9 +108,9 @@ def run_audit(
     With `check_links` (and not the `offline` setting) web links are fetched, with their history in the store.
     With `check_registries` (and not `offline`) package registries are asked; without, versions are judged from
     the store's earlier registry answers where it has them, and are otherwise "unverified"."""
-    if source is None:
-        from auditor.sources.detect import source_for
+    from auditor.sources.detect import compact_read, read_summary, source_for
 
+    if source is None:
         source = source_for(root, config)
     engine = open_engine(db_url)
     make_session = session_factory(engine)
@@ -132,6 +132,9 @@ def run_audit(
             summary["links"] = links.summary()
         if getattr(source, "crawl_summary", None):  # a live site's crawl: pages, errors, limits hit
             summary["crawl"] = source.crawl_summary
+        read = read_summary(source)
+        if read["formats"] or read["skipped"]:
+            summary["read"] = compact_read(read)  # the store keeps counts; the returned summary every path
         intervals = {kind: config.kind_data(kind).get("review_interval_days") for kind in config.kinds}
         with make_session() as session, session.begin():
             run_store.record_entries_and_findings(session, run_id, entries, findings, scores)
@@ -141,6 +144,8 @@ def run_audit(
                                    intervals, scores)
             summary["tickets"] = tickets.counts()
             run_store.finish_run(session, run_id, len(entries), len(findings), summary)
+        if "read" in summary:
+            summary = {**summary, "read": read}
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
         with make_session() as session:

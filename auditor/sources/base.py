@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +34,8 @@ class FolderSource:
 
     root: Path
     kind: str = "folder"
+    read_paths: list[str] = field(default_factory=list)  # the files read, for the run summary
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) for Markdown files left unread
 
     @property
     def location(self) -> str:
@@ -42,5 +44,7 @@ class FolderSource:
     def load(self, config: Config, progress: Progress = no_progress) -> list[Entry]:
         from auditor.sources.folder import iter_entry_files, load_files
 
-        paths = list(iter_entry_files(self.root, tuple(config.settings["exclude"])))
+        self.skipped = []
+        paths = list(iter_entry_files(self.root, tuple(config.settings["exclude"]), self.skipped))
+        self.read_paths = [path.relative_to(self.root).as_posix() for path in paths]
         return load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)))

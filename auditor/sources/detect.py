@@ -23,7 +23,7 @@ from auditor.models import Entry
 from auditor.sources import awesome, docs_pages, plugins, registry_json, skills, yaml_pairs
 from auditor.sources.base import FolderSource, Progress, Source, no_progress
 from auditor.sources.folder import mark_duplicate_ids
-from auditor.sources.formats import DATA_SUFFIXES, FileIndex, FormatContext
+from auditor.sources.formats import DATA_SUFFIXES, FileIndex, FormatContext, excluded
 
 # In the order they claim files.
 READERS: dict[str, Any] = {
@@ -59,6 +59,8 @@ class FormatsSource:
     formats: list[str]
     kind: str = "formats"
     read_counts: dict[str, int] = field(default_factory=dict)
+    read_files: dict[str, list[str]] = field(default_factory=dict)  # format -> the files it read
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) for files and blocks left unread
 
     @property
     def location(self) -> str:
@@ -68,7 +70,7 @@ class FormatsSource:
         index = FileIndex(self.root)
         ctx = FormatContext(self.root, config, index)
         files = [rel for rel in index.files if rel.endswith(DATA_SUFFIXES) and not rel.startswith(".auditor/")]
-        claims = claim_files(ctx, files, self.formats)
+        claims, left = claim_all(ctx, files, self.formats)
         total = sum(len(paths) for paths in claims.values())
         advance = progress("reading entries", total)
         entries: list[Entry] = []
@@ -78,6 +80,10 @@ class FormatsSource:
                 entries.extend(READERS[name].read(ctx, batch))
                 advance(len(batch))
             self.read_counts[name] = len(paths)
+        self.read_files = {name: sorted({e.path for e in entries if e.source_format == name}
+                                        | {e.twin_path for e in entries if e.source_format == name and e.twin_path})
+                           for name in claims}
+        self.skipped = [*left, *ctx.skipped]
         mark_duplicate_ids(entries)
         return entries
 
@@ -85,18 +91,74 @@ class FormatsSource:
 def claim_files(ctx: FormatContext, files: list[str], formats: list[str]) -> dict[str, list[str]]:
     """The files each format reads, in claiming order; files a format bundles (a skill's references, a YAML
     pair's twin, a plugin's README) are taken out of the pool without being entries."""
+    return claim_all(ctx, files, formats)[0]
+
+
+def claim_all(ctx: FormatContext, files: list[str], formats: list[str],
+              ) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """(the files each format reads, every other file with why it is not read)."""
     pool = list(files)
     claims: dict[str, list[str]] = {}
+    left: list[tuple[str, str]] = []
     for name in READERS:
         if name not in formats:
             continue
         reader = READERS[name]
         mine = reader.claim(ctx, pool)
         taken = _taken(name, pool, mine)
+        if name == "skills":  # a skill's other files (references, scripts) go with it, but are not read
+            left.extend((rel, "a file the skill beside it bundles: not read")
+                        for rel in pool if rel in taken and posixpath.basename(rel) != skills.SKILL_FILE)
         pool = [rel for rel in pool if rel not in taken]
         if mine:
             claims[name] = mine
-    return claims
+    patterns = list(ctx.config.settings.get("exclude") or [])
+    for rel in pool:
+        left.append((rel, "excluded by the `exclude` setting" if excluded(rel, patterns)
+                     else "not in a format read here" + (f" ({', '.join(formats)})" if formats else "")))
+    return claims, sorted(left)
+
+
+def read_summary(source: Source) -> dict[str, Any]:
+    """What a source read: each format with the files it read, and the files (or blocks) it left out, with why.
+    A format entry's `paths` lists every file; the text output shows counts."""
+    if isinstance(source, FormatsSource):
+        formats = [{"format": name, "files": len(paths), "paths": paths} for name, paths in source.read_files.items()]
+        skipped = [{"path": path, "reason": reason} for path, reason in source.skipped]
+    else:
+        paths = sorted(getattr(source, "read_paths", []) or [])
+        formats = [{"format": source.kind, "files": len(paths), "paths": paths}] if paths else []
+        skipped = [{"path": path, "reason": reason} for path, reason in getattr(source, "skipped", []) or []]
+    return {"formats": formats, "skipped": skipped}
+
+
+def compact_read(read: dict[str, Any], examples: int = 20) -> dict[str, Any]:
+    """`read_summary` without the lists of files read, and with at most `examples` skipped files per reason: what
+    the store keeps with the run (a directory of 50,000 files would otherwise store every path each run)."""
+    shown: dict[str, int] = {}
+    skipped = []
+    for item in read["skipped"]:
+        shown[item["reason"]] = shown.get(item["reason"], 0) + 1
+        if shown[item["reason"]] <= examples:
+            skipped.append(item)
+    return {"formats": [{"format": f["format"], "files": f["files"]} for f in read["formats"]],
+            "skipped": skipped, "skipped_by_reason": shown}
+
+
+def read_lines(read: dict[str, Any], examples: int = 3) -> list[str]:
+    """The run summary's lines about what was read: formats with file counts, then skipped files by reason."""
+    formats = ", ".join(f"{item['format']} ({item['files']} file{'s' if item['files'] != 1 else ''})"
+                        for item in read.get("formats", [])) or "nothing"
+    lines = [f"Read:    {formats}"]
+    by_reason: dict[str, list[str]] = {}
+    for item in read.get("skipped", []):
+        by_reason.setdefault(item["reason"], []).append(item["path"])
+    counts = read.get("skipped_by_reason") or {reason: len(paths) for reason, paths in by_reason.items()}
+    for reason, count in sorted(counts.items(), key=lambda pair: -pair[1]):
+        paths = by_reason.get(reason, [])[:examples]
+        shown = ", ".join(paths) + (f" and {count - len(paths)} more" if count > len(paths) else "")
+        lines.append(f"Skipped: {count} ({reason}): {shown}")
+    return lines
 
 
 def _taken(name: str, pool: list[str], mine: list[str]) -> set[str]:

@@ -263,7 +263,9 @@ class Lexicon:
     tolerance: float
     window: int
     default_stat_horizon: float
-    default_dated_horizon: float
+    default_claim_days: int
+    deadline: re.Pattern[str]  # anchored at the end of the text before a date
+    deadline_past: Words
 
 
 def lexicon(pack: dict[str, Any]) -> Lexicon:
@@ -342,7 +344,8 @@ def _build(key: str) -> Lexicon:
 
     return Lexicon(
         prefilter=prefilter,
-        snapshot=re.compile(rf"(?<!\w)(?:{phrases(snapshot_words)})\s*(?:the\s+)?$", re.IGNORECASE),
+        # "as of the", "(cached: ", "**Last Updated:** ": the marker, then punctuation and emphasis, then the date
+        snapshot=re.compile(rf"(?<![^\W_])(?:{phrases(snapshot_words)})[\s:*_(\-–—]*(?:the\s+)?$", re.IGNORECASE),
         undated_snapshot=Words(tw.get("undated_snapshot_markers", [])),
         present=Words(tw.get("present_state_words", [])),
         historical=Words(tw.get("historical_words", [])),
@@ -367,7 +370,9 @@ def _build(key: str) -> Lexicon:
         tolerance=float(st.get("approximate_tolerance_points", 2.0)),
         window=int(st.get("label_window_chars", 45)),
         default_stat_horizon=float(st.get("default_horizon_years", 3)),
-        default_dated_horizon=float(tw.get("default_dated_claim_horizon_years", 2)),
+        default_claim_days=int(tw.get("default_claim_interval_days", 180)),
+        deadline=re.compile(rf"(?<!\w)(?:{phrases(tw.get('deadline_markers', []))})\s*(?:the\s+)?$", re.IGNORECASE),
+        deadline_past=Words(tw.get("deadline_past_words", [])),
     )
 
 
@@ -598,9 +603,9 @@ def _has_word(lowered: str, words: tuple[str, ...]) -> bool:
 
 
 def _analyze(entry: Entry, lex: Lexicon) -> Analysis:
-    texts = [entry.title or "", entry.summary or "", *entry.body_lines]
+    texts = [entry.title or "", entry.summary or "", *([] if entry.body_repeats_summary else entry.body_lines)]
     whole = "\n".join(texts)
-    if "```" in whole or "~~~" in whole:
+    if ("```" in whole or "~~~" in whole) and len(texts) > 2:
         for index, code in enumerate(fenced_lines(entry.body_lines), start=2):
             if code:
                 texts[index] = ""
@@ -741,6 +746,32 @@ class ClaimRule(Rule):
         if self._lex is None:
             self._lex = lexicon(ctx.pack)
         return self._lex
+
+
+def claim_interval(entry: Entry, ctx: AuditContext, lex: Lexicon) -> tuple[int, str] | None:
+    """(days, how it reads) after which a claim pinned to a date is stale: the kind's `dated_claim_horizon_years`
+    when it sets one, else its `review_interval_days`, else `default_claim_interval_days`. None: off (news)."""
+    data = ctx.config.kind_data(entry.kind)
+    if "dated_claim_horizon_years" in data:
+        if data["dated_claim_horizon_years"] is None:
+            return None
+        years = float(data["dated_claim_horizon_years"])
+        return round(years * 365.25), years_text(years)
+    days = int(data.get("review_interval_days") or lex.default_claim_days)
+    return days, f"{days} days"
+
+
+def own_date(entry: Entry) -> tuple[dt.date | None, str]:
+    """The date an undated claim in the entry speaks from, and where it comes from: `published` for news, else
+    the entry's last change (`updated`; a git date where a source gives one would be better), else `published`."""
+    # A last-change date read from git, once entries carry one, is the better date here than `updated`.
+    if entry.kind == "news" and entry.published:
+        return entry.published, "published"
+    if entry.updated:
+        return entry.updated, "updated"
+    if entry.published:
+        return entry.published, "published"
+    return None, ""
 
 
 def kind_horizon(entry: Entry, ctx: AuditContext, key: str, default: float) -> float | None:
