@@ -95,6 +95,16 @@ class Words:
         elif patterns:
             expressions = [str(item) for item in patterns]
         self.regex = word_regex(words, expressions)
+        # The same, split so a line runs only what it may hold: the phrases (tried when one occurs in the line as
+        # text) and, per needed word, that word's expressions (tried when the word is one of the line's words).
+        self.phrases = tuple(" ".join(str(w).lower().split()) for w in words if str(w).strip())
+        self.phrase_regex = word_regex(words)
+        self.by_word: dict[str, re.Pattern[str]] = {}
+        if isinstance(patterns, dict):
+            for word, items in patterns.items():
+                listed = [items] if isinstance(items, str) else list(items or [])
+                if listed:
+                    self.by_word[str(word).lower()] = re.compile("|".join(str(i) for i in listed), re.IGNORECASE)
         self.literals = None if expressions and not needed else tuple(
             sorted({" ".join(str(w).lower().split()) for w in [*words, *needed] if str(w).strip()}, key=len))
         self.first_words = None if self.literals is None else frozenset(
@@ -110,6 +120,24 @@ class Words:
         if self.first_words is not None and self.first_words.isdisjoint(sentence.tokens):
             return iter(())
         return self.regex.finditer(sentence.text, pos)
+
+    def line_matches(self, text: str) -> list[re.Match[str]]:
+        """Every match in one line, in order, overlaps dropped: the regex of each part the line may hold only."""
+        lowered = text.lower()
+        found: list[re.Match[str]] = []
+        for phrase in self.phrases:
+            if phrase in lowered:
+                found.extend(self.phrase_regex.finditer(text))
+                break
+        for word, regex in self.by_word.items():
+            if word in lowered:  # a substring test first (C speed); the regex checks the word's boundaries
+                found.extend(regex.finditer(text))
+        found.sort(key=lambda m: (m.start(), -m.end()))
+        kept: list[re.Match[str]] = []
+        for match in found:
+            if not kept or match.start() >= kept[-1].end():
+                kept.append(match)
+        return kept
 
     def _may_match(self, text: str) -> bool:
         if self.literals is None:
@@ -130,6 +158,16 @@ class Words:
         if not self._may_match(text[pos:] if pos else text):
             return iter(())
         return self.regex.finditer(text, pos)
+
+
+def words_of(lowered: str) -> set[str]:
+    """A lowercased text's words as `Words.first_words` spells them (edges stripped, with and without a final dot)."""
+    words = set()
+    for word in lowered.split():
+        word = word.strip(_TOKEN_EDGES)
+        words.add(word)
+        words.add(word.rstrip("."))
+    return words
 
 
 def years_before(day: dt.date, years: float) -> dt.date:
@@ -189,12 +227,7 @@ class Sentence:
     def tokens(self) -> frozenset[str]:
         """The sentence's lowercased words, for the quick tests of `Words.in_sentence`."""
         if self._tokens is None:
-            words = set()
-            for word in self.text.lower().split():
-                word = word.strip(_TOKEN_EDGES)
-                words.add(word)
-                words.add(word.rstrip("."))
-            self._tokens = frozenset(words)
+            self._tokens = frozenset(words_of(self.text.lower()))
         return self._tokens
 
     @property

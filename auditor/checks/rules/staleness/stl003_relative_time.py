@@ -43,15 +43,16 @@ class RelativeTime(ClaimRule):
         if age <= int(interval):
             return
         analysis = analyze(entry, lex)
-        if not lex.relative.search(analysis.whole):
-            return
         hits: list[tuple[int, str, str]] = []
+        # Line by line, each part of the word list tried only where a substring test says it may occur: with
+        # entries dated by their last change most entries are old enough to be read, and one regex of every
+        # pattern (lookbehinds, no literal prefix) over every line is slow.
         for line, raw in analysis.units:
-            if not raw or not lex.relative.search(raw):
+            if not raw or not lex.relative.line_matches(raw):
                 continue
             # quoted text is someone else's words (a sample prompt: "Find my tasks due this week"), not a claim
             text = _QUOTED.sub(lambda m: " " * len(m.group(0)), _BLANK.sub(lambda m: " " * len(m.group(0)), raw))
-            for match in lex.relative.finditer(text):
+            for match in lex.relative.line_matches(text):
                 hits.append((line, " ".join(match.group(0).split()), raw.strip()))
         if not hits:
             return
