@@ -7,7 +7,9 @@ Development / Symfony`). Not
 entries: a table of contents (links to `#anchors`), badges (`[![..](..)](..)`), favicon and logo images before the
 name, emoji legends and bullets without a link, anything in fenced code or HTML blocks, and sections such as
 Contents, Contributing and License. The id is the title as a slug; a second bullet with the same slug gets
-`-2`, `-3` ... in list order.
+`-2`, `-3` ... in list order. A bullet's description is its summary, and its body (the bullet line) is marked as
+repeating it, so prose and claim rules read the description once. The file's prose outside its linked bullets is
+one more entry, the list's own (see `list_entry`).
 """
 
 from __future__ import annotations
