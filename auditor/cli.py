@@ -317,6 +317,11 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
         _print_links_line(links)
     if crawl := summary.get("crawl"):
         _print_crawl_line(crawl)
+    if read := summary.get("read"):
+        from auditor.sources.detect import read_lines
+
+        for line in read_lines(read):
+            out.print(line, markup=False)
     if staleness := summary.get("staleness"):
         out.print(f"Staleness: mean {staleness['mean']} of 100; {staleness['stale']} stale (70+), "
                   f"{staleness['ageing']} ageing (40-69), {staleness['fresh']} fresh"
@@ -411,7 +416,7 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
     from auditor.checks.registry import RegistryClient
     from auditor.pipeline import check_entries, summarize
     from auditor.sources.changes import ChangesError, changes_since
-    from auditor.sources.detect import FormatsSource, source_for
+    from auditor.sources.detect import FormatsSource, read_lines, read_summary, source_for
 
     date = _as_of(as_of)
     paths = list(paths or [])
@@ -475,6 +480,8 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
         elsewhere, findings = len(findings) - len(shown), shown
     checked = [e for e in entries if e.path in wanted]
     summary = summarize(checked, findings) | {"root": str(root), "formats": formats}
+    if entries:
+        summary["read"] = read_summary(source)
     if changes is not None:
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
@@ -489,6 +496,8 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
     else:
         sys.stdout.write(format_text(findings, root, quiet, settings))
         sev = summary["by_severity"]
+        for line in read_lines(summary["read"]) if "read" in summary else []:
+            err.print(line, markup=False)
         err.print(f"{len(checked)} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
                      if changes is not None else ""))

@@ -71,7 +71,7 @@ def infer_plan(root: Path, config: Config, as_of: dt.date) -> Plan:
         plan.put("settings", "input_format", "folder", "Markdown files with front matter, one entry each")
     kinds = Counter(entry.kind or "(none)" for entry in entries)
     plan.notes.append("kinds: " + ", ".join(f"{kind} {count}" for kind, count in kinds.most_common()))
-    skipped = list(getattr(source, "skipped", []) or [])
+    skipped = list(getattr(source, "marked", []) or [])
     if skipped:
         plan.top["exclude"] = ([path for path, _ in skipped], "marked as copies: " + "; ".join(
             f"{path}: {reason}" for path, reason in skipped[:5]) + (" ..." if len(skipped) > 5 else ""))

@@ -98,6 +98,9 @@ class Entry:
     refs: list[Reference] = field(default_factory=list)  # paths this entry gives to other files
     twin_path: str = ""  # the file body lines at TWIN_LINE_BASE and up come from
     for_model: bool = False  # a prompt file (agent, instructions, skill body): text written for a model
+    # The body is the record as written (an awesome-list bullet: name, link, badges and the description the
+    # summary already holds): rules that read prose and claims read the summary, not the body again.
+    body_repeats_summary: bool = False
     # Read from a live site (auditor/sources/site.py): what only the rendered page has (its Related block as
     # shown, its headings, the status of its internal links), for the SIT rules. Empty for every other source.
     site: dict[str, Any] = field(default_factory=dict)

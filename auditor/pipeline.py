@@ -140,14 +140,13 @@ def run_audit(
     from auditor.checks.registry import RegistryClient
     from auditor.links.book import LinkBook
     from auditor.links.history import StoreHistory
+    from auditor.sources.detect import compact_read, read_summary, source_for
     from auditor.store import runs as run_store
     from auditor.store.db import open_engine, session_factory
     from auditor.store.registry_cache import StoreCache
     from auditor.tickets.sync import sync_tickets
 
     if source is None:
-        from auditor.sources.detect import source_for
-
         source = source_for(root, config)
     engine = open_engine(db_url)
     make_session = session_factory(engine)
@@ -175,10 +174,13 @@ def run_audit(
         ticketed_entries = entries + [directory_entry()] if any(f.entry == DIRECTORY_ID for f in findings) else entries
         if links is not None:
             summary["links"] = links.summary()
-        if getattr(source, "skipped", None):  # files marked as archival snapshots or generated copies
-            summary["skipped"] = [{"path": path, "reason": reason} for path, reason in source.skipped]
+        if getattr(source, "marked", None):  # files marked as archival snapshots or generated copies
+            summary["skipped"] = [{"path": path, "reason": reason} for path, reason in source.marked]
         if getattr(source, "crawl_summary", None):  # a live site's crawl: pages, errors, limits hit
             summary["crawl"] = source.crawl_summary
+        read = read_summary(source)
+        if read["formats"] or read["skipped"]:
+            summary["read"] = compact_read(read)  # the store keeps counts; the returned summary every path
         intervals = {kind: config.kind_data(kind).get("review_interval_days") for kind in config.kinds}
         with make_session() as session, session.begin():
             run_store.record_entries_and_findings(session, run_id, entries, findings, scores)
@@ -188,6 +190,8 @@ def run_audit(
                                    intervals, scores)
             summary["tickets"] = tickets.counts()
             run_store.finish_run(session, run_id, len(entries), len(findings), summary)
+        if "read" in summary:
+            summary = {**summary, "read": read}
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
         with make_session() as session:

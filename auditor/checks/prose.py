@@ -376,7 +376,7 @@ def build_prose(entry: Entry) -> Prose:
     if entry.summary:
         summary = " ".join(str(entry.summary).split())  # a folded summary reads as one paragraph
         segments.append((entry.line_of("summary"), "summary", _clean(summary)))
-    body = "\n".join(entry.body_lines)
+    body = "" if entry.body_repeats_summary else "\n".join(entry.body_lines)
     fences = 0
     if "```" in body or "~~~" in body:
         mask = fenced_lines(entry.body_lines)

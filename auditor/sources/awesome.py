@@ -7,7 +7,9 @@ Development / Symfony`). Not
 entries: a table of contents (links to `#anchors`), badges (`[![..](..)](..)`), favicon and logo images before the
 name, emoji legends and bullets without a link, anything in fenced code or HTML blocks, and sections such as
 Contents, Contributing and License. The id is the title as a slug; a second bullet with the same slug gets
-`-2`, `-3` ... in list order.
+`-2`, `-3` ... in list order. A bullet's description is its summary, and its body (the bullet line) is marked as
+repeating it, so prose and claim rules read the description once. The file's prose outside its linked bullets is
+one more entry, the list's own (see `list_entry`).
 """
 
 from __future__ import annotations
@@ -34,8 +36,14 @@ _LINK = re.compile(
     r"\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+\"[^\"]*\")?\s*\)"  # (url "title")
 )
 _SEPARATOR = re.compile(r"^\s*(?:\([^)]*\)\s*)*(?:[-–—:|]+|\s)\s*")
+_AUTHOR = re.compile(r"^\s*(?:by|from)\s+(?:\[[^\]]*\]\([^)]*\)|@[\w.-]+)\s*(?=[-–—:|])", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:\s|\*\*|__|[*_`]|[^\w\[(<!])*")
 MIN_BULLETS = 10
+_HTML_BLOCK = re.compile(r"^<(div|table|details|p|picture)\b", re.IGNORECASE)
+_HTML_CLOSE = re.compile(r"</(div|table|details|p|picture)>\s*$", re.IGNORECASE)
+_LINKED = re.compile(r"^[\s*_]*!?\[")
+_HTML_LIST = re.compile(r"<(table|details)\b", re.IGNORECASE)
+_HTML_LINK = re.compile(r"<a\s[^>]*href=", re.IGNORECASE)
 
 
 def _strip_emoji(text: str) -> str:
@@ -99,8 +107,12 @@ def _first_link(item: str) -> tuple[str, str, int] | None:
 
 
 def _description(item: str, end: int) -> str:
+    """What follows the name and its separator: badges and an author (`by [@me](..)`) before it are left out."""
     rest = item[end:]
     rest = re.sub(r"^\s*(\*\*|__)", "", rest)
+    rest = _IMG_TAG.sub(" ", _BADGE.sub(" ", rest))
+    rest = _IMAGE.sub(" ", rest)
+    rest = _AUTHOR.sub("", rest, count=1)
     rest = _SEPARATOR.sub("", rest, count=1)
     return " ".join(_HTML_TAG.sub("", rest).split()).strip()
 
@@ -117,41 +129,65 @@ def read(ctx: FormatContext, files: list[str]) -> list[Entry]:
             lines = ctx.read_text(rel, None).lstrip("\ufeff").splitlines()
         except (OSError, UnicodeDecodeError):
             continue  # claimed from the index a moment ago: it was a readable UTF-8 file then
-        entries.extend(read_list(rel, lines, mapping, kind, off, ctx.config.kinds, taken, resolver))
+        entries.extend(read_list(rel, lines, mapping, kind, off, ctx.config.kinds, taken, resolver, ctx.skipped))
     return entries
 
 
 def read_list(rel: str, lines: list[str], mapping: dict[str, str], kind: str | None, off: set[str],
-              kinds: tuple[str, ...], taken: set[str], resolver: Resolver | None = None) -> list[Entry]:
+              kinds: tuple[str, ...], taken: set[str], resolver: Resolver | None = None,
+              skipped: list[tuple[str, str]] | None = None) -> list[Entry]:
+    """The entries of one list file: one per linked bullet, then the list's own entry, whose body is the file's
+    prose outside those bullets (introduction, notes, FAQ, "recent updates"), so claims there are read too.
+    HTML blocks that hold links (`<table>`, `<details>`) are not read; each is added to `skipped`."""
     entries: list[Entry] = []
     headings: list[tuple[int, str]] = []  # (level, title) of the open headings
     labels: list[tuple[int, str]] = []  # (indent, label) of open bullets that are not entries
-    in_html = False
+    in_html = ""  # the tag of the open HTML block
+    html_start, html_links = 0, 0
+    in_item = False  # the lines after a linked bullet, up to a blank line, continue it
+    prose = [""] * len(lines)  # the list's own text, line for line ("" where a line is not prose)
     has_h2 = any(line.startswith("## ") for line in lines)
     code = fenced_lines(lines)
     for number, line in enumerate(lines, start=1):
         if code[number - 1]:
             continue
         stripped = line.strip()
-        if re.match(r"^<(div|table|details|p|picture)\b", stripped, re.IGNORECASE):
-            in_html = not re.search(r"</(div|table|details|p|picture)>\s*$", stripped, re.IGNORECASE)
-            continue
+        opening = _HTML_BLOCK.match(stripped)
+        if opening and not in_html:
+            in_html, html_start, html_links = opening.group(1).lower(), number, 0
         if in_html:
+            html_links += len(_HTML_LINK.findall(line))
+            if in_html not in ("table", "details") and (inner := _HTML_LIST.search(line)):
+                in_html = inner.group(1).lower()  # a table inside a centring <div>
             # An HTML block ends at its closing tag, or (as CommonMark has it) at a blank line.
-            if not stripped or re.search(r"</(div|table|details|p|picture)>\s*$", stripped, re.IGNORECASE):
-                in_html = False
+            if not stripped or _HTML_CLOSE.search(stripped):
+                if skipped is not None and html_links and in_html in ("table", "details"):
+                    skipped.append((f"{rel}:{html_start}", f"an HTML <{in_html}> block with {html_links} "
+                                                           f"link{'s' if html_links != 1 else ''}: not read as "
+                                                           "list entries"))
+                in_html = ""
+            continue
+        if not stripped:
+            in_item = False
             continue
         heading = _HEADING.match(line)
         if heading:
             level = len(heading.group(1))
             headings = [h for h in headings if h[0] < level] + [(level, _strip_emoji(heading.group(2)))]
             labels = []
+            in_item = False
+            prose[number - 1] = line
             continue
         bullet = _BULLET.match(line)
         if not bullet:
-            if stripped and not line.startswith((" ", "\t")):
+            if not line.startswith((" ", "\t")):
                 labels = []
+            if not in_item and not stripped.startswith("<"):  # (a line of HTML is layout, not prose)
+                prose[number - 1] = line
             continue
+        in_item = _first_link(bullet.group(2)) is not None
+        if not in_item and not _LINKED.match(bullet.group(2)):  # a bullet of links (contents) is not prose
+            prose[number - 1] = line
         section = [title for level, title in headings if level > 1]
         if has_h2 and not section:
             continue  # the introduction, above the first section
@@ -177,7 +213,7 @@ def read_list(rel: str, lines: list[str], mapping: dict[str, str], kind: str | N
             counter += 1
         taken.add(entry_id)
         entry = Entry(id=entry_id, path=rel, source_format=FORMAT, body_start=number, body_lines=[line],
-                      lines=(number, number))
+                      lines=(number, number), body_repeats_summary=True)
         entry.ignore |= off
         entry.field_lines = {"name": number, "description": number, "url": number}
         apply_field_map(entry, record, mapping, kind, kinds, dict(entry.field_lines))
@@ -189,4 +225,28 @@ def read_list(rel: str, lines: list[str], mapping: dict[str, str], kind: str | N
             entry.refs.extend(link_refs(resolver, rel, [line], number))
         entries.append(entry)
         labels.append((indent, name))  # a nested bullet belongs to this one: `Back-End Development / Symfony`
+    own = list_entry(rel, lines, prose, kind, kinds, off, taken)
+    if own is not None:
+        entries.append(own)
     return entries
+
+
+def list_entry(rel: str, lines: list[str], prose: list[str], kind: str | None, kinds: tuple[str, ...],
+               off: set[str], taken: set[str]) -> Entry | None:
+    """The list file's own entry: its prose outside the linked bullets, at the file's own line numbers. Its id is
+    the file's path without the suffix (`README`, `docs/README`); it has the format's kind, news excepted (a list
+    is not a news item, and news is never judged for dated claims)."""
+    last = max((i for i, text in enumerate(prose) if text.strip()), default=-1)
+    if last < 0:
+        return None
+    entry_id = re.sub(r"\.(md|markdown|mdx)$", "", rel, flags=re.IGNORECASE)
+    while entry_id in taken:
+        entry_id += "-list"
+    taken.add(entry_id)
+    title = next((_strip_emoji(m.group(2)) for m in map(_HEADING.match, lines) if m and len(m.group(1)) == 1),
+                 None)
+    entry = Entry(id=entry_id, path=rel, kind=kind if kind != "news" and kind in kinds else None,
+                  title=title or rel.rsplit("/", 1)[-1], source_format=FORMAT, body_start=1,
+                  body_lines=prose[:last + 1])
+    entry.ignore |= off
+    return entry

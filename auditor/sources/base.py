@@ -34,7 +34,9 @@ class FolderSource:
 
     root: Path
     kind: str = "folder"
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # marked files left out: (path, why)
+    read_paths: list[str] = field(default_factory=list)  # the files read, for the run summary
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) for files left unread
+    marked: list[tuple[str, str]] = field(default_factory=list)  # of those, the archival or generated copies
 
     @property
     def location(self) -> str:
@@ -45,9 +47,12 @@ class FolderSource:
         from auditor.sources.marked import drop_marked
         from auditor.sources.safe_files import max_entry_bytes
 
+        self.skipped = []
         exclude = tuple(config.settings["exclude"])
-        found = [p.relative_to(self.root).as_posix() for p in iter_entry_files(self.root, exclude)]
-        kept, self.skipped = drop_marked(self.root, found, config.pack)
+        found = [p.relative_to(self.root).as_posix() for p in iter_entry_files(self.root, exclude, self.skipped)]
+        kept, self.marked = drop_marked(self.root, found, config.pack)
+        self.skipped.extend(self.marked)
+        self.read_paths = kept
         paths = [self.root / rel for rel in kept]
         return load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)),
                           max_entry_bytes(config.settings))

@@ -23,7 +23,7 @@ from auditor.models import Entry
 from auditor.sources import awesome, docs_pages, plugins, registry_json, skills, yaml_pairs
 from auditor.sources.base import FolderSource, Progress, Source, no_progress
 from auditor.sources.folder import mark_duplicate_ids
-from auditor.sources.formats import DATA_SUFFIXES, FileIndex, FormatContext, mark_prompt_files
+from auditor.sources.formats import DATA_SUFFIXES, FileIndex, FormatContext, excluded, mark_prompt_files
 from auditor.sources.marked import Skipped, drop_marked
 from auditor.sources.safe_files import read_bytes, refused_problem_for
 
@@ -62,7 +62,9 @@ class FormatsSource:
     kind: str = "formats"
     read_counts: dict[str, int] = field(default_factory=dict)
     index_bullets: int = 0  # list bullets that link the directory's own entries: an index, not entries
-    skipped: list[Skipped] = field(default_factory=list)  # marked files (archival, generated) left out, with why
+    read_files: dict[str, list[str]] = field(default_factory=dict)  # format -> the files it read
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) for files and blocks left unread
+    marked: list[Skipped] = field(default_factory=list)  # of those, the archival or generated copies
 
     @property
     def location(self) -> str:
@@ -72,8 +74,8 @@ class FormatsSource:
         index = FileIndex(self.root)
         ctx = FormatContext(self.root, config, index)
         files = [rel for rel in index.files if rel.endswith(DATA_SUFFIXES) and not rel.startswith(".auditor/")]
-        files, self.skipped = drop_marked(self.root, files, config.pack)
-        claims = claim_files(ctx, files, self.formats)
+        files, self.marked = drop_marked(self.root, files, config.pack)
+        claims, left = claim_all(ctx, files, self.formats)
         total = sum(len(paths) for paths in claims.values())
         advance = progress("reading entries", total)
         entries: list[Entry] = []
@@ -89,6 +91,10 @@ class FormatsSource:
                 entry.problems.append(refused_problem_for(reason))
                 entries.append(entry)
         entries, self.index_bullets = without_index_bullets(entries)
+        self.read_files = {name: sorted({e.path for e in entries if e.source_format == name}
+                                        | {e.twin_path for e in entries if e.source_format == name and e.twin_path})
+                           for name in claims}
+        self.skipped = [*self.marked, *left, *ctx.skipped]
         mark_duplicate_ids(entries)
         mark_prompt_files(entries, config)
         return entries
@@ -113,18 +119,74 @@ def without_index_bullets(entries: list[Entry]) -> tuple[list[Entry], int]:
 def claim_files(ctx: FormatContext, files: list[str], formats: list[str]) -> dict[str, list[str]]:
     """The files each format reads, in claiming order; files a format bundles (a skill's references, a YAML
     pair's twin, a plugin's README) are taken out of the pool without being entries."""
+    return claim_all(ctx, files, formats)[0]
+
+
+def claim_all(ctx: FormatContext, files: list[str], formats: list[str],
+              ) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """(the files each format reads, every other file with why it is not read)."""
     pool = list(files)
     claims: dict[str, list[str]] = {}
+    left: list[tuple[str, str]] = []
     for name in READERS:
         if name not in formats:
             continue
         reader = READERS[name]
         mine = reader.claim(ctx, pool)
         taken = _taken(name, pool, mine)
+        if name == "skills":  # a skill's other files (references, scripts) go with it, but are not read
+            left.extend((rel, "a file the skill beside it bundles: not read")
+                        for rel in pool if rel in taken and posixpath.basename(rel) != skills.SKILL_FILE)
         pool = [rel for rel in pool if rel not in taken]
         if mine:
             claims[name] = mine
-    return claims
+    patterns = list(ctx.config.settings.get("exclude") or [])
+    for rel in pool:
+        left.append((rel, "excluded by the `exclude` setting" if excluded(rel, patterns)
+                     else "not in a format read here" + (f" ({', '.join(formats)})" if formats else "")))
+    return claims, sorted(left)
+
+
+def read_summary(source: Source) -> dict[str, Any]:
+    """What a source read: each format with the files it read, and the files (or blocks) it left out, with why.
+    A format entry's `paths` lists every file; the text output shows counts."""
+    if isinstance(source, FormatsSource):
+        formats = [{"format": name, "files": len(paths), "paths": paths} for name, paths in source.read_files.items()]
+        skipped = [{"path": path, "reason": reason} for path, reason in source.skipped]
+    else:
+        paths = sorted(getattr(source, "read_paths", []) or [])
+        formats = [{"format": source.kind, "files": len(paths), "paths": paths}] if paths else []
+        skipped = [{"path": path, "reason": reason} for path, reason in getattr(source, "skipped", []) or []]
+    return {"formats": formats, "skipped": skipped}
+
+
+def compact_read(read: dict[str, Any], examples: int = 20) -> dict[str, Any]:
+    """`read_summary` without the lists of files read, and with at most `examples` skipped files per reason: what
+    the store keeps with the run (a directory of 50,000 files would otherwise store every path each run)."""
+    shown: dict[str, int] = {}
+    skipped = []
+    for item in read["skipped"]:
+        shown[item["reason"]] = shown.get(item["reason"], 0) + 1
+        if shown[item["reason"]] <= examples:
+            skipped.append(item)
+    return {"formats": [{"format": f["format"], "files": f["files"]} for f in read["formats"]],
+            "skipped": skipped, "skipped_by_reason": shown}
+
+
+def read_lines(read: dict[str, Any], examples: int = 3) -> list[str]:
+    """The run summary's lines about what was read: formats with file counts, then skipped files by reason."""
+    formats = ", ".join(f"{item['format']} ({item['files']} file{'s' if item['files'] != 1 else ''})"
+                        for item in read.get("formats", [])) or "nothing"
+    lines = [f"Read:    {formats}"]
+    by_reason: dict[str, list[str]] = {}
+    for item in read.get("skipped", []):
+        by_reason.setdefault(item["reason"], []).append(item["path"])
+    counts = read.get("skipped_by_reason") or {reason: len(paths) for reason, paths in by_reason.items()}
+    for reason, count in sorted(counts.items(), key=lambda pair: -pair[1]):
+        paths = by_reason.get(reason, [])[:examples]
+        shown = ", ".join(paths) + (f" and {count - len(paths)} more" if count > len(paths) else "")
+        lines.append(f"Skipped: {count} ({reason}): {shown}")
+    return lines
 
 
 def _taken(name: str, pool: list[str], mine: list[str]) -> set[str]:

@@ -15,8 +15,9 @@ from auditor.sources.safe_files import DEFAULT_MAX_ENTRY_BYTES, Refused, read_ca
 DEFAULT_EXCLUDE = ("README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*")
 
 
-def iter_entry_files(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE) -> Iterator[Path]:
-    """Markdown files under root, sorted, skipping hidden folders and excluded names."""
+def iter_entry_files(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
+                     skipped: list[tuple[str, str]] | None = None) -> Iterator[Path]:
+    """Markdown files under root, sorted, skipping hidden folders and excluded names (added to `skipped`)."""
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d != "node_modules")
         for name in sorted(files):
@@ -25,6 +26,8 @@ def iter_entry_files(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE) -> 
             path = Path(folder) / name
             rel = path.relative_to(root).as_posix()
             if any(fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(rel, pattern) for pattern in exclude):
+                if skipped is not None:
+                    skipped.append((rel, "excluded by the `exclude` setting"))
                 continue
             yield path
 

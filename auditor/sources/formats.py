@@ -174,6 +174,9 @@ class FormatContext:
     config: Config
     index: FileIndex
     claimed: set[str] = field(default_factory=set)
+    # What a reader saw and left unread, as (path or path:line, why): shown in the run summary. Any reader
+    # may add to it (an HTML table in a list, an archival or generated file).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def field_map(self, fmt: str) -> dict[str, str]:
         return dict((self.config.settings.get("field_map") or {}).get(fmt) or {})

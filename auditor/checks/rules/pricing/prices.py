@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.checks.base import AuditContext
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry
 
 _AMOUNT = r"\d[\d,]*(?:\.\d+)?"
@@ -59,6 +60,9 @@ class Vocabulary:
         self.a_period_re = re.compile(rf"\b(?:an?)\s+(?=(?:{words})\b)", re.IGNORECASE)
         self.change_re = re.compile("|".join(rf"(?<!\w){re.escape(w.lower())}(?!\w)" for w in self.change_words)
                                     or r"(?!x)x")
+        examples = [str(w) for w in pack.get("example_words") or ()]
+        self.example_re = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in examples) or r"(?!x)x",
+                                     re.IGNORECASE)
         # a cheap test before the body is searched: does the line hold a currency sign or code at all?
         self.markers = tuple(symbols)
 
@@ -150,3 +154,41 @@ def checked_date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class TextPrice:
+    """A price stated in an entry's text, with the date it speaks from."""
+
+    line: int
+    price: Price
+    date: dt.date
+    basis: str  # where the date comes from: "dated on its line", "`updated`", "`published`"
+
+
+def text_prices(entry: Entry, vocab: Vocabulary, fallback: tuple[dt.date | None, str]) -> list[TextPrice]:
+    """Prices with a currency and a unit or period ("$3.00 per 1M tokens", "$20/month") in the summary and the
+    body (fenced code and illustrations left out), each dated by a date on its own line, else by `fallback` (the
+    entry's last change). A price with neither date is left out: nothing says when it was true."""
+    from auditor.checks.rules.staleness._claims import find_dates
+
+    texts: list[tuple[int, str]] = [(entry.line_of("summary"), entry.summary or "")]
+    if not entry.body_repeats_summary:
+        code = fenced_lines(entry.body_lines)
+        texts += [(entry.body_start + i, text) for i, text in enumerate(entry.body_lines) if not code[i]]
+    found: list[TextPrice] = []
+    for line, text in texts:
+        if not text or not any(marker in text for marker in vocab.markers) or vocab.example_re.search(text):
+            continue
+        for _match, price in body_prices(text, vocab):
+            if price.amount is None or price.free or not price.units:
+                continue
+            own = [ref for ref in find_dates(text) if not ref.is_range]
+            if own:
+                date, basis = max(ref.end for ref in own), "dated on its line"
+            elif fallback[0] is not None:
+                date, basis = fallback[0], f"`{fallback[1]}`"
+            else:
+                continue
+            found.append(TextPrice(line, price, date, basis))
+    return found

@@ -95,6 +95,16 @@ class Words:
         elif patterns:
             expressions = [str(item) for item in patterns]
         self.regex = word_regex(words, expressions)
+        # The same, split so a line runs only what it may hold: the phrases (tried when one occurs in the line as
+        # text) and, per needed word, that word's expressions (tried when the word is one of the line's words).
+        self.phrases = tuple(" ".join(str(w).lower().split()) for w in words if str(w).strip())
+        self.phrase_regex = word_regex(words)
+        self.by_word: dict[str, re.Pattern[str]] = {}
+        if isinstance(patterns, dict):
+            for word, items in patterns.items():
+                listed = [items] if isinstance(items, str) else list(items or [])
+                if listed:
+                    self.by_word[str(word).lower()] = re.compile("|".join(str(i) for i in listed), re.IGNORECASE)
         self.literals = None if expressions and not needed else tuple(
             sorted({" ".join(str(w).lower().split()) for w in [*words, *needed] if str(w).strip()}, key=len))
         self.first_words = None if self.literals is None else frozenset(
@@ -110,6 +120,24 @@ class Words:
         if self.first_words is not None and self.first_words.isdisjoint(sentence.tokens):
             return iter(())
         return self.regex.finditer(sentence.text, pos)
+
+    def line_matches(self, text: str) -> list[re.Match[str]]:
+        """Every match in one line, in order, overlaps dropped: the regex of each part the line may hold only."""
+        lowered = text.lower()
+        found: list[re.Match[str]] = []
+        for phrase in self.phrases:
+            if phrase in lowered:
+                found.extend(self.phrase_regex.finditer(text))
+                break
+        for word, regex in self.by_word.items():
+            if word in lowered:  # a substring test first (C speed); the regex checks the word's boundaries
+                found.extend(regex.finditer(text))
+        found.sort(key=lambda m: (m.start(), -m.end()))
+        kept: list[re.Match[str]] = []
+        for match in found:
+            if not kept or match.start() >= kept[-1].end():
+                kept.append(match)
+        return kept
 
     def _may_match(self, text: str) -> bool:
         if self.literals is None:
@@ -130,6 +158,16 @@ class Words:
         if not self._may_match(text[pos:] if pos else text):
             return iter(())
         return self.regex.finditer(text, pos)
+
+
+def words_of(lowered: str) -> set[str]:
+    """A lowercased text's words as `Words.first_words` spells them (edges stripped, with and without a final dot)."""
+    words = set()
+    for word in lowered.split():
+        word = word.strip(_TOKEN_EDGES)
+        words.add(word)
+        words.add(word.rstrip("."))
+    return words
 
 
 def years_before(day: dt.date, years: float) -> dt.date:
@@ -189,12 +227,7 @@ class Sentence:
     def tokens(self) -> frozenset[str]:
         """The sentence's lowercased words, for the quick tests of `Words.in_sentence`."""
         if self._tokens is None:
-            words = set()
-            for word in self.text.lower().split():
-                word = word.strip(_TOKEN_EDGES)
-                words.add(word)
-                words.add(word.rstrip("."))
-            self._tokens = frozenset(words)
+            self._tokens = frozenset(words_of(self.text.lower()))
         return self._tokens
 
     @property
@@ -263,7 +296,9 @@ class Lexicon:
     tolerance: float
     window: int
     default_stat_horizon: float
-    default_dated_horizon: float
+    default_claim_days: int
+    deadline: re.Pattern[str]  # anchored at the end of the text before a date
+    deadline_past: Words
 
 
 def lexicon(pack: dict[str, Any]) -> Lexicon:
@@ -342,7 +377,8 @@ def _build(key: str) -> Lexicon:
 
     return Lexicon(
         prefilter=prefilter,
-        snapshot=re.compile(rf"(?<!\w)(?:{phrases(snapshot_words)})\s*(?:the\s+)?$", re.IGNORECASE),
+        # "as of the", "(cached: ", "**Last Updated:** ": the marker, then punctuation and emphasis, then the date
+        snapshot=re.compile(rf"(?<![^\W_])(?:{phrases(snapshot_words)})[\s:*_(\-–—]*(?:the\s+)?$", re.IGNORECASE),
         undated_snapshot=Words(tw.get("undated_snapshot_markers", [])),
         present=Words(tw.get("present_state_words", [])),
         historical=Words(tw.get("historical_words", [])),
@@ -367,7 +403,9 @@ def _build(key: str) -> Lexicon:
         tolerance=float(st.get("approximate_tolerance_points", 2.0)),
         window=int(st.get("label_window_chars", 45)),
         default_stat_horizon=float(st.get("default_horizon_years", 3)),
-        default_dated_horizon=float(tw.get("default_dated_claim_horizon_years", 2)),
+        default_claim_days=int(tw.get("default_claim_interval_days", 180)),
+        deadline=re.compile(rf"(?<!\w)(?:{phrases(tw.get('deadline_markers', []))})\s*(?:the\s+)?$", re.IGNORECASE),
+        deadline_past=Words(tw.get("deadline_past_words", [])),
     )
 
 
@@ -633,9 +671,9 @@ def _has_word(lowered: str, words: tuple[str, ...]) -> bool:
 
 
 def _analyze(entry: Entry, lex: Lexicon) -> Analysis:
-    texts = [entry.title or "", entry.summary or "", *entry.body_lines]
+    texts = [entry.title or "", entry.summary or "", *([] if entry.body_repeats_summary else entry.body_lines)]
     whole = "\n".join(texts)
-    if "```" in whole or "~~~" in whole:
+    if ("```" in whole or "~~~" in whole) and len(texts) > 2:
         for index, code in enumerate(fenced_lines(entry.body_lines), start=2):
             if code:
                 texts[index] = ""
@@ -776,6 +814,32 @@ class ClaimRule(Rule):
         if self._lex is None:
             self._lex = lexicon(ctx.pack)
         return self._lex
+
+
+def claim_interval(entry: Entry, ctx: AuditContext, lex: Lexicon) -> tuple[int, str] | None:
+    """(days, how it reads) after which a claim pinned to a date is stale: the kind's `dated_claim_horizon_years`
+    when it sets one, else its `review_interval_days`, else `default_claim_interval_days`. None: off (news)."""
+    data = ctx.config.kind_data(entry.kind)
+    if "dated_claim_horizon_years" in data:
+        if data["dated_claim_horizon_years"] is None:
+            return None
+        years = float(data["dated_claim_horizon_years"])
+        return round(years * 365.25), years_text(years)
+    days = int(data.get("review_interval_days") or lex.default_claim_days)
+    return days, f"{days} days"
+
+
+def own_date(entry: Entry) -> tuple[dt.date | None, str]:
+    """The date an undated claim in the entry speaks from, and where it comes from: `published` for news, else
+    the entry's last change (`updated`; a git date where a source gives one would be better), else `published`."""
+    # A last-change date read from git, once entries carry one, is the better date here than `updated`.
+    if entry.kind == "news" and entry.published:
+        return entry.published, "published"
+    if entry.updated:
+        return entry.updated, "updated"
+    if entry.published:
+        return entry.published, "published"
+    return None, ""
 
 
 def kind_horizon(entry: Entry, ctx: AuditContext, key: str, default: float) -> float | None:

@@ -1,3 +1,4 @@
+import datetime as dt
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext
@@ -6,10 +7,9 @@ from auditor.checks.rules.staleness._claims import (
     DateRef,
     age_text,
     analyze,
-    kind_horizon,
+    claim_interval,
+    own_date,
     sentence_key,
-    years_before,
-    years_text,
 )
 from auditor.models import Entry, Finding, Severity
 
@@ -20,14 +20,18 @@ class DatedClaim(ClaimRule):
     severity = Severity.warning
     reason = "DATED_CLAIM"
     claim = "dated"
-    title = "A claim pinned to a date that is older than the kind's horizon"
+    title = "A claim pinned to a date that is older than the kind's review interval"
     what = (
         "Reports sentences that state something as of a date (\"as of March 2023\", \"at the time of writing\"), "
         "and sentences that pair a date (\"in 2019\", \"Q2 2023\", \"2010–2017\") with a present-tense claim "
-        "(\"currently\", \"the only\", \"the default\"), when the date is older than `dated_claim_horizon_years` "
-        "for the entry's kind in `rules/kinds.yml`. A range dates from its end; \"at the time of writing\" dates "
-        "from the entry's `updated` (`published` for news). Sentences with statistics are left to STL005 and "
-        "promises to STL004. The markers and words are in `rules/time_words.yml`."
+        "(\"currently\", \"the only\", \"the default\"), and states stamped with a date (\"(cached: 2026-03-01)\", "
+        "\"current as of 2025\", \"Recent updates: November 2025\", \"Last updated: March 2026\"), when the date is "
+        "older than the kind's `review_interval_days` in `rules/kinds.yml` (or its `dated_claim_horizon_years` "
+        "when it sets one; `default_claim_interval_days` in `rules/time_words.yml` for entries without a kind). "
+        "Every text is read: summaries, bodies, Markdown twins, skill bodies and a list file's own prose. A range "
+        "dates from its end; \"at the time of writing\" dates from the entry's `updated` (`published` for news). "
+        "Sentences with statistics are left to STL005 and promises to STL004. The markers and words are in "
+        "`rules/time_words.yml`."
     )
     why = (
         "A claim that carries its own old date tells the reader it may no longer hold; the entry either needs "
@@ -38,14 +42,14 @@ class DatedClaim(ClaimRule):
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         lex = self.lex(ctx)
-        horizon = kind_horizon(entry, ctx, "dated_claim_horizon_years", lex.default_dated_horizon)
-        if horizon is None:
+        interval = claim_interval(entry, ctx, lex)
+        if interval is None:
             return
         analysis = analyze(entry, lex)
         if not analysis.sentences:
             return
-        limit = years_before(ctx.as_of, horizon)
-        own_date = (entry.published if entry.kind == "news" else None) or entry.updated or entry.published
+        limit = ctx.as_of - dt.timedelta(days=interval[0])
+        written, _ = own_date(entry)
         for sentence in analysis.sentences:
             if sentence.stats or sentence.table:
                 continue
@@ -60,9 +64,9 @@ class DatedClaim(ClaimRule):
             for ref in dates:
                 marker = lex.snapshot.search(text, max(0, ref.pos - 40), ref.pos)
                 if marker and ref.end <= ctx.as_of and (claim is None or ref.end > claim[1].end):
-                    claim = ("snapshot", ref, " ".join(marker.group(0).split()))
+                    claim = ("snapshot", ref, " ".join(marker.group(0).rstrip(" \t:*_(-–—").split()))
             if claim is None and (marker := undated or lex.undated_snapshot.in_sentence(sentence)):
-                if own_date is not None:
+                if written is not None:
                     claim = ("writing", None, " ".join(marker.group(0).split()))
             present = lex.present.in_sentence(sentence) if claim is None and dates else None
             if present and not lex.historical.in_sentence(sentence):
@@ -73,7 +77,7 @@ class DatedClaim(ClaimRule):
             if claim is None:
                 continue
             how, ref, marker = claim
-            date = ref.end if ref is not None else own_date
+            date = ref.end if ref is not None else written
             if date is None or date >= limit:
                 continue
             if how == "writing":
@@ -86,7 +90,7 @@ class DatedClaim(ClaimRule):
             yield self.finding(
                 entry,
                 f"claim dated {dated} is {age_text(ctx.as_of, date)} old "
-                f"(claims on {subject} go stale after {years_text(horizon)})",
+                f"(claims on {subject} go stale after {interval[1]})",
                 line=sentence.line, evidence=sentence.evidence, claim_date=date,
                 key=f"{date.isoformat()}:{sentence_key(sentence)}",
                 fix="Check the claim against a current source and restate it with a current date, or remove it.",

@@ -1,8 +1,11 @@
+import re
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext
-from auditor.checks.rules.staleness._claims import _BLANK, ClaimRule, analyze
+from auditor.checks.rules.staleness._claims import _BLANK, ClaimRule, analyze, own_date
 from auditor.models import Entry, Finding, Severity
+
+_QUOTED = re.compile(r"\u201c[^\u201d\n]*\u201d|\"[^\"\n]*\"")
 
 
 class RelativeTime(ClaimRule):
@@ -13,10 +16,13 @@ class RelativeTime(ClaimRule):
     claim = "relative"
     title = "Time-relative words in an entry whose review is overdue"
     what = (
-        "When an entry's `reviewed` date is older than its kind's `review_interval_days`, reports the words whose "
-        "meaning depends on when they were written (\"currently\", \"recently\", \"soon\", \"the latest\", "
-        "\"is now\", \"new feature\", \"this year\"...), once per entry, listing every line. The words and "
-        "patterns are in `rules/time_words.yml`; fenced code, code spans and URLs are skipped."
+        "When an entry's `reviewed` date (for an entry never reviewed, its last change: `updated`, or `published` "
+        "for news) is older than its kind's `review_interval_days` (`default_claim_interval_days` in "
+        "`rules/time_words.yml` for entries without a kind), reports the words whose meaning depends on when they "
+        "were written (\"currently\", \"recently\", \"coming soon\", \"not yet\", \"the latest\", \"is now\", "
+        "\"new in\", \"is the only tool\", \"this year\"...), once per entry, listing every line. An entry with "
+        "neither date is not judged. The words and patterns are in `rules/time_words.yml`; fenced code, code "
+        "spans and URLs are skipped."
     )
     why = (
         "\"Recently added\" was true when someone last checked; once nobody has checked for longer than the "
@@ -26,22 +32,27 @@ class RelativeTime(ClaimRule):
     fix = "Replace each relative word with a date or a timeless statement, then set `reviewed` to today."
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
-        interval = ctx.config.kind_data(entry.kind).get("review_interval_days")
-        if entry.reviewed is None or not interval or entry.reviewed > ctx.as_of:
+        lex = self.lex(ctx)
+        interval = ctx.config.kind_data(entry.kind).get("review_interval_days") or lex.default_claim_days
+        # The words speak from the last review; an entry never reviewed speaks from its last change. An entry
+        # with neither date is not judged: nothing says when its words were written.
+        since, source = (entry.reviewed, "reviewed") if entry.reviewed else own_date(entry)
+        if since is None or since > ctx.as_of:
             return
-        age = (ctx.as_of - entry.reviewed).days
+        age = (ctx.as_of - since).days
         if age <= int(interval):
             return
-        lex = self.lex(ctx)
         analysis = analyze(entry, lex)
-        if not lex.relative.search(analysis.whole):
-            return
         hits: list[tuple[int, str, str]] = []
+        # Line by line, each part of the word list tried only where a substring test says it may occur: with
+        # entries dated by their last change most entries are old enough to be read, and one regex of every
+        # pattern (lookbehinds, no literal prefix) over every line is slow.
         for line, raw in analysis.units:
-            if not raw or not lex.relative.search(raw):
+            if not raw or not lex.relative.line_matches(raw):
                 continue
-            text = _BLANK.sub(lambda m: " " * len(m.group(0)), raw)
-            for match in lex.relative.finditer(text):
+            # quoted text is someone else's words (a sample prompt: "Find my tasks due this week"), not a claim
+            text = _QUOTED.sub(lambda m: " " * len(m.group(0)), _BLANK.sub(lambda m: " " * len(m.group(0)), raw))
+            for match in lex.relative.line_matches(text):
                 hits.append((line, " ".join(match.group(0).split()), raw.strip()))
         if not hits:
             return
@@ -49,11 +60,14 @@ class RelativeTime(ClaimRule):
         more = f" and {len(hits) - 6} more" if len(hits) > 6 else ""
         words = "word" if len(hits) == 1 else "words"
         evidence = hits[0][2]
+        when = (f"last reviewed {age} days ago" if source == "reviewed"
+                else f"never reviewed, last changed {age} days ago (`{source}`)")
+        subject = f"a {entry.kind}" if entry.kind else "an entry without a kind"
         yield self.finding(
             entry,
-            f"{len(hits)} time-relative {words} in an entry last reviewed {age} days ago "
-            f"(a {entry.kind} is due every {interval} days): {listed}{more}",
-            line=hits[0][0], key="relative-time", claim_date=entry.reviewed,
+            f"{len(hits)} time-relative {words} in an entry {when} "
+            f"({subject} is due every {interval} days): {listed}{more}",
+            line=hits[0][0], key="relative-time", claim_date=since,
             evidence=evidence if len(evidence) <= 220 else evidence[:217] + "...",
             fix="Replace each relative word with a date or a timeless statement, verify the entry, and set "
                 f"`reviewed: {ctx.as_of.isoformat()}`.",

@@ -2,7 +2,15 @@ import datetime as dt
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext
-from auditor.checks.rules.staleness._claims import ClaimRule, _month_end, age_text, analyze, sentence_key
+from auditor.checks.rules.staleness._claims import (
+    ClaimRule,
+    Lexicon,
+    Sentence,
+    _month_end,
+    age_text,
+    analyze,
+    sentence_key,
+)
 from auditor.models import Entry, Finding, Severity
 
 
@@ -32,7 +40,10 @@ class PassedPromise(ClaimRule):
         "March 2026\", \"planned for later this year\") when that date has ended on the audit date, in every "
         "kind, news included. The date must follow the promise word; \"later this year\" and \"next year\" "
         "count from the entry's `published` (news) or `updated` date. Sentences that already report the promise "
-        "as missed (\"was expected\", \"postponed\") are left alone. Words are in `rules/time_words.yml`."
+        "as missed (\"was expected\", \"postponed\") are left alone. Offers and deadlines count too: a date right "
+        "after `until`, `through`, `expires` (\"intro price $2.00 through 2026-08-31\", \"free until March "
+        "2026\") that has passed, unless the sentence is in the past tense (\"was free until\"). Words are in "
+        "`rules/time_words.yml` (`future_markers`, `deadline_markers`)."
     )
     why = (
         "A launch promised for a date that has come and gone either happened, slipped or was cancelled; in "
@@ -52,7 +63,10 @@ class PassedPromise(ClaimRule):
             if not sentence.dates and (anchor is None or not lex.relative_periods.in_sentence(sentence)):
                 continue
             promise = lex.future.in_sentence(sentence)
-            if not promise or lex.past.in_sentence(sentence):
+            if not promise:
+                yield from self._deadlines(entry, sentence, lex, ctx)
+                continue
+            if lex.past.in_sentence(sentence):
                 continue
             deadline: tuple[dt.date, str] | None = None
             for ref in sentence.dates:
@@ -72,11 +86,34 @@ class PassedPromise(ClaimRule):
             if end >= ctx.as_of or (floor is not None and end < floor):
                 continue
             marker = " ".join(promise.group(0).split())
-            yield self.finding(
-                entry,
-                f"promise \u201c{marker} \u2026 {label}\u201d has passed: that period ended on {end.isoformat()}, "
-                f"{age_text(ctx.as_of, end)} before the audit date",
-                line=sentence.line, evidence=sentence.evidence, claim_date=end,
-                key=f"{end.isoformat()}:{sentence_key(sentence)}",
-                fix="Find out what happened and state it in the past tense with the real date, or remove the promise.",
-            )
+            yield self._passed(
+                entry, sentence, ctx, end,
+                f"promise \u201c{marker} \u2026 {label}\u201d has passed: that period ended on {end.isoformat()}",
+                "Find out what happened and state it in the past tense with the real date, or remove the promise.")
+
+    def _passed(self, entry: Entry, sentence: Sentence, ctx: AuditContext, end: dt.date, what: str,
+                fix: str) -> Finding:
+        return self.finding(entry, f"{what}, {age_text(ctx.as_of, end)} before the audit date", line=sentence.line,
+                            evidence=sentence.evidence, claim_date=end,
+                            key=f"{end.isoformat()}:{sentence_key(sentence)}", fix=fix)
+
+    def _deadlines(self, entry: Entry, sentence: Sentence, lex: Lexicon, ctx: AuditContext) -> Iterable[Finding]:
+        """An offer or a deadline that ends on a date now past: "intro price $2.00 through 2026-08-31", "free until
+        March 2026", "supported until 2025-10-01" (not "current through DATE", a dated state for STL002)."""
+        if lex.past.in_sentence(sentence) or lex.deadline_past.in_sentence(sentence) \
+                or lex.examples.in_sentence(sentence):
+            return
+        text = sentence.text
+        for ref in sentence.dates:
+            if ref.document or ref.is_range or ref.end >= ctx.as_of:
+                continue
+            marker = lex.deadline.search(text, max(0, ref.pos - 40), ref.pos)
+            if marker is None or lex.snapshot.search(text, max(0, ref.pos - 40), ref.pos):
+                continue
+            word = " ".join(marker.group(0).split())
+            yield self._passed(
+                entry, sentence, ctx, ref.end,
+                f"offer or deadline \u201c{word} {ref.label}\u201d has passed: it ended on {ref.end.isoformat()}",
+                "Find out whether the offer or deadline was extended or ended, and say so with the real date, "
+                "or remove it.")
+            return
