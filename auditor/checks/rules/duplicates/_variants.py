@@ -23,7 +23,9 @@ from auditor.models import Entry
 _REVISION = re.compile(r"@([^/]+?)(?:\.[a-z]+)?$", re.IGNORECASE)
 _REGION_LOCALE = re.compile(r"^[a-z]{2,3}[-_][a-z]{2,4}$", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9#+]+")
-_GENERIC_FILES = {"skill.md", "readme.md", "index.md", "index.mdx", "plugin.json"}
+# File names that name nothing (the folder does): `skills/<name>/SKILL.md`, `mcp/<name>/index.html`, a site's
+# `/mcp/<name>/` (its last part empty).
+_GENERIC_STEMS = {"", "skill", "readme", "index", "_index", "page", "default", "plugin", "home", "main"}
 
 
 class Variants:
@@ -62,7 +64,7 @@ class Variants:
         if first_parts != second_parts and first_bare == second_bare:
             return "translation"
         if (len(first_parts) == len(second_parts) >= 3 and first_parts[-1] == second_parts[-1]
-                and first_parts[-1].lower() not in _GENERIC_FILES
+                and first_parts[-1].lower().split(".", 1)[0] not in _GENERIC_STEMS
                 and sum(a != b for a, b in zip(first_parts, second_parts, strict=True)) == 1):
             return "parallel track"
         if self.languages and self._link(first) != self._link(second):  # one project in two languages is one project
