@@ -145,6 +145,9 @@ def test_init_writes_a_configuration_under_which_the_audit_has_no_convention_noi
     before = audit(root)
     assert {f.code for f in before if f.entry == DIRECTORY_ID} == {"STR015", "STR017"}
     runner = CliRunner()
+    printed = runner.invoke(app, ["audit", str(root), "--offline", "--as-of", "2026-11-28"]).output
+    assert ("Conventions: 2 reported once for the directory instead of 50 per-entry findings (STR015, STR017; "
+            "`auditor init` accepts them)") in printed
     result = runner.invoke(app, ["init", str(root), "--as-of", "2026-11-28"])
     assert result.exit_code == 0 and f"wrote {root / 'auditor.toml'}" in result.output
     written = (root / "auditor.toml").read_text(encoding="utf-8")
