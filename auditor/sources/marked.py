@@ -16,20 +16,17 @@ def _markers(spec: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], 
     return tuple((re.compile(pattern, re.MULTILINE), reason) for pattern, reason in spec)
 
 
-def marked_reason(path: Path, pack: dict[str, Any]) -> str | None:
-    """Why this file is not an entry (its first lines carry a marker), or None."""
-    data = pack.get("skipped_files") or {}
-    spec = tuple((str(m["pattern"]), str(m["reason"])) for m in data.get("markers") or [])
-    if not spec:
-        return None
-    lines = int(data.get("lines", 5))
+def _reason(path: Path, markers: tuple[tuple[re.Pattern[str], str], ...], lines: int) -> str | None:
     try:
         with path.open("rb") as handle:
-            head = handle.read(400 * lines).decode("utf-8", "replace")
+            raw = handle.read(400 * lines)
     except OSError:
         return None  # an unreadable file is the reader's to report
-    head = "\n".join(head.splitlines()[:lines])
-    for pattern, reason in _markers(spec):
+    lowered = raw.lower()
+    if b"generated" not in lowered and b"do not edit" not in lowered and b"archival" not in lowered:
+        return None  # nearly every file: no regular expression runs
+    head = "\n".join(raw.decode("utf-8", "replace").splitlines()[:lines])
+    for pattern, reason in markers:
         if pattern.search(head):
             return reason
     return None
@@ -37,10 +34,15 @@ def marked_reason(path: Path, pack: dict[str, Any]) -> str | None:
 
 def drop_marked(root: Path, rels: list[str], pack: dict[str, Any]) -> tuple[list[str], list[Skipped]]:
     """The files that are not marked, and the marked ones with their reasons."""
+    data = pack.get("skipped_files") or {}
+    spec = tuple((str(m["pattern"]), str(m["reason"])) for m in data.get("markers") or [])
+    if not spec:
+        return list(rels), []
+    markers, lines = _markers(spec), int(data.get("lines", 5))
     kept: list[str] = []
     skipped: list[Skipped] = []
     for rel in rels:
-        reason = marked_reason(root / rel, pack)
+        reason = _reason(root / rel, markers, lines)
         if reason is None:
             kept.append(rel)
         else:
