@@ -16,14 +16,15 @@ def _markers(spec: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], 
     return tuple((re.compile(pattern, re.MULTILINE), reason) for pattern, reason in spec)
 
 
-def _reason(path: Path, markers: tuple[tuple[re.Pattern[str], str], ...], lines: int) -> str | None:
+def _reason(path: Path, markers: tuple[tuple[re.Pattern[str], str], ...], lines: int,
+            words: tuple[bytes, ...]) -> str | None:
     try:
         with path.open("rb") as handle:
             raw = handle.read(400 * lines)
     except OSError:
         return None  # an unreadable file is the reader's to report
     lowered = raw.lower()
-    if b"generated" not in lowered and b"do not edit" not in lowered and b"archival" not in lowered:
+    if not any(word in lowered for word in words):
         return None  # nearly every file: no regular expression runs
     head = "\n".join(raw.decode("utf-8", "replace").splitlines()[:lines])
     for pattern, reason in markers:
@@ -39,10 +40,11 @@ def drop_marked(root: Path, rels: list[str], pack: dict[str, Any]) -> tuple[list
     if not spec:
         return list(rels), []
     markers, lines = _markers(spec), int(data.get("lines", 5))
+    words = tuple(str(word).lower().encode() for word in data.get("words") or [])
     kept: list[str] = []
     skipped: list[Skipped] = []
     for rel in rels:
-        reason = _reason(root / rel, markers, lines)
+        reason = _reason(root / rel, markers, lines, words)
         if reason is None:
             kept.append(rel)
         else:
