@@ -313,6 +313,13 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
               f"{sev['error']} error · {sev['warning']} warning · {sev['info']} info")
     families = ", ".join(f"{fam} {sum(c.values())}" for fam, c in summary["by_family"].items()) or "none"
     out.print(f"By family: {families}")
+    if conventions := summary.get("conventions"):
+        collapsed = sum(c["findings"] for c in conventions)
+        out.print(f"Conventions: {len(conventions)} reported once for the directory instead of {collapsed} per-entry "
+                  f"findings ({', '.join(sorted({c['code'] for c in conventions}))}; `auditor init` accepts them)")
+    if skipped := summary.get("skipped"):
+        named = ", ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+        out.print(f"Skipped: {len(skipped)} files marked as copies ({named})")
     if links := summary.get("links"):
         _print_links_line(links)
     if crawl := summary.get("crawl"):

@@ -54,3 +54,15 @@ def test_another_format_leaves_out_a_generated_copy(tmp_path: Path) -> None:
     assert summary["entries"] == 1
     assert sorted((s["path"], s["reason"]) for s in summary["skipped"]) == [
         ("agents/reviewer.agent.md", "generated copy (DO NOT EDIT)"), ("docs/commands.md", "generated file")]
+
+
+def test_the_audit_prints_what_it_skipped(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    root = write_tree(tmp_path / "dir", {"incident-response.md": skill("incident-response"),
+                                         "archive/incident-response-2025.md": SNAPSHOT})
+    result = CliRunner().invoke(app, ["audit", str(root), "--offline", "--as-of", AS_OF])
+    assert result.exit_code in (0, 1), result.output
+    assert "Skipped: 1 files marked as copies (archive/incident-response-2025.md: archival snapshot)" in result.output

@@ -18,20 +18,17 @@ def _markers(spec: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], 
     return tuple((re.compile(pattern, re.MULTILINE), reason) for pattern, reason in spec)
 
 
-def marked_reason(root: Path, path: Path, pack: dict[str, Any]) -> str | None:
-    """Why this file is not an entry (its first lines carry a marker), or None. Only a regular file inside the
-    root is opened (a pipe would block, a link out of the root is the reader's to refuse and report)."""
-    data = pack.get("skipped_files") or {}
-    spec = tuple((str(m["pattern"]), str(m["reason"])) for m in data.get("markers") or [])
-    if not spec:
-        return None
-    lines = int(data.get("lines", 5))
-    try:
-        head = read_bytes(root, path, 400 * lines).decode("utf-8", "replace")
+def _reason(root: Path, path: Path, markers: tuple[tuple[re.Pattern[str], str], ...], lines: int,
+            words: tuple[bytes, ...]) -> str | None:
+    try:  # only a regular file inside the root: a pipe would block, a link out of the root is the reader's to refuse
+        raw = read_bytes(root, path, 400 * lines)
     except OSError:  # Refused included: an unreadable or unsafe file is the reader's to report
         return None
-    head = "\n".join(head.splitlines()[:lines])
-    for pattern, reason in _markers(spec):
+    lowered = raw.lower()
+    if not any(word in lowered for word in words):
+        return None  # nearly every file: no regular expression runs
+    head = "\n".join(raw.decode("utf-8", "replace").splitlines()[:lines])
+    for pattern, reason in markers:
         if pattern.search(head):
             return reason
     return None
@@ -39,10 +36,16 @@ def marked_reason(root: Path, path: Path, pack: dict[str, Any]) -> str | None:
 
 def drop_marked(root: Path, rels: list[str], pack: dict[str, Any]) -> tuple[list[str], list[Skipped]]:
     """The files that are not marked, and the marked ones with their reasons."""
+    data = pack.get("skipped_files") or {}
+    spec = tuple((str(m["pattern"]), str(m["reason"])) for m in data.get("markers") or [])
+    if not spec:
+        return list(rels), []
+    markers, lines = _markers(spec), int(data.get("lines", 5))
+    words = tuple(str(word).lower().encode() for word in data.get("words") or [])
     kept: list[str] = []
     skipped: list[Skipped] = []
     for rel in rels:
-        reason = marked_reason(root, root / rel, pack)
+        reason = _reason(root, root / rel, markers, lines, words)
         if reason is None:
             kept.append(rel)
         else:

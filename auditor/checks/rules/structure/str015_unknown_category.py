@@ -53,7 +53,11 @@ class UnknownCategory(Rule):
     convention = '[settings] category_match = "loose"'
 
     def convention_scope(self, entry: Entry) -> str | None:
-        return f"category `{entry.category}`" if entry.category and "category" in entry.meta else None
+        # Counted within the category meant (all its spellings), named by its declared spelling when there is one.
+        if not entry.category or "category" not in entry.meta:
+            return None
+        key = category_key(entry.category)
+        return f"category `{(getattr(self, 'declared', None) or {}).get(key) or key}`"
 
     def convention_key(self, finding: Finding) -> str | None:
         # Only a spelling variant is a convention; a garbled or undeclared category stays a defect of its entry.
