@@ -578,7 +578,10 @@ class LinkChecker:
             budget = rate_budget(answer.headers)
             if budget is not None:
                 host.announced(*budget, in_flight=host.open, longest=self.options.retry_after_cap)
-            if answer.status == 429 or (answer.status == 503 and "retry-after" in answer.headers):
+            refused = answer.status == 429 or (answer.status == 503 and "retry-after" in answer.headers)
+            if not refused and answer.sent_at is not None:
+                host.answered(answer.sent_at)
+            if refused:
                 wait = retry_after(answer.headers)
                 # paused, then paced at a reduced rate that climbs back while the host answers
                 host.rate_limited(wait if wait is not None and wait <= self.options.retry_after_cap else None,

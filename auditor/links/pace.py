@@ -4,10 +4,12 @@ controller (AIMD) after a 429, and held within the budget a host announces in it
 - A 429 (or a 503 with Retry-After) holds every request to the host until the Retry-After is over. The host then
   gets half the rate it accepted (multiplicative decrease: what it was sent in the second up to the refused
   request, or over the Retry-After's span when that is longer, one request under), and the rate climbs back
-  steadily (additive increase) to that rate within half such a window, then on above it.
-- A host that refused once recovers: once its rate is twice the one it refused, it is no longer paced (only
-  `link_per_host` holds it). A host refused again while its rate was above the one it first refused has shown
-  its limit: it climbs back to what it accepted then and stays there, so it gets no further 429.
+  steadily (additive increase) to that rate within a quarter of such a window, then on above it.
+- A host that refused once recovers: the rate climbs on to about twice the one it refused, and once the host
+  has answered half as much again as that within a second, it is no longer paced (only `link_per_host` holds
+  it). A host refused again above the rate it refused, at about the rate it took then, has shown its limit: it
+  climbs back to that and stays there, so it gets no further 429. A refusal at a rate well under one the host
+  answered since its last 429 is no limit (a 429 at random): the pace halves, what it took stays the target.
 - Requests are evenly spaced, never more than the rate in any second (a late wake-up cannot bunch them), and
   never closer than `link_slow_down` seconds once the host has answered 429.
 - `RateLimit-Remaining`/`RateLimit-Reset` (IETF draft and GitLab), the draft's `RateLimit: r=..;t=..`, and
@@ -18,6 +20,7 @@ controller (AIMD) after a 429, and held within the budget a host announces in it
 from __future__ import annotations
 
 import asyncio
+import bisect
 import datetime as dt
 import email.utils
 import re
@@ -71,6 +74,11 @@ def rate_budget(headers: dict[str, str], now: float | None = None) -> tuple[int,
     return max(remaining, 0), max(reset, 0.0)
 
 
+def _under(accepted: float) -> float:
+    """One request under what a host took (4% under a fast host's rate); half of it for a host that took one."""
+    return max(accepted - max(1.0, 0.04 * accepted), 0.5 * accepted)
+
+
 class HostPace:
     """One host's pace; `LinkChecker` keeps one per host (and auditor.links.shards hands it to the parent)."""
 
@@ -89,6 +97,8 @@ class HostPace:
         self.budget: float | None = None  # requests its rate-limit headers leave until `budget_until`
         self.budget_until = 0.0
         self.sent: deque[float] = deque()  # when the requests of the last minute were sent
+        self.taken: list[float] = []  # when the requests it answered (not 429) of the last two seconds were sent
+        self.best = 0  # the most requests it answered that were sent within one second, since its last 429
 
     @property
     def interval(self) -> float:
@@ -104,8 +114,10 @@ class HostPace:
         self.climbed_at = now
         if self.confirmed:
             self.rate = min(self.rate, self.ceiling)
-        elif self.rate >= 2 * self.ceiling:  # twice the rate it refused without another 429: it has recovered
-            self.rate = 0.0
+        elif self.best > self.ceiling + max(1.0, 0.5 * self.ceiling):
+            self.rate = 0.0  # it has answered half as much again as the rate it refused, within a second: recovered
+        else:  # up to about twice that rate, until it answers that much (a pause leaves its window empty)
+            self.rate = min(self.rate, 2 * self.ceiling + 2)
 
     def _due(self, now: float) -> float:
         self._climb(now)
@@ -137,6 +149,15 @@ class HostPace:
             self.sent.popleft()
         return now
 
+    def answered(self, sent_at: float) -> None:
+        """A request sent at `sent_at` was answered (not refused): how much the host has shown it takes."""
+        bisect.insort(self.taken, sent_at)
+        del self.taken[:bisect.bisect_left(self.taken, self.taken[-1] - 2.0)]
+        here = bisect.bisect_left(self.taken, sent_at)
+        before = here - bisect.bisect_left(self.taken, sent_at - 1.0) + 1
+        after = bisect.bisect_right(self.taken, sent_at + 1.0) - here
+        self.best = max(self.best, before, after)
+
     def rate_limited(self, retry_after: float | None, floor: float, sent_at: float | None = None) -> None:
         """The host answered 429: hold it for `retry_after`, then pace it at half the rate it refused."""
         now = time.monotonic()
@@ -153,18 +174,26 @@ class HostPace:
         at = sent_at if sent_at is not None else now
         window = min(max(1.0, retry_after or 0.0), 60.0)
         accepted = max(sum(1 for t in self.sent if at - window <= t <= at) - 1, 1)
-        # One request under what it took (4% under a fast host's rate); half of it for a host that took one.
-        took = max(accepted - max(1.0, 0.04 * accepted), 0.5 * accepted) / window
+        took = _under(accepted) / window
+        # Refused at a rate well under one it has taken in a second since its last 429: not a limit of so many a
+        # second (a refusal at random, or of a longer window than its Retry-After says). The pace still halves,
+        # but what the host has shown it takes stays the rate to climb back to.
+        telling = window > 1.0 or self.best <= 1.25 * accepted + 1
         self._climb(now)
         if self.rate <= 0:  # refused at full speed: what it took is the rate to get back to
-            refused_at, self.ceiling, self.confirmed = took, took, False
-        elif self.rate > self.ceiling and not self.confirmed:  # refused again above that rate: it is the limit
-            refused_at, self.ceiling, self.confirmed = min(self.rate, took), took, True
-        else:  # refused at or under the rate it had taken: the limit is lower than that
+            refused_at, self.confirmed = took, False
+            self.ceiling = took if telling else max(took, _under(self.best))
+        elif self.rate > self.ceiling and not self.confirmed and telling:  # refused again above it
             refused_at = min(self.rate, took)
-            self.ceiling = min(self.ceiling, took)
+            # at about the rate it took before: that is its limit; well above it: a better measure of the rate
+            self.confirmed = took <= 1.25 * self.ceiling + 1
+            self.ceiling = took
+        else:  # refused at or under the rate it had taken: when that tells, the limit is lower
+            refused_at = min(self.rate, took)
+            self.ceiling = min(self.ceiling, took) if telling else self.ceiling
+        self.best = 0
         self.rate = DECREASE * refused_at
-        self.step = self.ceiling / window  # back to the ceiling within half a window, twice it in one and a half
+        self.step = 2 * self.ceiling / window  # back to the ceiling within a quarter window, twice it in 3/4
         self.climbed_at, self.turn_at = now, -1e9  # the first request after the pause goes when it ends
 
     def announced(self, remaining: int, reset_in: float, in_flight: int, longest: float) -> None:
