@@ -16,7 +16,9 @@ For each run: wall time (start to exit of the child), URLs per second (URLs in t
 of the child's whole process tree (RSS summed over the tree, polled every 50 ms from /proc; `ru_maxrss` of the
 largest process as a floor), dead links reported broken, live links reported broken, bot-protected links reported
 broken, missing fragments reported, and, counted by the servers, the most connections open at once and the most
-requests in flight at once to one host, every request, and the 429s the rate-limited hosts had to answer.
+requests in flight at once to one host, every request, and the 429s the rate-limited hosts had to answer (the
+`/busy` pages' one 429 each is counted apart). "to home" counts the `/retired` pages (302 to `/`) reported broken,
+"of them 429 once" the `/busy` pages (429 once, then 200) among the live links reported broken.
 """
 
 from __future__ import annotations
@@ -322,11 +324,14 @@ def run_one(checker: Checker, web: Web, out: Path, timeout: float) -> dict[str, 
     kinds = {k: {u for u, v in truth.items() if v == k} for k in ("alive", "dead", "blocked", "fragment-missing")}
     dead_hosts = {"parked": {u for u in kinds["dead"] if u.startswith(web.hosts[-1].origin)},
                   "soft-404": {u for u in kinds["dead"]
-                               if u.startswith(web.hosts[-2].origin) or "/soft/" in u}}
+                               if u.startswith(web.hosts[-2].origin) or "/soft/" in u},
+                  "home": {u for u in kinds["dead"] if "/retired/" in u}}
     figures |= {
         "dead_found": len(kinds["dead"] & outcome.broken), "dead": len(kinds["dead"]),
         "soft404_found": len(dead_hosts["soft-404"] & outcome.broken), "soft404": len(dead_hosts["soft-404"]),
         "parked_found": len(dead_hosts["parked"] & outcome.broken), "parked": len(dead_hosts["parked"]),
+        "home_found": len(dead_hosts["home"] & outcome.broken), "home": len(dead_hosts["home"]),
+        "busy_reported_broken": len({u for u in kinds["alive"] if "/busy/" in u} & outcome.broken),
         "live_reported_broken": len(kinds["alive"] & outcome.broken),
         "blocked_reported_broken": len(kinds["blocked"] & outcome.broken),
         "fragments_found": len(kinds["fragment-missing"] & (outcome.fragment | outcome.broken)),
@@ -339,8 +344,9 @@ def run_one(checker: Checker, web: Web, out: Path, timeout: float) -> dict[str, 
 
 
 COLUMNS = [("checker", "checker"), ("wall s", "wall_s"), ("URLs/s", "urls_per_s"), ("peak MB", "peak_mb"),
-           ("dead found", "dead"), ("soft 404s", "soft"), ("parked", "parked"),
-           ("live->broken", "live_reported_broken"), ("blocked->broken", "blocked_reported_broken"),
+           ("dead found", "dead"), ("soft 404s", "soft"), ("parked", "parked"), ("to home", "home"),
+           ("live->broken", "live_reported_broken"), ("of them 429 once", "busy_reported_broken"),
+           ("blocked->broken", "blocked_reported_broken"),
            ("fragments", "frag"), ("max conns/host", "max_open_per_host"),
            ("max in flight/host", "max_inflight_per_host"), ("requests", "requests"), ("429s", "answered_429")]
 
@@ -355,6 +361,8 @@ def table(rows: list[dict[str, object]]) -> str:
             return f"{row['soft404_found']}/{row['soft404']}"
         if key == "parked":
             return f"{row['parked_found']}/{row['parked']}"
+        if key == "home":
+            return f"{row['home_found']}/{row['home']}"
         if key == "frag":
             return f"{row['fragments_found']}/{row['fragments']}"
         return str(row.get(key, ""))
@@ -439,7 +447,7 @@ def _compare(args: argparse.Namespace, web: Web, out: Path) -> int:
     for row in rows:
         print(f"{row['checker']}: {row['version']}; {row['settings']}")
         print(f"  methods {row['methods']}, connections {row['connections']}, reported {row['reported']} URLs, "
-              f"other {row['other']}")
+              f"other {row['other']}, 429s from /busy pages {row['busy_429']}")
         if row["live_broken_examples"]:
             print(f"  live reported broken, e.g. {', '.join(row['live_broken_examples'])}")  # type: ignore[arg-type]
     if args.json:

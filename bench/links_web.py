@@ -12,8 +12,10 @@ every URL (one per line), `truth.json` says what each one really is:
 | class | paths (on the 16 normal hosts) | what the server does |
 | --- | --- | --- |
 | alive | /ok, /moved (301), /temp (302), /chain (302, 301), /head405 (HEAD refused), | a page that is there |
-|       | /headlies (HEAD 404, GET 200), /flaky (503 once), /slow (0.5 s), /big (2 MB), /frag-ok#intro | |
-| dead | /dead (404), /gone (410), /soft (200 "Page not found"), /moved-dead (301 to a 404) | a page that is not |
+|       | /headlies (HEAD 404, GET 200), /flaky (503 once), /slow (0.5 s), /big (2 MB), /frag-ok#intro, | |
+|       | /busy (429 with `Retry-After: 1` once, then 200) | |
+| dead | /dead (404), /gone (410), /soft (200 "Page not found"), /moved-dead (301 to a 404), | a page that is not |
+|      | /retired (302 to the home page `/`) | |
 | blocked | /blocked (403 + `cf-mitigated: challenge` + challenge page), /robots (999) | bot protection |
 | fragment-missing | /frag-missing#nowhere | a live page without the anchor |
 
@@ -58,7 +60,8 @@ SLOW = 0.5
 
 # class, path prefix, share of a normal host's URLs
 MIX = [
-    ("alive", "ok", 0.50), ("alive", "moved", 0.04), ("alive", "temp", 0.03), ("alive", "chain", 0.02),
+    ("alive", "ok", 0.43), ("alive", "busy", 0.04), ("dead", "retired", 0.03),
+    ("alive", "moved", 0.04), ("alive", "temp", 0.03), ("alive", "chain", 0.02),
     ("alive", "head405", 0.04), ("alive", "headlies", 0.02), ("alive", "flaky", 0.02), ("alive", "slow", 0.03),
     ("alive", "big", 0.01), ("alive", "frag-ok", 0.04),
     ("dead", "dead", 0.08), ("dead", "gone", 0.02), ("dead", "soft", 0.04), ("dead", "moved-dead", 0.01),
@@ -84,6 +87,7 @@ class Host:
         self.requests = 0
         self.methods: Counter[str] = Counter()
         self.limited = 0  # 429s answered because the client went over the limit
+        self.busy = 0  # 429s answered by /busy pages (once each, whatever the rate)
         self.seen: Counter[str] = Counter()
         self.window: deque[float] = deque()
 
@@ -161,6 +165,14 @@ class Host:
             return (405, {"Allow": "GET"}, b"") if method == "HEAD" else (200, {}, page)
         if prefix == "headlies":
             return (404, {}, b"") if method == "HEAD" else (200, {}, page)
+        if prefix == "busy":  # refuses its first request, whatever the rate: a host that asks for a pause once
+            self.seen[path] += 1
+            if self.seen[path] == 1:
+                self.busy += 1
+                return 429, {"Retry-After": "1"}, b"<title>Too many requests</title>"
+            return 200, {}, page
+        if prefix == "retired":  # a retired page sent to the home page
+            return 302, {"Location": "/"}, b""
         if prefix == "flaky":
             self.seen[path] += 1
             return (503, {}, b"busy") if self.seen[path] == 1 else (200, {}, page)
@@ -274,6 +286,7 @@ class Web:
             "requests": sum(h.requests for h in self.hosts),
             "methods": dict(sum((h.methods for h in self.hosts), Counter())),
             "answered_429": sum(h.limited for h in self.hosts),
+            "busy_429": sum(h.busy for h in self.hosts),
         }
 
     def write_lists(self, out: Path) -> None:

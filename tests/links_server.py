@@ -7,6 +7,16 @@
 - `spa`   an app shell: the same script-only page for every path (must never look dead)
 - `parked` a domain-for-sale page for every path
 - `wayback` a stub of the Wayback Machine availability API
+- `locale` a site whose `/` redirects to its root listing `/en/`; retired pages redirect there
+- `errors` a site that redirects every unknown path to a generic error page (200, "Something went wrong")
+- `signin` a site that redirects every unknown path to its sign-in page; its `/` is public unless
+  `state["home_public"]` is False (a site wholly behind a login)
+- `moved` a retired domain: every path redirects to `state["to"]` (another site's home page)
+- `limit` serves a small PDF under `/p/` (so HEAD is enough) and answers 429 with `Retry-After: 1` beyond
+  `state["limit"]` requests in any second (a sliding window), or only to its `state["refuse_at"]`-th request
+  (a host that refuses once); with `state["announce"]` (`ietf`, `draft`, `github`) it counts in fixed
+  one-second windows instead and says its budget in that style's rate-limit headers. `state["delay"]`
+  seconds per answer. Every request is logged in `log` as (monotonic time, status)
 
 Every request is counted per (method, path) in `hits`; the most requests in progress at once is `max_open`, and
 the connections they came on are `clients` (address, port). `tls=` an SSL context serves HTTPS.
@@ -15,6 +25,7 @@ the connections they came on are `clients` (address, port). `tls=` an SSL contex
 from __future__ import annotations
 
 import json
+import math
 import ssl
 import threading
 import time
@@ -57,6 +68,9 @@ CHALLENGE = """<!DOCTYPE html><html><head><title>Just a moment...</title></head>
 LOGIN = """<html><head><title>Sign in - Widgets</title></head>
 <body><form><input name="password"></form></body></html>"""
 
+ERROR_PAGE = """<html><head><title>Widgets</title></head><body><h1>Something went wrong</h1>
+<p>Please try again later or contact support.</p></body></html>"""
+
 
 class WebServer:
     def __init__(self, kind: str = "main", host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
@@ -70,6 +84,7 @@ class WebServer:
         self.open = 0
         self.max_open = 0
         self.snapshots: dict[str, str] = {}  # wayback: url -> archived copy
+        self.log: list[tuple[float, int]] = []  # limit: (monotonic time, status) of every request
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -239,6 +254,12 @@ class WebServer:
             redirect(rq, method, 308, "/other")
         elif path == "/temporary":
             redirect(rq, method, 302, "/other")
+        elif path == "/retired":  # a retired page sent to the home page
+            redirect(rq, method, 302, "/")
+        elif path == "/retired-301":
+            redirect(rq, method, 301, "/")
+        elif path == "/app-route":  # an app's route: the home page runs it by script
+            redirect(rq, method, 302, "/#/docs/app-route")
         elif path == "/to":  # /to?u=URL redirects anywhere
             redirect(rq, method, 302, query["u"][0])
         elif path == "/toggle":  # alive or not, as the test says
@@ -257,6 +278,73 @@ class WebServer:
             send(rq, method, 200, OK_PAGE)
         else:
             send(rq, method, 404, "<title>404 Not Found</title>")
+
+    def _locale(self, rq: BaseHTTPRequestHandler, method: str, path: str, _q: dict, _hit: int) -> None:
+        if path == "/":
+            self.redirect(rq, method, 302, "/en/")
+        elif path in ("/en/", "/en/docs"):
+            self.send(rq, method, 200, OK_PAGE)
+        elif path == "/old-docs":  # retired: sent to the root listing
+            self.redirect(rq, method, 301, "/en/")
+        elif path == "/docs":  # moved for good
+            self.redirect(rq, method, 301, "/en/docs")
+        else:
+            self.send(rq, method, 404, "<title>404 Not Found</title>")
+
+    def _errors(self, rq: BaseHTTPRequestHandler, method: str, path: str, _q: dict, _hit: int) -> None:
+        if path in ("/", "/docs", "/error"):
+            self.send(rq, method, 200, ERROR_PAGE if path == "/error" else OK_PAGE)
+        else:
+            self.redirect(rq, method, 302, f"/error?from={path}")
+
+    def _signin(self, rq: BaseHTTPRequestHandler, method: str, path: str, _q: dict, _hit: int) -> None:
+        if path == "/users/sign_in":
+            self.send(rq, method, 200, LOGIN)
+        elif path == "/explore" or (path == "/" and self.state.get("home_public", True)):
+            self.send(rq, method, 200, OK_PAGE)
+        else:
+            self.redirect(rq, method, 302, f"/users/sign_in?redirect_to={path}")
+
+    def _moved(self, rq: BaseHTTPRequestHandler, method: str, _path: str, _q: dict, _hit: int) -> None:
+        self.redirect(rq, method, 301, self.state["to"])
+
+    def _limit(self, rq: BaseHTTPRequestHandler, method: str, path: str, _q: dict, _hit: int) -> None:
+        limit, style = int(self.state.get("limit", 10**6)), self.state.get("announce")
+        with self.lock:
+            now, wall = time.monotonic(), time.time()
+            if "refuse_at" in self.state:
+                refused = len(self.log) + 1 == self.state["refuse_at"]
+            elif style:  # fixed windows, one per second of the Unix clock (as GitHub's reset time counts)
+                window = int(wall)
+                if self.state.get("window") != window:
+                    self.state["window"], self.state["used"] = window, 0
+                refused = self.state["used"] >= limit
+                self.state["used"] += 0 if refused else 1
+                left, reset_at = limit - self.state["used"], window + 1
+            else:  # a sliding second
+                recent = self.state.setdefault("recent", [])
+                recent[:] = [t for t in recent if t > now - 1.0]
+                refused = len(recent) >= limit
+                if not refused:
+                    recent.append(now)
+            self.log.append((now, 429 if refused else 200))
+        time.sleep(float(self.state.get("delay", 0.0)))
+        headers = {"Retry-After": "1"} if refused else {}
+        if style == "ietf":
+            headers |= {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(left),
+                        "RateLimit-Reset": str(max(1, math.ceil(reset_at - wall)))}
+        elif style == "draft":
+            headers |= {"RateLimit": f'"default";r={left};t={max(1, math.ceil(reset_at - wall))}',
+                        "RateLimit-Policy": f'"default";q={limit};w=1'}
+        elif style == "github":
+            headers |= {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(left),
+                        "X-RateLimit-Reset": str(reset_at)}
+        if refused:
+            self.send(rq, method, 429, "slow down", headers)
+        elif path.startswith("/p/"):
+            self.send(rq, method, 200, b"%PDF-1.4 ...", headers, content_type="application/pdf")
+        else:
+            self.send(rq, method, 404, "<title>404 Not Found</title>", headers)
 
     def _soft(self, rq: BaseHTTPRequestHandler, method: str, path: str, _q: dict, _hit: int) -> None:
         self.send(rq, method, 200, SOFT_REAL if path == "/billing" else SOFT_TEMPLATE)

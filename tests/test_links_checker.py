@@ -12,9 +12,11 @@ import pytest
 import trustme
 
 from auditor.config import load_rule_pack
-from auditor.links.checker import CheckOptions, LinkChecker, _Host, retry_after
+from auditor.links.checker import CheckOptions, LinkChecker, _Host
 from auditor.links.content import Markers
 from auditor.links.history import MemoryHistory
+from auditor.links.landing import deep, same_page, same_site
+from auditor.links.pace import rate_budget, retry_after
 from auditor.links.results import LinkResult
 from tests.links_server import WebServer, refused_port
 
@@ -69,6 +71,9 @@ BEHAVIOURS: dict[tuple[str, str], tuple[str, str]] = {
     ("main", "/moved"): ("redirected", "moved"),
     ("main", "/moved-308"): ("redirected", "moved"),
     ("main", "/temporary"): ("alive", "ok"),  # 302 is not a move
+    ("main", "/retired"): ("broken", "soft-404"),  # 302 to the home page: a soft 404 by redirect
+    ("main", "/retired-301"): ("broken", "soft-404"),  # moved for good to the home page is no fix either
+    ("main", "/app-route"): ("alive", "ok"),  # 302 to `/#/docs/app-route`: an app's route, not the home page
     ("main", "/ok#intro"): ("alive", "ok"),
     ("main", "/ok#old-anchor"): ("alive", "ok"),  # <a name=...>
     ("main", "/ok#missing"): ("fragment-missing", "fragment-missing"),
@@ -110,6 +115,54 @@ def test_redirects_are_recorded_hop_by_hop(web: dict[str, WebServer], checked: t
     assert [hop["url"].rsplit("/", 1)[1] for hop in loop.chain] == ["loop-a", "loop-b", "loop-a"]
 
 
+def test_a_deep_link_sent_to_the_home_page_is_broken_with_the_chain_as_evidence(web: dict[str, WebServer],
+                                                                               checked: tuple) -> None:
+    results, _, _ = checked
+    retired = results[web["main"].url("/retired")]
+    assert retired.reason == "redirected to the home page" and retired.suggestion is None
+    assert [(hop["url"], hop["status"]) for hop in retired.chain] == [(web["main"].url("/retired"), 302),
+                                                                      (web["main"].url("/"), 200)]
+
+
+def test_redirects_to_a_generic_page_are_soft_404s_and_other_redirects_are_not() -> None:
+    with WebServer("locale") as locale, WebServer("errors") as errors, WebServer("signin") as signin, \
+            WebServer("signin") as private, WebServer() as main, WebServer(host="127.0.0.2") as other, \
+            WebServer("moved", host="127.0.0.3") as retired:
+        private.state["home_public"] = False  # every page behind the login, the home page too
+        retired.state["to"] = other.url("/")  # a retired domain: every path sent to its successor's home page
+        cases = {
+            locale.url("/old-docs"): ("broken", "redirected to the home page"),  # 301 to the root listing /en/
+            locale.url("/docs"): ("redirected", "moved permanently to " + locale.url("/en/docs")),
+            locale.url("/"): ("alive", "HTTP 200 after a temporary redirect to " + locale.url("/en/")),
+            errors.url("/removed-page"): ("broken", f"redirected to {errors.url('/error')}, where "
+                                                    f"{errors.base.split('//')[1]} sends paths that do not exist"),
+            errors.url("/docs"): ("alive", "HTTP 200"),
+            signin.url("/group/deleted-project"): ("broken", f"redirected to {signin.url('/users/sign_in')}, "
+                                                             f"where {signin.base.split('//')[1]} sends paths"),
+            signin.url("/explore"): ("alive", "HTTP 200"),
+            private.url("/group/project"): ("blocked", "a login wall"),  # nothing tells private from lost here
+            retired.url("/docs/guide"): ("broken", "redirected to the home page, where "
+                                                   f"{retired.base.split('//')[1]} sends paths that do not exist"),
+            main.url("/to?u=" + other.url("/")): ("alive", "HTTP 200"),  # a short link to a site's home page
+            main.url("/to?u=" + other.url("/ok")): ("alive", "HTTP 200"),
+        }
+        results = LinkChecker(fast(), MARKERS).check_sync(list(cases))
+        for url, (verdict, reason) in cases.items():
+            assert (results[url].verdict, results[url].reason[:len(reason)]) == (verdict, reason), url
+        assert results[locale.url("/docs")].suggestion == locale.url("/en/docs")
+        assert [hop["status"] for hop in results[errors.url("/removed-page")].chain] == [302, 200]
+
+
+def test_where_a_redirect_lands_is_told_from_its_urls() -> None:
+    assert not deep("https://x.com/") and not deep("https://x.com/en/") and not deep("https://x.com/index.html")
+    assert not deep("https://x.com/?p=12") and deep("https://x.com/docs/guide") and deep("https://x.com/pricing")
+    assert same_site("http://x.com/docs", "https://www.x.com/") and same_site("https://docs.x.com/a", "https://x.com/")
+    assert not same_site("https://bit.ly/acme", "https://acme.com/")
+    assert not same_site("http://127.0.0.1:8001/a", "http://127.0.0.1:8002/")  # another port: another site
+    assert same_page("http://x.com/login?next=/a", "https://x.com/login/?next=/b")  # http -> https: one page
+    assert not same_page("https://x.com/docs", "https://x.com/")
+
+
 def test_bodies_are_read_only_as_far_as_needed(web: dict[str, WebServer], checked: tuple) -> None:
     deadline = time.monotonic() + 10  # the server thread notices the hang-up on its next write
     while "huge_written" not in web["main"].state and time.monotonic() < deadline:
@@ -122,7 +175,8 @@ def test_bodies_are_read_only_as_far_as_needed(web: dict[str, WebServer], checke
 def test_head_first_then_get_only_where_needed() -> None:
     with WebServer() as server:
         paths = ["/pdf", "/huge.bin", "/head-405"]
-        results = LinkChecker(fast(), MARKERS).check_sync([server.url(p) for p in paths])
+        # a timeout long enough that a loaded machine does not turn a slow HEAD into a GET
+        results = LinkChecker(fast(timeout=3.0), MARKERS).check_sync([server.url(p) for p in paths])
         assert all(r.verdict == "alive" for r in results.values())
         assert server.count("/pdf", "GET") == server.count("/huge.bin", "GET") == 0  # downloads: HEAD is enough
         assert server.count("/head-405", "HEAD") == 1 and server.count("/head-405", "GET") == 1  # refused: GET
@@ -156,19 +210,62 @@ def test_a_429_holds_the_whole_host_for_its_retry_after_then_paces_it() -> None:
         refused_at = when[0][1]
         assert when[0][0] == "/rate-limited" and len(when) >= 3
         assert when[1][1] - refused_at >= 0.9  # no page of the host asked for before Retry-After: 1 was over
-        # one request in the second before the 429: paced below that rate for the rest of the run
-        host = checker.hosts[server.base.split("//")[1]]
-        assert host.interval >= 1.0
-        assert all(b[1] - a[1] >= 0.9 for a, b in zip(when[1:], when[2:], strict=False))
+        # it took one request before refusing: paced at half a request a second at first (a floor of slow_down)
+        assert checker.hosts[server.base.split("//")[1]].ceiling == 0.5
+        assert when[2][1] - when[1][1] >= 0.5  # a quarter of a request a second, climbing: still far apart
 
 
-def test_a_paced_host_gets_one_request_a_second_under_what_it_took_and_never_a_burst() -> None:
-    async def run() -> tuple[list[float], list[float], float, float]:
+def refused_host(taken: int, over: float, retry: float | None = None) -> tuple[_Host, float]:
+    """A host that took `taken` requests in the last `over` seconds and refused the next."""
+    host = _Host(4)
+    now = time.monotonic()
+    host.sent.extend(now - over + i * over / taken for i in range(taken + 1))  # the last one at `now`
+    host.rate_limited(retry, 0.0, sent_at=host.sent[-1])
+    return host, now
+
+
+def test_a_429_halves_the_rate_the_host_took_and_it_climbs_back_until_the_host_is_not_paced() -> None:
+    host, now = refused_host(30, 0.3)  # 30 taken in 0.3 s, the 31st refused
+    assert host.ceiling == pytest.approx(30 - 1.2)  # what it took, 4% under (one under on a slow host)
+    assert host.rate == pytest.approx(host.ceiling / 2)  # multiplicative decrease
+    host._climb(now + 0.125)  # additive increase, by the second: back to the ceiling in a quarter second
+    assert host.rate == pytest.approx(host.ceiling * 0.75, rel=0.02)
+    host._climb(now + 0.5)
+    assert host.rate == pytest.approx(host.ceiling * 1.5, rel=0.02)  # on above the rate it refused
+    host._climb(now + 0.8)
+    assert host.rate == pytest.approx(2 * host.ceiling + 2)  # about twice, until the host shows it takes more
+    for n in range(45):
+        host.answered(now + 1.0 + n / 50)  # it answered 45 sent within a second: half as much again as 28.8
+    host._climb(now + 2.0)
+    assert host.rate == 0 and host.interval == 0  # it refused once, not for good
+    slow, _ = refused_host(1, 0.5)  # it took one and refused the next: one under would be none, half of it
+    assert slow.ceiling == 0.5 and slow.rate == 0.25
+
+
+def test_a_host_refused_again_above_the_rate_it_took_is_held_at_that_rate() -> None:
+    host, now = refused_host(30, 0.3)
+    host._climb(now + 0.5)  # probing above 28.8 a second
+    assert host.rate > host.ceiling
+    host.sent.clear()
+    base = time.monotonic()
+    host.sent.extend(base - 1.0 + i / 25 for i in range(26))  # it took 25 in that second
+    host.reacted_at = -1e9  # a later 429, not another answer of the same burst
+    host.rate_limited(None, 0.0, sent_at=host.sent[-1])
+    assert host.confirmed and host.ceiling == pytest.approx(24.0)  # its limit, one under
+    assert host.rate == pytest.approx(12.0)
+    host._climb(time.monotonic() + 30)
+    assert host.rate == pytest.approx(24.0)  # climbs back and stays: no further 429
+    host.reacted_at = -1e9  # refused at that rate all the same: the limit is lower still
+    host.sent.extend(base + 1.0 + i / 21 for i in range(21))
+    host.rate_limited(None, 0.0, sent_at=host.sent[-1])
+    assert host.ceiling < 24.0 and host.rate < host.ceiling
+
+
+def test_a_paced_host_is_never_sent_more_than_its_rate_in_any_second_even_after_a_late_wake_up() -> None:
+    async def run() -> tuple[list[float], list[float]]:
         host = _Host(4)
-        start = time.monotonic()
-        host.sent.extend(start - 0.3 + i * 0.01 for i in range(31))  # 30 taken in the last 0.3 s, the 31st refused
-        host.rate_limited(None, 0.0, sent_at=host.sent[-1])
-        allowance = host.allowance
+        host.rate = host.ceiling = 28.8
+        host.confirmed = True
 
         async def one(n: int) -> float:
             at = await host.pace()
@@ -177,31 +274,79 @@ def test_a_paced_host_gets_one_request_a_second_under_what_it_took_and_never_a_b
             return at
 
         sends = list(await asyncio.gather(*(one(n) for n in range(40))))
-        everything = list(host.sent)
-        host.sent.append(time.monotonic())
-        host.reacted_at = -1e9  # a later 429, not another answer of the same burst
-        host.rate_limited(None, 0.0, sent_at=host.sent[-1])
-        return sends, everything, allowance, host.allowance
+        return sends, list(host.sent)
 
-    sends, everything, allowance, after = asyncio.run(run())
-    assert allowance == pytest.approx(30 - 1.2)  # 4% under a fast host's rate: 28.8 a second
-    assert len(everything) == 71
+    sends, everything = asyncio.run(run())
+    assert len(everything) == 40
     assert max(sum(1 for t in everything if at - 1.0 < t <= at) for at in sends) <= 28
-    assert after == pytest.approx(allowance * 0.8)  # refused again at that pace: a fifth slower
-    host = _Host(4)
-    host.sent.extend([time.monotonic() - 0.5, time.monotonic()])  # it took one, refused the next
-    host.rate_limited(None, 0.0, sent_at=host.sent[-1])
-    assert host.allowance == 0.5 and host.interval == 2.0  # one under would be none: half of it
 
 
 def test_a_host_with_a_long_window_is_paced_over_the_span_its_retry_after_names() -> None:
-    host = _Host(4)
-    now = time.monotonic()
-    host.sent.extend(now - 2.0 + i * 0.05 for i in range(41))  # 40 taken in two seconds, the 41st refused
-    host.rate_limited(20.0, 0.0, sent_at=host.sent[-1])  # "come back in 20 s": a window of 20 s, not 1
-    assert host.allowance == pytest.approx((40 - 1.6) / 20)  # under 2 a second, not 38
-    assert host.paused_until >= now + 19.9 and host.interval == pytest.approx(1 / host.allowance)
+    host, now = refused_host(40, 2.0, retry=20.0)  # 40 taken in two seconds, then "come back in 20 s"
+    assert host.ceiling == pytest.approx((40 - 1.6) / 20)  # under 2 a second over the window of 20 s, not 38
+    assert host.paused_until >= now + 19.9 and host.rate == pytest.approx(host.ceiling / 2)
+    host._climb(host.paused_until + 2.5)  # it climbs over the window too: back to the ceiling after 5 s
+    assert host.rate == pytest.approx(host.ceiling * 0.75, rel=0.02)
 
+
+def busiest_second(times: list[float]) -> int:
+    return max((sum(1 for t in times if at <= t < at + 1.0) for at in times), default=0)
+
+
+@pytest.mark.slow
+def test_a_host_that_refused_once_recovers_its_full_rate() -> None:
+    with WebServer("limit") as server:
+        server.state |= {"refuse_at": 20, "delay": 0.01}  # 429 (Retry-After: 1) to its 20th request, only then
+        checker = LinkChecker(fast(slow_down=0.0, retries=2), MARKERS)
+        results = checker.check_sync([server.url(f"/p/{n}") for n in range(300)])
+        assert all(r.verdict == "alive" for r in results.values())
+        refused = [t for t, status in server.log if status == 429]
+        assert len(refused) == 1
+        host = checker.hosts[server.base.split("//")[1]]
+        assert host.rate == 0  # no longer paced
+        after = [t for t, _ in server.log if t > refused[0] + 1.0]
+        # Paced at half what it took, climbing back: the host got more than twice that rate in some second
+        # afterwards (held at what it refused, it never would have).
+        assert busiest_second(after) > 2 * host.ceiling
+
+
+@pytest.mark.slow
+def test_a_host_with_a_hard_limit_converges_to_it_and_is_not_refused_again() -> None:
+    limit = 10
+    with WebServer("limit") as server:
+        server.state["limit"] = limit  # 429 (Retry-After: 1) beyond 10 requests in any second
+        checker = LinkChecker(fast(slow_down=0.0, retries=2), MARKERS)
+        results = checker.check_sync([server.url(f"/p/{n}") for n in range(90)])
+        assert all(r.verdict == "alive" for r in results.values())
+        refused = [t for t, status in server.log if status == 429]
+        bursts = [t for i, t in enumerate(refused) if i == 0 or t - refused[i - 1] > 0.5]
+        # the first burst teaches the rate, climbing past it finds the limit; after that no 429
+        assert 1 <= len(bursts) <= 2
+        after = [t for t, status in server.log if t > refused[-1] + 1.0]
+        assert len(after) >= 40 and busiest_second(after) <= limit
+        assert len(after) / (after[-1] - after[0]) >= limit / 3  # converged to its limit, not to a crawl
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", ["ietf", "draft", "github"])
+def test_a_host_that_announces_its_budget_is_never_pushed_into_a_429(style: str) -> None:
+    with WebServer("limit") as server:
+        server.state |= {"limit": 8, "announce": style}  # 8 requests in each second of the clock, said so
+        checker = LinkChecker(fast(slow_down=0.0), MARKERS)
+        results = checker.check_sync([server.url(f"/p/{n}") for n in range(30)])
+        assert all(r.verdict == "alive" for r in results.values())
+        assert len(server.log) == 30 and all(status == 200 for _, status in server.log)
+
+
+def test_rate_limit_headers_are_read_in_every_style() -> None:
+    now = 1_800_000_000.0
+    assert rate_budget({"ratelimit-remaining": "7", "ratelimit-reset": "30"}) == (7, 30.0)  # IETF draft
+    assert rate_budget({"ratelimit-remaining": "7", "ratelimit-reset": str(int(now) + 12)}, now) == (7, 12.0)  # GitLab
+    assert rate_budget({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(now) + 60)}, now) == (0, 60.0)
+    assert rate_budget({"ratelimit": '"default";r=50;t=30, "daily";r=3;t=5000'}) == (3, 5000.0)  # draft 07+
+    assert rate_budget({"ratelimit": "limit=100, remaining=50, reset=5"}) == (50, 5.0)  # its earlier form
+    assert rate_budget({"x-ratelimit-remaining": "12"}) is None  # no reset: nothing to wait for
+    assert rate_budget({"ratelimit-remaining": "many", "ratelimit-reset": "1"}) is None
 
 def test_https_links_are_checked_over_reused_connections_and_an_untrusted_certificate_is_broken() -> None:
     ca = trustme.CA()

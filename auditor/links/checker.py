@@ -1,11 +1,8 @@
 """The link checker: every distinct URL fetched once, politely, and judged like a careful editor would.
 
-- At most `concurrency` requests at once, and `per_host` to any one host. A 429 pauses the whole host for its
-  Retry-After (not only the request that got it), and paces it for the rest of the run, one request under the
-  rate it accepted (what it was sent in the second up to the refused request, or over the Retry-After's span
-  when that is longer, less that one; 4% under for fast hosts): requests evenly spaced and never more than that
-  many in any second, so a late wake-up cannot bunch them. Every further 429 takes at least a fifth off the pace;
-  requests are never closer than `slow_down` seconds.
+- At most `concurrency` requests at once, and `per_host` to any one host. A 429 (or a 503 with Retry-After) pauses
+  the whole host for its Retry-After (not only the request that got it), then paces it like a congestion
+  controller, and a host's rate-limit headers keep it within the budget it announces (auditor.links.pace).
 - HEAD first. GET when HEAD is refused or answers something a GET might not (any non-2xx), when the page
   is HTML (its content decides soft 404s, parked domains and challenges) or when a `#fragment` needs the
   page's ids. A host whose HEAD is refused, or whose pages turned out to be HTML three times (so a GET
@@ -22,14 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import email.utils
 import os
 import random
 import re
 import ssl
-import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +34,7 @@ from rapidfuzz import fuzz
 
 from auditor.links.canary import public_host
 from auditor.links.content import Markers, Page, is_html, read_page
+from auditor.links.landing import deep, home_path, route_fragment, same_page, same_site, shallow
 from auditor.links.net import (
     AddressPolicy,
     ConnectTimedOut,
@@ -51,6 +46,7 @@ from auditor.links.net import (
     Resolver,
     system_resolver,
 )
+from auditor.links.pace import HostPace, rate_budget, retry_after
 from auditor.links.results import LinkResult
 
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -124,6 +120,7 @@ class Trail:
     answer: Answer | None = None
     error: Exception | None = None
     problem: str = ""  # redirect-loop | too-many-redirects | bad-redirect
+    fragment: str = ""  # the #fragment of the last redirect's Location (an app's route, as in `/#/docs`)
 
     @property
     def final(self) -> str:
@@ -150,83 +147,21 @@ class ForeignHost(Exception):  # noqa: N818 - not an error: a request this check
     leading to a host another worker process checks (auditor.links.shards). The page is left to the parent."""
 
 
-class _Host:
+class _Host(HostPace):
     def __init__(self, per_host: int) -> None:
+        super().__init__()
         self.sem = asyncio.Semaphore(per_host)
-        self.pace_lock = asyncio.Lock()
-        self.interval = 0.0  # seconds between requests once the host has answered 429 (0: not paced)
-        self.allowance = 0.0  # requests a second the host is sent once paced (0: not paced)
-        self.next_at = 0.0
-        self.paused_until = 0.0  # a Retry-After holds every request to the host until then
-        self.reacted_at = -1e9  # when the host's last 429 changed its pace
-        self.sent: deque[float] = deque()  # when the requests of the last minute were sent
         self.open = 0
         self.max_open = 0
         self.head_refused = False
         self.html_after_head = 0
         self.probe: asyncio.Task[tuple[Trail, Page | None]] | None = None
+        self.home: asyncio.Task[Trail] | None = None
         self.client: httpx.AsyncClient | None = None
 
     @property
     def get_first(self) -> bool:
         return self.head_refused or self.html_after_head >= 3
-
-    async def pace(self) -> float:
-        if self.interval > 0 or self.paused_until > time.monotonic():
-            async with self.pace_lock:
-                due = max(self.next_at, self.paused_until)
-                most = int(self.allowance)
-                if most >= 1 and len(self.sent) >= most:  # never more than the allowance in any second
-                    due = max(due, self.sent[-most] + 1.0)
-                wait = due - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                # The next turn is due an interval after this one was: a wake-up made late by a busy event loop
-                # does not slow the host further (and after a quiet spell there is no burst to catch up).
-                self.next_at = max(due + self.interval, time.monotonic())
-        now = time.monotonic()
-        self.sent.append(now)
-        while self.sent[0] < now - 60.0:  # as long as a Retry-After may say the host's window lasts
-            self.sent.popleft()
-        return now
-
-    def rate_limited(self, retry_after: float | None, floor: float, sent_at: float | None = None) -> None:
-        """The host answered 429: hold it for `retry_after`, and pace it below the rate it refused."""
-        now = time.monotonic()
-        if now < max(self.paused_until, self.reacted_at + 1.0):  # another answer of the same burst: dealt with
-            return
-        self.reacted_at = now
-        if retry_after is not None:
-            self.paused_until = now + retry_after
-        # What the host took in its window up to the refused request: the second before it, or the Retry-After's
-        # span for a host that counts over a longer window (60 a minute: 40 in two seconds, then "come back in 58
-        # seconds"). Counted up to the refused request, not the 429's arrival: the requests sent meanwhile would
-        # pace the host above its limit.
-        at = sent_at if sent_at is not None else now
-        window = min(max(1.0, retry_after or 0.0), 60.0)
-        accepted = max(sum(1 for t in self.sent if at - window <= t <= at) - 1, 1)
-        # One request under what it took (4% under a fast host's rate); half of it for a host that took one.
-        fresh = max(accepted - max(1.0, 0.04 * accepted), 0.5 * accepted) / window
-        # Refused again at the pace it was given: a fifth slower, or slower still when the window says so.
-        self.allowance = min(self.allowance * 0.8, fresh) if self.allowance else fresh
-        self.interval = max(1.0 / self.allowance, floor)
-
-
-def retry_after(headers: dict[str, str], now: dt.datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks for (a number or an HTTP date), or None."""
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    value = value.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - (now or _utcnow())).total_seconds())
 
 
 def _expand(headers: dict[str, str]) -> dict[str, str]:
@@ -298,8 +233,9 @@ class LinkChecker:
 
             await asyncio.gather(*(one(page, members) for page, members in pages.items()))
             for host in self.hosts.values():
-                if host.probe is not None and not host.probe.done():
-                    host.probe.cancel()
+                for task in (host.probe, host.home):
+                    if task is not None and not task.done():
+                        task.cancel()
         finally:
             for host in self.hosts.values():
                 if host.client is not None:
@@ -405,11 +341,14 @@ class LinkChecker:
         if answer is not None and answer.read and is_html(answer.content_type):
             page = read_page(answer.body, answer.content_type, answer.truncated)
         outcome = self._from_trail(url, trail, page)
-        if outcome.result.verdict in ("alive", "redirected") and page is not None:
+        result = outcome.result
+        soft = None
+        if result.verdict in ("alive", "redirected") or result.code == "login":
+            soft = await self._landed_on_generic_page(url, trail, login=result.code == "login")
+        if not soft and result.verdict in ("alive", "redirected") and page is not None:
             soft = await self._compare_with_random_page(url, trail, page)
-            if soft:
-                outcome.result.verdict, outcome.result.code, outcome.result.reason = "broken", "soft-404", soft
-                outcome.result.suggestion = None
+        if soft:
+            result.verdict, result.code, result.reason, result.suggestion = "broken", "soft-404", soft, None
         return outcome
 
     # -- classification -------------------------------------------------------------------------------
@@ -515,22 +454,53 @@ class LinkChecker:
         elif len(trail.chain) > 1:
             result.reason += f" after a temporary redirect to {trail.final}"
 
+    async def _landed_on_generic_page(self, url: str, trail: Trail, login: bool) -> str | None:
+        """A soft 404 by redirect: a deep link whose redirects end on its site's home page or root listing (where
+        its `/` leads), or where a random path that cannot exist on its host, or on the host it lands on, is sent
+        (a login or generic error page). A login page counts only when the site's home page is not behind it too:
+        then every page is, and nothing tells a private page from a lost one."""
+        if len(trail.chain) < 2 or trail.answer is None or not deep(url) or route_fragment(trail.fragment):
+            return None
+        final = urlsplit(trail.final)
+        if not login and same_site(url, trail.final) and home_path(final):
+            return "redirected to the home page"
+        for origin in dict.fromkeys((_origin(url), _origin(trail.final))):
+            probe, _ = await self._random_page(origin)
+            if len(probe.chain) > 1 and probe.answer is not None and same_page(probe.final, trail.final):
+                if login and same_page((await self._home_page(_origin(trail.final))).final, trail.final):
+                    return None
+                where = "the home page" if home_path(urlsplit(probe.final)) else final._replace(query="").geturl()
+                return f"redirected to {where}, where {urlsplit(origin).netloc} sends paths that do not exist"
+        if not login and same_site(url, trail.final) and shallow(final):
+            home = await self._home_page(_origin(trail.final))
+            if len(home.chain) > 1 and home.answer is not None and same_page(home.final, trail.final):
+                return "redirected to the home page"
+        return None
+
+    async def _random_page(self, origin: str) -> tuple[Trail, Page | None]:
+        """What the host answers for a path that cannot exist (asked once per host)."""
+        host = self._host(origin + "/")
+        if host.probe is None:
+            host.probe = asyncio.ensure_future(self._probe(f"{origin}/{uuid.uuid4().hex}-auditor-probe"))
+        return await asyncio.shield(host.probe)
+
+    async def _home_page(self, origin: str) -> Trail:
+        """Where the host's `/` leads (asked once per host, and only when a redirect ends one level deep)."""
+        host = self._host(origin + "/")
+        if host.home is None:
+            host.home = asyncio.ensure_future(self._follow(origin + "/", "GET", read_body=False, retry_errors=False,
+                                                           extra={}))
+        return await asyncio.shield(host.home)
+
     async def _compare_with_random_page(self, url: str, trail: Trail, page: Page) -> str | None:
         """A soft 404 the markers missed: the page looks like what the host answers for a path that cannot exist."""
         parts = urlsplit(trail.final or url)
         if parts.path in ("", "/") and not parts.query:
             return None
-        host = self._host(trail.final or url)  # the host whose random path is asked for
-        if host.probe is None:
-            origin = f"{parts.scheme}://{parts.netloc}"
-            probe_url = f"{origin}/{uuid.uuid4().hex}-auditor-probe"
-            host.probe = asyncio.ensure_future(self._probe(probe_url))
-        probe_trail, probe_page = await asyncio.shield(host.probe)
+        probe_trail, probe_page = await self._random_page(f"{parts.scheme}://{parts.netloc}")
         answer = probe_trail.answer
         if answer is None or not 200 <= answer.status < 300:
             return None  # the host answers a missing path honestly
-        if len(probe_trail.chain) > 1 and len(trail.chain) > 1 and probe_trail.final == trail.final:
-            return f"a soft 404 (redirects to {trail.final}, where this host sends paths that do not exist)"
         if probe_page is None or len(probe_page.text) < self.markers.min_text or probe_page.title != page.title:
             return None
         score = fuzz.ratio(page.text[:5000], probe_page.text[:5000])
@@ -564,7 +534,7 @@ class LinkChecker:
     async def _follow(self, url: str, method: str, read_body: bool, retry_errors: bool,
                       extra: dict[str, str]) -> Trail:
         chain: list[dict[str, Any]] = []
-        current, seen = url, {url}
+        current, seen, fragment = url, {url}, ""
         while True:
             try:
                 answer = await self._fetch(method, current, read_body, retry_errors, extra if not chain else {})
@@ -574,8 +544,8 @@ class LinkChecker:
             chain.append({"url": current, "status": answer.status})
             location = answer.headers.get("location")
             if answer.status not in REDIRECTS or not location:
-                return Trail(chain, answer)
-            target = urldefrag(urljoin(current, location.strip()))[0]
+                return Trail(chain, answer, fragment=fragment)
+            target, fragment = urldefrag(urljoin(current, location.strip()))
             if urlsplit(target).scheme.lower() not in ("http", "https"):
                 return Trail(chain, answer, problem="bad-redirect")
             if target in seen:
@@ -606,11 +576,17 @@ class LinkChecker:
                     raise
                 await asyncio.sleep(self._backoff(attempt))
                 continue
-            if answer.status == 429 or (answer.status == 503 and "retry-after" in answer.headers):
+            budget = rate_budget(answer.headers)
+            if budget is not None:
+                host.announced(*budget, in_flight=host.open, longest=self.options.retry_after_cap)
+            refused = answer.status == 429 or (answer.status == 503 and "retry-after" in answer.headers)
+            if not refused and answer.sent_at is not None:
+                host.answered(answer.sent_at)
+            if refused:
                 wait = retry_after(answer.headers)
-                if answer.status == 429:  # paused, then slowed down for the rest of the run
-                    host.rate_limited(wait if wait is not None and wait <= self.options.retry_after_cap else None,
-                                      self.options.slow_down, answer.sent_at)
+                # paused, then paced at a reduced rate that climbs back while the host answers
+                host.rate_limited(wait if wait is not None and wait <= self.options.retry_after_cap else None,
+                                  self.options.slow_down, answer.sent_at)
                 if last or (wait is not None and wait > self.options.retry_after_cap):
                     return answer
                 await asyncio.sleep(max(wait if wait is not None else 0.0, self._backoff(attempt)))
@@ -670,6 +646,11 @@ class LinkChecker:
         finally:
             host.open -= 1
             self.open_total -= 1
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def trail_text(trail: Trail) -> str:

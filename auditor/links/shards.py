@@ -2,7 +2,7 @@
 
 Checking links is CPU-bound on a fast network (httpx spends about 2 ms of CPU on a request), so a large run is
 split into one shard per worker process (`link_workers`, 0: one per CPU). Every host belongs to exactly one
-shard: its per-host limit (`link_per_host`), its 429 pause and pace, its HEAD/GET habits and its soft-404 probe
+shard: its per-host limit (`link_per_host`), its 429 pause and AIMD pace, its HEAD/GET habits and its soft-404 probe
 live in that one process, so no host ever sees more than `link_per_host` requests at once from the run. The
 global limit (`link_concurrency`) is divided among the processes. Hosts are dealt out by their number of URLs,
 the largest first, each to the shard with the fewest URLs so far.
@@ -76,7 +76,11 @@ class ShardOutcome:
     max_open_total: int = 0
 
 
-_HOST_STATE = ("interval", "allowance", "next_at", "paused_until", "head_refused", "html_after_head")
+# What a worker learnt about a host, for the parent that checks the pages left to it: its pace (auditor.links.pace:
+# the AIMD rate and the rate it refused, the pause, the announced budget; monotonic times hold across the fork)
+# and its HEAD/GET habits.
+_HOST_STATE = ("rate", "ceiling", "confirmed", "step", "climbed_at", "floor", "turn_at", "last_sent",
+               "paused_until", "reacted_at", "budget", "budget_until", "head_refused", "html_after_head")
 
 
 @dataclass

@@ -1,0 +1,209 @@
+"""How fast the link checker sends requests to one host: paused on a Retry-After, paced like a congestion
+controller (AIMD) after a 429, and held within the budget a host announces in its rate-limit headers.
+
+- A 429 (or a 503 with Retry-After) holds every request to the host until the Retry-After is over. The host then
+  gets half the rate it accepted (multiplicative decrease: what it was sent in the second up to the refused
+  request, or over the Retry-After's span when that is longer, one request under), and the rate climbs back
+  steadily (additive increase) to that rate within a quarter of such a window, then on above it.
+- A host that refused once recovers: the rate climbs on to about twice the one it refused, and once the host
+  has answered half as much again as that within a second, it is no longer paced (only `link_per_host` holds
+  it). A host refused again above the rate it refused, at about the rate it took then, has shown its limit: it
+  climbs back to that and stays there, so it gets no further 429. A refusal at a rate well under one the host
+  answered since its last 429 is no limit (a 429 at random): the pace halves, what it took stays the target.
+- Requests are evenly spaced, never more than the rate in any second (a late wake-up cannot bunch them), and
+  never closer than `link_slow_down` seconds once the host has answered 429.
+- `RateLimit-Remaining`/`RateLimit-Reset` (IETF draft and GitLab), the draft's `RateLimit: r=..;t=..`, and
+  `X-RateLimit-Remaining`/`X-RateLimit-Reset` (GitHub) say how many requests are left until when: a host whose
+  budget is spent is held until its window resets, so it is not pushed into a 429 at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import datetime as dt
+import email.utils
+import re
+import time
+from collections import deque
+
+DECREASE = 0.5  # the pace after a 429: this share of the rate the host accepted
+_EPOCH = 1e9  # a reset header above this is a Unix time (GitHub, GitLab), below it a number of seconds (IETF)
+_COMBINED = re.compile(r"\b(?:r|remaining)\s*=\s*(\d+).*?\b(?:t|reset)\s*=\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+
+
+def retry_after(headers: dict[str, str], now: dt.datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (a number or an HTTP date), or None."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+def rate_budget(headers: dict[str, str], now: float | None = None) -> tuple[int, float] | None:
+    """(requests left, seconds until the host's window resets) from its rate-limit headers, or None.
+    `now` is the Unix time that reset times given as Unix times are measured from."""
+    found: list[tuple[int, float]] = []
+    for prefix in ("ratelimit-", "x-ratelimit-", "x-rate-limit-"):
+        remaining, reset = headers.get(prefix + "remaining"), headers.get(prefix + "reset")
+        if remaining and reset:
+            try:
+                found.append((int(float(remaining)), float(reset)))
+            except ValueError:
+                continue
+    # The draft's one header: `"default";r=50;t=30` (a list, one item per policy) or `limit=100, remaining=50,
+    # reset=5` in its earlier form.
+    for item in re.split(r",\s*(?=\"|[a-z-]+\s*;)", headers.get("ratelimit", "")):
+        match = _COMBINED.search(item)
+        if match:
+            found.append((int(match.group(1)), float(match.group(2))))
+    if not found:
+        return None
+    remaining, reset = min(found)
+    if reset > _EPOCH:
+        reset -= now if now is not None else time.time()
+    return max(remaining, 0), max(reset, 0.0)
+
+
+def _under(accepted: float) -> float:
+    """One request under what a host took (4% under a fast host's rate); half of it for a host that took one."""
+    return max(accepted - max(1.0, 0.04 * accepted), 0.5 * accepted)
+
+
+class HostPace:
+    """One host's pace; `LinkChecker` keeps one per host (and auditor.links.shards hands it to the parent)."""
+
+    def __init__(self) -> None:
+        self.pace_lock = asyncio.Lock()
+        self.rate = 0.0  # requests a second the host is paced at (0: not paced)
+        self.ceiling = 0.0  # the rate it accepted when it last refused (0: it never refused)
+        self.confirmed = False  # refused again above that rate: the ceiling is its limit, not probed past
+        self.step = 0.0  # how much the rate climbs each second without a 429
+        self.climbed_at = 0.0
+        self.floor = 0.0  # the least spacing of its requests once it has answered 429 (`link_slow_down`)
+        self.turn_at = -1e9  # when the last request was due
+        self.last_sent = 0.0  # when it went
+        self.paused_until = 0.0  # a Retry-After holds every request to the host until then
+        self.reacted_at = -1e9  # when the host's last 429 changed its pace
+        self.budget: float | None = None  # requests its rate-limit headers leave until `budget_until`
+        self.budget_until = 0.0
+        self.sent: deque[float] = deque()  # when the requests of the last minute were sent
+        self.taken: list[float] = []  # when the requests it answered (not 429) of the last two seconds were sent
+        self.best = 0  # the most requests it answered that were sent within one second, since its last 429
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two requests to the host (0: not paced)."""
+        return max(1.0 / self.rate if self.rate else 0.0, self.floor)
+
+    def _climb(self, now: float) -> None:
+        """Additive increase: the rate grows by `step` for every second since it last did (a pause not counted)."""
+        start = max(self.climbed_at, self.paused_until)
+        if self.rate <= 0 or now <= start:
+            return
+        self.rate += self.step * (now - start)
+        self.climbed_at = now
+        if self.confirmed:
+            self.rate = min(self.rate, self.ceiling)
+        elif self.best > self.ceiling + max(1.0, 0.5 * self.ceiling):
+            self.rate = 0.0  # it has answered half as much again as the rate it refused, within a second: recovered
+        else:  # up to about twice that rate, until it answers that much (a pause leaves its window empty)
+            self.rate = min(self.rate, 2 * self.ceiling + 2)
+
+    def _due(self, now: float) -> float:
+        self._climb(now)
+        # A turn is due an interval after the last one was due: a wake-up made late by a busy event loop does not
+        # slow the host further (and after a quiet spell there is no burst to catch up: never before the last went).
+        due = max(self.turn_at + self.interval, self.last_sent, self.paused_until)
+        if self.budget is not None and self.budget < 1 and self.budget_until > now:
+            due = max(due, self.budget_until)  # spent: wait for the host's window to reset
+        most = int(self.rate)
+        if most >= 1 and len(self.sent) >= most:  # never more than the rate in any second
+            due = max(due, self.sent[-most] + 1.0)
+        return due
+
+    async def pace(self) -> float:
+        """Wait for the host's turn; returns when the request goes."""
+        now = time.monotonic()
+        if self.rate > 0 or self.floor > 0 or self.paused_until > now or self.budget is not None:
+            async with self.pace_lock:
+                now = time.monotonic()  # after waiting for the lock
+                while (due := self._due(now)) > now:
+                    # the rate climbs while the request waits: a long interval is looked at again as it does
+                    await asyncio.sleep(min(due - now, 0.25) if self.rate > 0 else due - now)
+                    now = time.monotonic()
+                if self.budget is not None:
+                    self.budget = None if now >= self.budget_until else self.budget - 1
+                self.turn_at, self.last_sent = due, now
+        self.sent.append(now)
+        while self.sent[0] < now - 60.0:  # as long as a Retry-After may say the host's window lasts
+            self.sent.popleft()
+        return now
+
+    def answered(self, sent_at: float) -> None:
+        """A request sent at `sent_at` was answered (not refused): how much the host has shown it takes."""
+        bisect.insort(self.taken, sent_at)
+        del self.taken[:bisect.bisect_left(self.taken, self.taken[-1] - 2.0)]
+        here = bisect.bisect_left(self.taken, sent_at)
+        before = here - bisect.bisect_left(self.taken, sent_at - 1.0) + 1
+        after = bisect.bisect_right(self.taken, sent_at + 1.0) - here
+        self.best = max(self.best, before, after)
+
+    def rate_limited(self, retry_after: float | None, floor: float, sent_at: float | None = None) -> None:
+        """The host answered 429: hold it for `retry_after`, then pace it at half the rate it refused."""
+        now = time.monotonic()
+        if now < max(self.paused_until, self.reacted_at + 1.0):  # another answer of the same burst: dealt with
+            return
+        self.reacted_at = now
+        self.floor = floor
+        if retry_after is not None:
+            self.paused_until = now + retry_after
+        # What the host took in its window up to the refused request: the second before it, or the Retry-After's
+        # span for a host that counts over a longer window (60 a minute: 40 in two seconds, then "come back in 58
+        # seconds"). Counted up to the refused request, not the 429's arrival: the requests sent meanwhile would
+        # pace the host above its limit.
+        at = sent_at if sent_at is not None else now
+        window = min(max(1.0, retry_after or 0.0), 60.0)
+        accepted = max(sum(1 for t in self.sent if at - window <= t <= at) - 1, 1)
+        took = _under(accepted) / window
+        # Refused at a rate well under one it has taken in a second since its last 429: not a limit of so many a
+        # second (a refusal at random, or of a longer window than its Retry-After says). The pace still halves,
+        # but what the host has shown it takes stays the rate to climb back to.
+        telling = window > 1.0 or self.best <= 1.25 * accepted + 1
+        self._climb(now)
+        if self.rate <= 0:  # refused at full speed: what it took is the rate to get back to
+            refused_at, self.confirmed = took, False
+            self.ceiling = took if telling else max(took, _under(self.best))
+        elif self.rate > self.ceiling and not self.confirmed and telling:  # refused again above it
+            refused_at = min(self.rate, took)
+            # at about the rate it took before: that is its limit; well above it: a better measure of the rate
+            self.confirmed = took <= 1.25 * self.ceiling + 1
+            self.ceiling = took
+        else:  # refused at or under the rate it had taken: when that tells, the limit is lower
+            refused_at = min(self.rate, took)
+            self.ceiling = min(self.ceiling, took) if telling else self.ceiling
+        self.best = 0
+        self.rate = DECREASE * refused_at
+        self.step = 2 * self.ceiling / window  # back to the ceiling within a quarter window, twice it in 3/4
+        self.climbed_at, self.turn_at = now, -1e9  # the first request after the pause goes when it ends
+
+    def announced(self, remaining: int, reset_in: float, in_flight: int, longest: float) -> None:
+        """The host's rate-limit headers say `remaining` requests are left for `reset_in` seconds; the requests
+        still in flight will take their share. A reset further off than `longest` is not waited for."""
+        if reset_in > longest:
+            return
+        now = time.monotonic()
+        until, left = now + reset_in, float(remaining - in_flight)
+        if self.budget is None or now >= self.budget_until or until > self.budget_until + 0.5:  # a new window
+            self.budget, self.budget_until = left, until
+        else:  # answers of one window arrive out of order: the smaller count is the safe one
+            self.budget, self.budget_until = min(self.budget, left), max(self.budget_until, until)
