@@ -618,7 +618,7 @@ def _ticket_session(directory: Path, db: str | None) -> Iterator[tuple[Any, str 
     from auditor.tickets import actions
 
     config_file = directory / "auditor.toml"
-    name = load_config(directory).name if config_file.is_file() else None
+    name = _config(directory, None).name if config_file.is_file() else None
     url = resolve_url(directory, db)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise usage_error(f"no store at {url.removeprefix('sqlite:///')}: run `auditor audit {directory}` first")
@@ -837,4 +837,16 @@ def _print_links_line(links: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"error: {exc}", style="bold red")
+        sys.exit(2)
+    except Exception as exc:
+        # A store that cannot be read (a truncated SQLite file, a server gone) is exit 3 from every command.
+        # Matched by module so that commands that never touch the store do not import SQLAlchemy to start.
+        if not type(exc).__module__.startswith("sqlalchemy"):
+            raise
+        first = (str(exc).splitlines() or [""])[0]
+        err.print(f"error: the store failed: {exc.__class__.__name__}: {first}", style="bold red")
+        sys.exit(3)

@@ -13,6 +13,7 @@ import yaml
 from auditor import safe_yaml
 from auditor.models import Severity
 from auditor.settings import DEFAULTS
+from auditor.settings_check import check_file
 
 CONFIG_NAME = "auditor.toml"
 # libyaml's loader when PyYAML was built with it: the same values, read about ten times faster (every command
@@ -89,6 +90,19 @@ class Config:
         return int(value) if value else None
 
 
+def _names_rules(data: dict[str, Any]) -> bool:
+    rules = data.get("rules")
+    return isinstance(rules, dict) and bool(rules.get("disable") or rules.get("enable"))
+
+
+def _rule_codes() -> set[str]:
+    """Every rule code, and every family prefix (`STL`), as `[rules] disable` accepts them."""
+    from auditor.checks.engine import all_rules
+
+    codes = {rule.code for rule in all_rules()}
+    return codes | {"".join(ch for ch in code if ch.isalpha()) for code in codes}
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest auditor.toml at or above start."""
     start = start.resolve()
@@ -132,6 +146,14 @@ def load_config(root: Path, config_path: Path | None = None) -> Config:
             raise ConfigError(f"{path}: configuration file not found") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                              "save it as UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    problems = check_file(data, path, _rule_codes() if _names_rules(data) else None)
+    if problems:
+        raise ConfigError("\n".join(problems))
     settings = deep_merge(DEFAULTS, data.get("settings", {}))
     if "exclude" in data:
         settings["exclude"] = list(settings["exclude"]) + list(data["exclude"])

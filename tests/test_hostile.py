@@ -371,3 +371,61 @@ def test_ipv6_forms_of_public_addresses_pass(address: str) -> None:
     from auditor.links.net import private_reason
 
     assert private_reason(address) is None
+
+
+# --- case 7: configuration errors exit 2, store errors exit 3, never a traceback -------------------------------------
+
+BAD_CONFIGS = {  # auditor.toml -> what the message must name
+    '[settings]\nworkers = "many"\n': "`workers` = 'many' is not a whole number >= 0",
+    "[settings]\nlink_concurrency = 0\n": "`link_concurrency` = 0 is out of range: expected a whole number >= 1",
+    "[settings]\nlink_per_host = -2\n": "`link_per_host` = -2 is out of range",
+    "[settings]\nlink_timeout = 0\n": "`link_timeout` = 0 is out of range: expected a number > 0",
+    "[settings]\nlink_retries = -1\n": "`link_retries` = -1 is out of range",
+    '[settings]\nlink_skip = ["(unclosed"]\n': "`link_skip` pattern '(unclosed' is not a regular expression",
+    "exclude = 5\n": "`exclude` = 5 is not a list",
+    '[rules]\ndisable = ["STL999"]\n': "unknown rule code(s) STL999",
+    b'name = "caf\xe9"\n': "not UTF-8 text (byte 0xe9",
+}
+
+
+@pytest.mark.parametrize("toml", list(BAD_CONFIGS), ids=lambda toml: str(toml)[:24])
+def test_bad_settings_exit_2_naming_file_key_value_and_allowed(tmp_path: Path, toml: str | bytes) -> None:
+    """`check` here; `audit`, `tickets` and `site` read the file through the same `load_config`."""
+    command = "check"
+    root = write_tree(tmp_path / "dir", {"auditor.toml": toml, "skills/good.md": skill("good")})
+    done = run_cli(command, "skills" if command == "check" else ".", "--offline", "--as-of", AS_OF, cwd=root,
+                   timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "auditor.toml: " in done.stderr and BAD_CONFIGS[toml] in done.stderr
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31", ""])
+@pytest.mark.parametrize("command", [("check", "skills"), ("incident", "validate", "skills")])
+def test_as_of_out_of_range_or_empty_exits_2(tmp_path: Path, as_of: str, command: tuple[str, ...]) -> None:
+    root = write_tree(tmp_path / "dir", {"auditor.toml": "", "skills/good.md": skill("good")})
+    done = run_cli(*command, "--offline", "--as-of", as_of, cwd=root) if command[0] != "incident" else \
+        run_cli(*command, "--as-of", as_of, cwd=root)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "--as-of" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def audited_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_tree(tmp_path_factory.mktemp("store") / "dir", {
+        "auditor.toml": "", "skills/good.md": skill("good", reviewed="2020-01-01")})
+    assert run_cli("audit", ".", "--offline", "--as-of", AS_OF, cwd=root).returncode in (0, 1)
+    return root
+
+
+@pytest.mark.parametrize("command", [("runs",), ("tickets", "list"), ("tickets", "show", "1"),
+                                     ("tickets", "export"), ("audit", ".", "--offline")])
+def test_a_truncated_sqlite_store_exits_3(tmp_path: Path, audited_store: Path, command: tuple[str, ...]) -> None:
+    import shutil
+
+    root = Path(shutil.copytree(audited_store, tmp_path / "dir"))
+    store = root / ".auditor" / "auditor.db"
+    store.write_bytes(store.read_bytes()[:5000])
+    done = run_cli(*command, cwd=root)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "error:" in done.stderr
