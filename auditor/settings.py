@@ -98,7 +98,7 @@ DEFAULTS: dict[str, object] = {
     "prompt_files": ["agents/*", "*/agents/*", "instructions/*", "*/instructions/*", "prompts/*", "*/prompts/*",
                      "chatmodes/*", "*/chatmodes/*", "*.agent.md", "*.instructions.md", "*.prompt.md",
                      "*.chatmode.md", "SKILL.md"],
-    "prompt_rules_off": ["PRS006", "PRS007"],
+    "prompt_rules_off": ["PRS004", "PRS006", "PRS007", "STR009"],
     # The directory's declared category list (STR015), relative to the directory: a YAML or JSON list of names or
     # of {id, name} records. Empty: `categories.yml` (or .yaml, .json) at the root when there is one.
     "categories_file": "",

@@ -17,7 +17,9 @@ class ReviewOverdue(Rule):
         "date is unreviewed: it is overdue when its last change is older than the interval, the last change read "
         "from `updated` (or an alias such as `updated_at`) or, in a git checkout, from the last commit that changed "
         "its file or, for a list bullet or a record of a JSON list, its own lines. An entry with no date at all is "
-        "not reported: nothing says how old it is."
+        "not reported: nothing says how old it is. When most entries of a kind are unreviewed and overdue (a "
+        "directory that keeps no review dates), that is reported once for the directory (`convention_share`) unless "
+        "`[rules] enforce` names STL001; the staleness score still dates every entry."
     )
     why = "Prices, versions and links drift; an entry nobody has verified for months is probably wrong somewhere."
     example = (
@@ -25,6 +27,12 @@ class ReviewOverdue(Rule):
         "bullet never reviewed whose line was last changed by a commit of 2026-02-19."
     )
     fix = "Verify the entry against its sources, correct what changed, and set `reviewed` to today."
+    # A directory that keeps no review dates at all (most awesome lists) and has not touched most entries within the
+    # interval gets one finding for that, not one per entry; entries with a `reviewed` date past due stay their own.
+    convention = '[rules] disable = ["STL001"]'
+
+    def convention_key(self, finding: Finding) -> str | None:
+        return finding.key if finding.key == "never-reviewed" else None
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         interval = ctx.config.review_interval(entry.kind)
@@ -60,5 +68,5 @@ class ReviewOverdue(Rule):
                        "matter (or record).")
             yield self.finding(
                 entry, f"never reviewed; last changed {age} days ago ({describe(entry)}; {due})",
-                line=line, key="reviewed", evidence=describe(entry), fix=fix,
+                line=line, key="never-reviewed", evidence=describe(entry), fix=fix,
             )
