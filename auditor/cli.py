@@ -315,8 +315,12 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
     out.print(f"By family: {families}")
     if conventions := summary.get("conventions"):
         collapsed = sum(c["findings"] for c in conventions)
+        accepted = sorted({c["code"] for c in conventions if c.get("by_init", True)})
+        kept = sorted({c["code"] for c in conventions} - set(accepted))
         out.print(f"Conventions: {len(conventions)} reported once for the directory instead of {collapsed} per-entry "
-                  f"findings ({', '.join(sorted({c['code'] for c in conventions}))}; `auditor init` accepts them)")
+                  f"findings ({', '.join(sorted({c['code'] for c in conventions}))}"
+                  + (f"; `auditor init` accepts {', '.join(accepted)}" if accepted else "")
+                  + (f"; {', '.join(kept)} stays: it is what the audit is for" if kept else "") + ")")
     if skipped := summary.get("skipped"):
         named = ", ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
         out.print(f"Skipped: {len(skipped)} files marked as copies ({named})")

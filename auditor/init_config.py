@@ -81,7 +81,12 @@ def infer_plan(root: Path, config: Config, as_of: dt.date) -> Plan:
     findings_conventions: list[dict[str, Any]] = []
     check_entries(entries, config, as_of, root=root, conventions=findings_conventions)
     for convention in findings_conventions:
-        _accept(plan, convention)
+        if convention.get("by_init", True):
+            _accept(plan, convention)
+        else:
+            plan.notes.append(f"{convention['code']} `{convention['key']}` on {convention['entries']} of "
+                              f"{convention['of']} entries is reported once, not accepted here; to accept it: "
+                              f"{convention['accept']}")
     return plan
 
 

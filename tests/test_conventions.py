@@ -62,7 +62,7 @@ def test_a_rule_firing_on_most_entries_is_one_directory_finding(tmp_path: Path) 
 
 def test_a_minority_defect_stays_on_its_entries(tmp_path: Path) -> None:
     findings = of(audit(yaml_pairs(tmp_path, 30, 9)), "STR017")
-    assert sorted(f.entry for f in findings) == [f"server-{n:02d}" for n in range(21)]
+    assert sorted(f.entry for f in findings) == [f"server-{n:02d}" for n in range(9)]
 
 
 def test_a_small_directory_is_never_collapsed(tmp_path: Path) -> None:
@@ -103,15 +103,18 @@ def test_a_directory_finding_is_stored_and_ticketed_for_the_maintainer(tmp_path:
     config.settings["offline"] = True
     db_url = f"sqlite:///{tmp_path / 'store.db'}"
     result = run_audit(root, config, AS_OF, db_url)
-    assert result.summary["conventions"] == [{
-        "code": "STR017", "key": "updated_at", "entries": 25, "of": 25, "findings": 25,
-        "accept": '[rules] disable = ["STR017"]'}]
+    # Never reviewed and unchanged for over 180 days on every entry: one finding too (not written by `init`).
+    assert result.summary["conventions"] == [
+        {"code": "STL001", "key": "never-reviewed", "entries": 25, "of": 25, "findings": 25,
+         "accept": '[rules] disable = ["STL001"]', "by_init": False},
+        {"code": "STR017", "key": "updated_at", "entries": 25, "of": 25, "findings": 25,
+         "accept": '[rules] disable = ["STR017"]', "by_init": True}]
     assert result.summary["entries"] == 25
     engine = open_engine(db_url)
     with session_factory(engine)() as session:
         ticket = session.scalars(select(Ticket).where(Ticket.entry_id == DIRECTORY_ID)).one()
         assert ticket.owner is None and ticket.path == "auditor.toml"
-        assert [f["code"] for f in ticket.findings] == ["STR017"]
+        assert [f["code"] for f in ticket.findings] == ["STL001", "STR017"]
     engine.dispose()
 
 
@@ -143,11 +146,11 @@ def test_init_writes_a_configuration_under_which_the_audit_has_no_convention_noi
 
     root = yaml_pairs(tmp_path / "pairs", 25, 25, categories=("Cloud & DevOps MCP Servers", "Cloud Devops Mcp Servers"))
     before = audit(root)
-    assert {f.code for f in before if f.entry == DIRECTORY_ID} == {"STR015", "STR017"}
+    assert {f.code for f in before if f.entry == DIRECTORY_ID} == {"STL001", "STR015", "STR017"}
     runner = CliRunner()
     printed = runner.invoke(app, ["audit", str(root), "--offline", "--as-of", "2026-11-28"]).output
-    assert ("Conventions: 2 reported once for the directory instead of 50 per-entry findings (STR015, STR017; "
-            "`auditor init` accepts them)") in printed
+    assert ("Conventions: 3 reported once for the directory instead of 75 per-entry findings (STL001, STR015, "
+            "STR017; `auditor init` accepts STR015, STR017; STL001 stays: it is what the audit is for)") in printed
     result = runner.invoke(app, ["init", str(root), "--as-of", "2026-11-28"])
     assert result.exit_code == 0 and f"wrote {root / 'auditor.toml'}" in result.output
     written = (root / "auditor.toml").read_text(encoding="utf-8")

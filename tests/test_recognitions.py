@@ -31,8 +31,10 @@ def test_an_index_readme_linking_the_skill_folders_is_an_index_not_a_second_entr
     entries, findings = audit(tmp_path)
     assert [f for f in findings if f.code == "STR005"] == []
     assert sorted(e.id for e in entries if e.source_format == "skills") == sorted(SKILLS)
-    # The one bullet that links something outside the directory is still a list entry.
-    assert [e.title for e in entries if e.source_format == "awesome"] == ["Composio"]
+    # The one bullet that links something outside the directory is still a list entry (beside the list's own
+    # entry, its prose: "Skills for Claude, one folder each.").
+    assert [e.title for e in entries if e.source_format == "awesome" and e.lines] == ["Composio"]
+    assert [e.id for e in entries if e.source_format == "awesome" and not e.lines] == ["README"]
 
 
 def test_a_latest_additions_block_repeating_entries_listed_below_is_not_a_duplicate(tmp_path: Path) -> None:

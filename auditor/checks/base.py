@@ -118,6 +118,9 @@ class Rule:
     # A rule that can fire on a directory's convention (a date style, a spelling) names the configuration line
     # that accepts it: one finding then stands for all (auditor/checks/conventions.py). Empty: never collapsed.
     convention: ClassVar[str] = ""
+    # False when `auditor init` should not write that line for the user (accepting it would hide a real signal, as
+    # switching STL001 off would): init names it in a comment instead.
+    convention_by_init: ClassVar[bool] = True
 
     def convention_line(self, scope: str, key: str, config: Config) -> str:
         """The auditor.toml line that accepts this rule's convention in `scope` (e.g. `kind mcp`; "" when several)

@@ -103,7 +103,7 @@ def collapse_conventions(findings: list[Finding], entries: list[Entry], rules: l
         line = group.rule.convention_line(scopes[0] if len(scopes) == 1 else "", key, ctx.config)
         directory_findings.append(_directory_finding(group.rule, key, held, counted, total, scopes, line))
         report.append({"code": code, "key": key, "entries": counted, "of": total, "findings": len(held),
-                       "accept": line})
+                       "accept": line, "by_init": group.rule.convention_by_init})
     if not directory_findings:
         return findings, []
     kept = [f for f in findings if id(f) not in collapsed] + directory_findings
@@ -120,7 +120,8 @@ def _directory_finding(rule: Rule, key: str, held: list[Finding], counted: int, 
     about = f" `{key}`" if key else ""
     examples = "; ".join(f"{f.path}:{f.line}: {f.message}" for f in held[:3])
     finding = Finding(
-        entry=DIRECTORY_ID, path=DIRECTORY_PATH, line=1, code=rule.code, name=rule.name, severity=rule.severity,
+        entry=DIRECTORY_ID, path=DIRECTORY_PATH, line=1, code=rule.code, name=rule.name,
+        severity=max(f.severity for f in held),
         message=(f"a convention of this directory, reported once: {rule.code}{about} on {counted} of {total} "
                  f"entries ({round(100 * counted / total)}%), {where}"),
         evidence=f"e.g. {examples}",

@@ -237,8 +237,8 @@ def list_entry(rel: str, lines: list[str], prose: list[str], kind: str | None, k
     the file's path without the suffix (`README`, `docs/README`); it has the format's kind, news excepted (a list
     is not a news item, and news is never judged for dated claims)."""
     last = max((i for i, text in enumerate(prose) if text.strip()), default=-1)
-    if last < 0:
-        return None
+    if not any(text.strip() and not _HEADING.match(text) for text in prose):
+        return None  # headings alone say nothing a rule could judge: no entry
     entry_id = re.sub(r"\.(md|markdown|mdx)$", "", rel, flags=re.IGNORECASE)
     while entry_id in taken:
         entry_id += "-list"

@@ -1,8 +1,9 @@
 """One file's text replaced for the length of a check: `auditor check --stdin --stdin-filename PATH` (editors send
 the unsaved buffer; the rest of the directory is read from disk).
 
-Every reader opens files through `pathlib.Path.open` (`read_text` and `read_bytes` go through it too), so the
-overlay answers there, for that one path, whichever format reads it. The file on disk is never written.
+Readers open the directory's files through auditor/sources/safe_files.py, which answers from its `OVERLAID` table
+for that one path, whichever format reads it; anything else that opens it through `pathlib.Path.open` gets the same
+text. The file on disk is never written.
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ def text_in_place_of(path: Path, data: bytes) -> Iterator[None]:
             return io.TextIOWrapper(raw, encoding=encoding or "utf-8", errors=errors, newline=newline)
         return real_open(self, mode, buffering, encoding, errors, newline)
 
+    from auditor.sources import safe_files
+
     Path.open = open_overlaid  # type: ignore[method-assign]
+    safe_files.OVERLAID[target] = data
     try:
         yield
     finally:
         Path.open = real_open  # type: ignore[method-assign]
+        safe_files.OVERLAID.pop(target, None)

@@ -30,6 +30,7 @@ class ReviewOverdue(Rule):
     # A directory that keeps no review dates at all (most awesome lists) and has not touched most entries within the
     # interval gets one finding for that, not one per entry; entries with a `reviewed` date past due stay their own.
     convention = '[rules] disable = ["STL001"]'
+    convention_by_init = False  # unreviewed, old entries are what the audit is for: init never switches it off
 
     def convention_key(self, finding: Finding) -> str | None:
         return finding.key if finding.key == "never-reviewed" else None

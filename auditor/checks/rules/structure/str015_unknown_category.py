@@ -40,7 +40,9 @@ class UnknownCategory(Rule):
         "`&quot;`) or quotes inside the name (`Developer Tools \"Developer Tools\"amp; IDE MCP Servers`, meant as "
         "`Developer Tools & IDE MCP Servers`). Any other value is outside the list, with the closest declared one "
         "suggested. Without a "
-        "declared list, a spelling used by fewer entries than another spelling of the same category is reported."
+        "declared list, a spelling used by fewer entries than another spelling of the same category is reported. "
+        "A spelling variant (case, `&` for `and`, punctuation) is an info: on real directories most are harmless "
+        "(bench/precision); a garbled or undeclared category, which files the entry nowhere, is a warning."
     )
     why = (
         "Category pages and filters match the exact text: an entry filed under a variant spelling lands in a "
@@ -108,8 +110,9 @@ class UnknownCategory(Rule):
                 if loose:
                     return
                 right = self.declared[key]
-                yield self.finding(entry, f"category `{value}` is written differently from the declared category `{right}`",
-                                   line=line, key=value, evidence=evidence, fix=f"Write `category: {right}`.")
+                yield _variant(self.finding(
+                    entry, f"category `{value}` is written differently from the declared category `{right}`",
+                    line=line, key=value, evidence=evidence, fix=f"Write `category: {right}`."))
                 return
             from rapidfuzz import fuzz, process
 
@@ -121,5 +124,12 @@ class UnknownCategory(Rule):
             return
         usual = self.usual.get(key)
         if usual and usual != value and not loose:
-            yield self.finding(entry, f"category `{value}` is spelled `{usual}` by more entries", line=line,
-                               key=value, evidence=evidence, fix=f"Write `category: {usual}`.")
+            yield _variant(self.finding(entry, f"category `{value}` is spelled `{usual}` by more entries", line=line,
+                                        key=value, evidence=evidence, fix=f"Write `category: {usual}`."))
+
+
+def _variant(finding: Finding) -> Finding:
+    """Another spelling of a known category (case, `&`/`and`, punctuation) still files the entry in the right place:
+    an info, where a garbled or unknown category (the entry lands nowhere) is a warning."""
+    finding.severity = Severity.info
+    return finding
