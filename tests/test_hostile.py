@@ -429,3 +429,31 @@ def test_a_truncated_sqlite_store_exits_3(tmp_path: Path, audited_store: Path, c
     done = run_cli(*command, cwd=root)
     assert done.returncode == 3, done.stderr[-2000:]
     assert "Traceback" not in done.stderr and "error:" in done.stderr
+
+
+# --- case 8: a lock whose holder was killed on this machine is taken over at once ------------------------------------
+
+def test_a_dead_holder_on_this_host_is_taken_over_at_once(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from auditor.schedule.lock import DirectoryLock, default_holder
+    from auditor.store.db import open_engine
+    from auditor.store.models import Lock
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'auditor.db'}")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True, timeout=60)
+    dead = f"{socket.gethostname()}:{gone.stdout.strip()}"
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(Lock).values(name="dir", holder=dead, acquired_at=now,
+                                         expires_at=now + dt.timedelta(seconds=300)))
+    assert DirectoryLock(engine, "dir", lease_seconds=300).acquire(scheduled=False)
+    # a live holder on this host (this test process) is still waited for
+    with engine.begin() as conn:
+        conn.execute(Lock.__table__.update().values(holder=default_holder(),
+                                                    expires_at=now + dt.timedelta(seconds=300)))
+    assert not DirectoryLock(engine, "dir", holder="other:1", lease_seconds=300).acquire(scheduled=False)
+    engine.dispose()

@@ -52,6 +52,20 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _dead_here(holder: str) -> bool:
+    """Whether a holder (`host:pid`) names a process on this machine that no longer runs."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it runs, as another user
+        return False
+    return False
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -102,6 +116,13 @@ class DirectoryLock:
         unused_slot = or_(Lock.slot.is_(None), Lock.slot < values["slot"]) if scheduled else True
         with self.engine.begin() as conn:
             taken = conn.execute(update(Lock).where(and_(Lock.name == self.name, free, unused_slot)).values(**values))
+            if taken.rowcount != 1:
+                # A holder on this machine whose process is gone (a `kill -9`) is not waited for until its lease
+                # runs out: the lock is taken over at once, from that holder only.
+                holder = conn.execute(select(Lock.holder).where(Lock.name == self.name)).scalar()
+                if holder and holder != self.holder and _dead_here(holder):
+                    taken = conn.execute(update(Lock).where(and_(Lock.name == self.name, Lock.holder == holder,
+                                                                 unused_slot)).values(**values))
         self.lost.clear()
         return taken.rowcount == 1
 
