@@ -81,8 +81,9 @@ class PlaceholderText(Rule):
             value = getattr(entry, key)
             if value and (match := _left_in(str(value), pattern, mentions)):
                 yield self._found(entry, match.group(0), entry.line_of(key), value)
-        code = fenced_lines(entry.body_lines)
-        for offset, text in enumerate(entry.body_lines):
+        body = [] if entry.body_repeats_summary else entry.body_lines  # a list bullet: its summary was read above
+        code = fenced_lines(body)
+        for offset, text in enumerate(body):
             if code[offset]:
                 continue
             if match := _left_in(text, pattern, mentions):
