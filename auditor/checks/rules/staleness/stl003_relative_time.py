@@ -11,7 +11,7 @@ _QUOTED = re.compile(r"\u201c[^\u201d\n]*\u201d|\"[^\"\n]*\"")
 class RelativeTime(ClaimRule):
     code = "STL003"
     name = "staleness.relative-time"
-    severity = Severity.warning
+    severity = Severity.info
     reason = "RELATIVE_TIME"
     claim = "relative"
     title = "Time-relative words in an entry whose review is overdue"
@@ -22,7 +22,11 @@ class RelativeTime(ClaimRule):
         "were written (\"currently\", \"recently\", \"coming soon\", \"not yet\", \"the latest\", \"is now\", "
         "\"new in\", \"is the only tool\", \"this year\"...), once per entry, listing every line. An entry with "
         "neither date is not judged. The words and patterns are in `rules/time_words.yml`; fenced code, code "
-        "spans and URLs are skipped."
+        "spans and URLs are skipped. "
+        "An info, not a warning: on real directories (bench/precision) about a quarter of these words describe "
+        "what a tool does or returns (\"the latest package versions\", \"papers currently in storage\", \"create "
+        "new feature flags\") rather than a claim about the present, which a word list cannot tell apart; the "
+        "dated forms (STL002 \"as of March 2025\", STL004 passed offers) stay warnings."
     )
     why = (
         "\"Recently added\" was true when someone last checked; once nobody has checked for longer than the "
