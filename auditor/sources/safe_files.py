@@ -35,6 +35,11 @@ def _real_root(root: str) -> str:  # keyed by the absolute path: a relative one 
     return os.path.realpath(root)
 
 
+@lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:  # one realpath per folder, not per file: the folders of one run do not move
+    return os.path.realpath(folder)
+
+
 def _inside(real: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
@@ -58,9 +63,22 @@ def _not_regular(mode: int) -> str | None:
 def resolve(root: Path, path: Path) -> str:
     """The real path of a file that is safe to open, or Refused saying why not. `root` None: any place is fine
     (a file named on the command line), but it must still be a regular file."""
+    link = None
     try:
-        link = os.readlink(path) if os.path.islink(path) else None
+        info = os.lstat(path)
+        if not stat.S_ISLNK(info.st_mode):  # the common case: the folder's real path (cached) and the file's name
+            folder, name = os.path.split(os.path.abspath(path))
+            real = os.path.join(_real_folder(folder), name)
+            if root is not None and not _inside(real, _real_root(os.path.abspath(root))):
+                raise Refused("it is inside a folder that is a symbolic link leading outside the directory")
+            reason = _not_regular(info.st_mode)
+            if reason:
+                raise Refused(reason)
+            return real
+        link = os.readlink(path)
         real = os.path.realpath(path, strict=True)
+    except Refused:
+        raise
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise Refused("it is a symbolic link loop") from None
