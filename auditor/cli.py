@@ -320,7 +320,7 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
         out.print(f"Conventions: {len(conventions)} reported once for the directory instead of {collapsed} per-entry "
                   f"findings ({', '.join(sorted({c['code'] for c in conventions}))}"
                   + (f"; `auditor init` accepts {', '.join(accepted)}" if accepted else "")
-                  + (f"; {', '.join(kept)} stays: it is what the audit is for" if kept else "") + ")")
+                  + (f"; {', '.join(kept)} stays" if kept else "") + ")")
     if skipped := summary.get("skipped"):
         named = ", ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
         out.print(f"Skipped: {len(skipped)} files marked as copies ({named})")
@@ -355,6 +355,8 @@ def _unreviewed_line(staleness: dict[str, Any]) -> str:
     evidence = ", ".join(f"{name} {count}" for name, count in staleness.get("age_evidence", {}).items())
     return (f"Unreviewed: {staleness['unreviewed']} entries have no review date"
             + (f"; their last change is {median:g} days old (median)" if median is not None else "")
+            + (f"; {overdue} past their kind's review interval" if (overdue := staleness.get("unreviewed_overdue"))
+               else "")
             + (f"; {undated} with no date at all" if undated else "")
             + (f". Ages from: {evidence}" if evidence else ""))
 

@@ -81,7 +81,7 @@ def _score_summary(scores: dict[str, StalenessScore]) -> dict[str, Any]:
     bands = {"fresh": 0, "ageing": 0, "stale": 0, "unknown": 0}
     evidence: Counter[str] = Counter()
     unreviewed_ages: list[int] = []
-    unreviewed = 0
+    unreviewed = unreviewed_overdue = 0
     for score in scores.values():
         bands[score.band] += 1
         evidence[score.evidence or "none"] += 1
@@ -89,9 +89,11 @@ def _score_summary(scores: dict[str, StalenessScore]) -> dict[str, Any]:
             unreviewed += 1
             if score.age_days is not None:
                 unreviewed_ages.append(score.age_days)
+            unreviewed_overdue += score.review_overdue_days > 0
     return {"staleness": {"mean": round(sum(values) / len(values), 1) if values else 0.0, **bands,
                           "unreviewed": unreviewed, "unreviewed_undated": unreviewed - len(unreviewed_ages),
                           "unreviewed_median_age_days": _median(unreviewed_ages),
+                          "unreviewed_overdue": unreviewed_overdue,
                           "age_evidence": dict(sorted(evidence.items()))}}
 
 

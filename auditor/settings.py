@@ -58,6 +58,11 @@ DEFAULTS: dict[str, object] = {
     # a regenerated file) that dating looks past.
     "git_mass_commit_share": 0.5,
     "git_mass_commit_min": 10,
+    # Entries with no `reviewed` date whose last change is older than their kind's interval (STL001): report (a
+    # finding each; one for the directory when most of a kind are so) or summary (counted in the run summary only:
+    # a directory that keeps no review dates; `auditor init` writes this for one). Reviewed entries are reported
+    # either way.
+    "unreviewed_findings": "report",
     # --- directory formats (auditor/sources/: awesome.py, skills.py, yaml_pairs.py, registry_json.py, docs_pages.py,
     # plugins.py; detection in detect.py) ---
     # How the directory keeps its entries (`--input-format`): auto (detected from the files), folder (Markdown with

@@ -24,6 +24,12 @@ MINIMUMS: dict[str, float] = {
     "parallel_min_entries": 1,
 }
 MAXIMUMS: dict[str, float] = {"stale_score": 100}
+# Text settings that take one of a few words.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "git_dates": ("auto", "prefer", "off"),
+    "category_match": ("exact", "loose"),
+    "unreviewed_findings": ("report", "summary"),
+}
 _TYPE_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a text",
                list: "a list", dict: "a table"}
 
@@ -60,6 +66,8 @@ def check_setting(key: str, value: Any) -> None:
         ok = isinstance(value, kind)
     if not ok:
         raise SettingError(f"`{key}` = {value!r} is not {allowed}")
+    if key in CHOICES and str(value).strip().lower() not in CHOICES[key]:
+        raise SettingError(f"`{key}` = {value!r} is not one of: {', '.join(CHOICES[key])}")
     if kind in (int, float):
         low = MINIMUMS.get(key, 0)
         if value < low or (0 < low < 1 and value <= 0) or value > MAXIMUMS.get(key, float("inf")):

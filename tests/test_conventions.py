@@ -103,10 +103,10 @@ def test_a_directory_finding_is_stored_and_ticketed_for_the_maintainer(tmp_path:
     config.settings["offline"] = True
     db_url = f"sqlite:///{tmp_path / 'store.db'}"
     result = run_audit(root, config, AS_OF, db_url)
-    # Never reviewed and unchanged for over 180 days on every entry: one finding too (not written by `init`).
+    # Never reviewed and unchanged for over 180 days on every entry: one finding too.
     assert result.summary["conventions"] == [
         {"code": "STL001", "key": "never-reviewed", "entries": 25, "of": 25, "findings": 25,
-         "accept": '[rules] disable = ["STL001"]', "by_init": False},
+         "accept": '[settings] unreviewed_findings = "summary"', "by_init": True},
         {"code": "STR017", "key": "updated_at", "entries": 25, "of": 25, "findings": 25,
          "accept": '[rules] disable = ["STR017"]', "by_init": True}]
     assert result.summary["entries"] == 25
@@ -150,15 +150,25 @@ def test_init_writes_a_configuration_under_which_the_audit_has_no_convention_noi
     runner = CliRunner()
     printed = runner.invoke(app, ["audit", str(root), "--offline", "--as-of", "2026-11-28"]).output
     assert ("Conventions: 3 reported once for the directory instead of 75 per-entry findings (STL001, STR015, "
-            "STR017; `auditor init` accepts STR015, STR017; STL001 stays: it is what the audit is for)") in printed
+            "STR017; `auditor init` accepts STL001, STR015, STR017)") in printed
+    assert "Unreviewed: 25 entries have no review date" in printed and "25 past their kind's review interval" in printed
     result = runner.invoke(app, ["init", str(root), "--as-of", "2026-11-28"])
     assert result.exit_code == 0 and f"wrote {root / 'auditor.toml'}" in result.output
     written = (root / "auditor.toml").read_text(encoding="utf-8")
     data = tomllib.loads(written)
     assert data["rules"]["disable"] == ["STR017"] and data["settings"]["category_match"] == "loose"
+    assert data["settings"]["unreviewed_findings"] == "summary"
     assert "# STR017 `updated_at` on 25 of 25 entries" in written
     load_config(root)  # accepted as it is
-    assert not [f for f in audit(root) if f.code in ("STR015", "STR017")]
+    after = audit(root)
+    assert not [f for f in after if f.code in ("STL001", "STR015", "STR017")]
+    assert DIRECTORY_ID not in {f.entry for f in after}
+    # Still counted where the maintainer looks, and an entry that does carry a review date is still held to it.
+    printed = runner.invoke(app, ["audit", str(root), "--offline", "--as-of", "2026-11-28"]).output
+    assert "Unreviewed: 25 entries have no review date" in printed and "25 past their kind's review interval" in printed
+    reviewed = root / "data/server-00/server-00.yml"
+    reviewed.write_text(reviewed.read_text() + "reviewed: 2025-01-02\n")
+    assert [(f.code, f.key) for f in audit(root) if f.code == "STL001"] == [("STL001", "reviewed")]
     # A second init does not overwrite it; --force does.
     again = runner.invoke(app, ["init", str(root)])
     assert again.exit_code == 2 and "--force" in again.output

@@ -211,7 +211,8 @@ def test_the_run_summary_and_report_show_unreviewed_entries_and_unknown_ones(tmp
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert f"Staleness: mean 73.0 of 100; {len(NAMES)} stale (70+), 0 ageing (40-69), 0 fresh\n" in result.stdout
-    assert (f"Unreviewed: {len(NAMES)} entries have no review date; their last change is 214 days old (median). "
+    assert (f"Unreviewed: {len(NAMES)} entries have no review date; their last change is 214 days old (median); "
+            f"{len(NAMES)} past their kind's review interval. "
             f"Ages from: git {len(NAMES)}") in result.stdout
     report = (repo / ".auditor" / "report" / "index.html").read_text(encoding="utf-8")
     assert "entries never reviewed; last changed 214 days ago (median)" in report

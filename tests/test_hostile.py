@@ -382,6 +382,7 @@ BAD_CONFIGS = {  # auditor.toml -> what the message must name
     "[settings]\nlink_timeout = 0\n": "`link_timeout` = 0 is out of range: expected a number > 0",
     "[settings]\nlink_retries = -1\n": "`link_retries` = -1 is out of range",
     '[settings]\nlink_skip = ["(unclosed"]\n': "`link_skip` pattern '(unclosed' is not a regular expression",
+    '[settings]\nunreviewed_findings = "hide"\n': "`unreviewed_findings` = 'hide' is not one of: report, summary",
     "exclude = 5\n": "`exclude` = 5 is not a list",
     '[rules]\ndisable = ["STL999"]\n': "unknown rule code(s) STL999",
     b'name = "caf\xe9"\n': "not UTF-8 text (byte 0xe9",

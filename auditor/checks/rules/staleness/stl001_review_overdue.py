@@ -19,7 +19,10 @@ class ReviewOverdue(Rule):
         "its file or, for a list bullet or a record of a JSON list, its own lines. An entry with no date at all is "
         "not reported: nothing says how old it is. When most entries of a kind are unreviewed and overdue (a "
         "directory that keeps no review dates), that is reported once for the directory (`convention_share`) unless "
-        "`[rules] enforce` names STL001; the staleness score still dates every entry."
+        "`[rules] enforce` names STL001. With `unreviewed_findings = \"summary\"` (what `auditor init` writes for "
+        "such a directory) unreviewed entries are counted in the run summary instead (how many, the median age of "
+        "their last change, how many are past their interval) and entries with a `reviewed` date are still "
+        "reported; the staleness score dates every entry either way."
     )
     why = "Prices, versions and links drift; an entry nobody has verified for months is probably wrong somewhere."
     example = (
@@ -29,8 +32,8 @@ class ReviewOverdue(Rule):
     fix = "Verify the entry against its sources, correct what changed, and set `reviewed` to today."
     # A directory that keeps no review dates at all (most awesome lists) and has not touched most entries within the
     # interval gets one finding for that, not one per entry; entries with a `reviewed` date past due stay their own.
-    convention = '[rules] disable = ["STL001"]'
-    convention_by_init = False  # unreviewed, old entries are what the audit is for: init never switches it off
+    # Accepting it keeps the rule for entries that do carry a review date and keeps the unreviewed ones counted.
+    convention = '[settings] unreviewed_findings = "summary"'
 
     def convention_key(self, finding: Finding) -> str | None:
         return finding.key if finding.key == "never-reviewed" else None
@@ -52,6 +55,8 @@ class ReviewOverdue(Rule):
                     evidence=f"reviewed: {entry.reviewed.isoformat()}",
                     fix=f"Verify the entry against its sources and set `reviewed: {ctx.as_of.isoformat()}`.",
                 )
+            return
+        if ctx.config.settings.get("unreviewed_findings", "report") == "summary":
             return
         changed = entry.last_changed
         if changed is None or changed > ctx.as_of:
