@@ -321,6 +321,8 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
                   f"findings ({', '.join(sorted({c['code'] for c in conventions}))}"
                   + (f"; `auditor init` accepts {', '.join(accepted)}" if accepted else "")
                   + (f"; {', '.join(kept)} stays: it is what the audit is for" if kept else "") + ")")
+    if "suppressed" in summary:
+        out.print(f"Suppressed: {_suppressed_line(summary['suppressed'])}")
     if skipped := summary.get("skipped"):
         named = ", ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
         out.print(f"Skipped: {len(skipped)} files marked as copies ({named})")
@@ -346,6 +348,11 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
               f"work them with `auditor tickets list "
               f"{'-d ' + str(directory) if url == resolve_url(directory) else '--db ' + _safe_url(url)}`")
     out.print(f"Store:   {_safe_url(url)}")
+
+
+def _suppressed_line(suppressed: dict[str, Any]) -> str:
+    codes = ", ".join(f"{code} {n}" for code, n in suppressed["by_code"].items())
+    return f"{suppressed['findings']} suppressed inline ({codes})"
 
 
 def _unreviewed_line(staleness: dict[str, Any]) -> str:
@@ -421,13 +428,16 @@ def check(
     _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since, quiet)
 
 
-def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
-           fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
-           changed_since: str | None, quiet: bool) -> None:
+def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None,
+               offline: bool, allow_private: bool, input_format: str | None,
+               changed_since: str | None) -> tuple[list[Any], dict[str, Any], Path, Config, Any]:
+    """What `check` finds: (findings, summary, root, configuration, the change or None). Nothing is printed but the
+    root line, and nothing is stored."""
     from auditor.checks.registry import RegistryClient
+    from auditor.checks.suppressions import suppressed_summary
     from auditor.pipeline import check_entries, summarize
     from auditor.sources.changes import ChangesError, changes_since
-    from auditor.sources.detect import FormatsSource, read_lines, read_summary, source_for
+    from auditor.sources.detect import FormatsSource, read_summary, source_for
 
     date = _as_of(as_of)
     paths = list(paths or [])
@@ -480,8 +490,9 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
         from auditor.links.book import LinkBook
 
         links = LinkBook.from_settings(cfg.settings, cfg.pack, date)
+    silenced: list[Any] = []
     findings = check_entries(entries, cfg, date, only=wanted, registry=RegistryClient.from_settings(cfg.settings),
-                             links=links, root=root)
+                             links=links, root=root, suppressed=silenced)
     if links is not None and links.network_down:
         err.print(f"warning: the network is unavailable ({links.network_reason}): links that failed before HTTP "
                   "are unverified, not broken", style="yellow")
@@ -491,11 +502,22 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
         elsewhere, findings = len(findings) - len(shown), shown
     checked = [e for e in entries if e.path in wanted]
     summary = summarize(checked, findings) | {"root": str(root), "formats": formats}
+    if silenced:
+        summary["suppressed"] = suppressed_summary(silenced)
     if entries:
         summary["read"] = read_summary(source)
     if changes is not None:
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
+    return findings, summary, root, cfg, changes
+
+
+def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
+           fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
+           changed_since: str | None, quiet: bool) -> None:
+    findings, summary, root, cfg, changes = _run_check(paths, root, as_of, config, offline, allow_private,
+                                                       input_format, changed_since)
+    checked, elsewhere = summary["entries"], (summary.get("changed_since") or {}).get("findings_on_unchanged_lines")
     settings = cfg.settings
     if fmt == FindingFormat.json:
         sys.stdout.write(format_json(findings, root, summary, settings))
@@ -505,14 +527,61 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
     elif fmt == FindingFormat.sarif:
         sys.stdout.write(format_sarif(findings, root, __version__, settings))
     else:
+        from auditor.sources.detect import read_lines
+
         sys.stdout.write(format_text(findings, root, quiet, settings))
         sev = summary["by_severity"]
         for line in read_lines(summary["read"]) if "read" in summary else []:
             err.print(line, markup=False)
-        err.print(f"{len(checked)} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
+        err.print(f"{checked} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
-                     if changes is not None else ""))
+                     if changes is not None else "")
+                  + (f"; {_suppressed_line(summary['suppressed'])}" if "suppressed" in summary else ""))
     raise typer.Exit(exit_code(findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
+
+
+@app.command()
+def fix(
+    paths: Annotated[list[Path], typer.Argument(help="Entry files or folders whose findings to fix.",
+                                                show_default=False)],
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print the fixes as a unified diff and change nothing (exit 1 when there is one).")] = False,
+    rule: Annotated[list[str] | None, typer.Option(
+        "--rule", metavar="CODE", help="Only fix findings of this rule (repeat for more).")] = None,
+    root: Annotated[Path | None, typer.Option(help="The directory root (default: nearest auditor.toml).")] = None,
+    as_of: AsOf = None,
+    config: ConfigOpt = None,
+    input_format: InputFormat = None,
+) -> None:
+    """Apply the fixes that are certain (a `related` id with one close match or git's rename, a category spelled
+    as the declared one): the rest of each file stays byte for byte. Checks offline, as `check` would."""
+    from auditor.checks.engine import get_rule
+    from auditor.fixes import plan_fixes, write_fixes
+
+    codes = None
+    if rule:
+        codes = set()
+        for code in rule:
+            found = get_rule(code)
+            if found is None:
+                raise usage_error(f"no rule {code!r}; `auditor rules list` shows them all")
+            codes.add(found.code)
+    findings, _summary, root, _cfg, _ = _run_check(paths, root, as_of, config, True, False, input_format, None)
+    planned = plan_fixes(findings, root, codes)
+    fixed = sum(len(p.fixed) for p in planned)
+    changed = [p for p in planned if p.after != p.before]
+    for plan in planned:
+        for finding in plan.left:
+            err.print(f"not fixed: {for_terminal(plan.path)}:{finding.line}: {finding.code}: the text the fix "
+                      "replaces is not there as the check read it")
+    if diff:
+        sys.stdout.write("".join(p.diff() for p in changed))
+        err.print(f"{fixed} fixable findings in {len(changed)} files (--diff: nothing changed)")
+        raise typer.Exit(1 if changed else 0)
+    write_fixes(changed, root)
+    left = len(findings) - fixed
+    err.print(f"fixed {fixed} findings in {len(changed)} files; {left} findings have no certain fix "
+              "(`auditor check` lists them)")
 
 
 @app.command()
@@ -612,8 +681,9 @@ def rules_explain(code: Annotated[str, typer.Argument(help="A rule code (XRF001)
     for heading, text in (("What it does", rule.what), ("Why", rule.why), ("Example", rule.example),
                           ("How to fix", rule.fix)):
         out.print(f"{heading}\n{text}\n")
-    out.print(f"Silence it for one entry with `audit-ignore: [{rule.code}]` in its front matter, or for the "
-              f"directory with `disable = [\"{rule.code}\"]` under [rules] in auditor.toml.")
+    out.print(f"Silence one line with `<!-- auditor-disable-next-line {rule.code} -->` above it (or a range with "
+              f"`auditor-disable` ... `auditor-enable`), one entry with `audit-ignore: [{rule.code}]` in its front "
+              f"matter, or the directory with `disable = [\"{rule.code}\"]` under [rules] in auditor.toml.")
 
 
 @contextlib.contextmanager

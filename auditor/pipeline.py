@@ -13,6 +13,7 @@ from auditor.checks.base import AuditContext
 from auditor.checks.conventions import DIRECTORY_ID, directory_entry
 from auditor.checks.engine import all_rules, run_rules
 from auditor.checks.inferred import infer_into
+from auditor.checks.suppressions import suppressed_summary
 from auditor.config import Config
 from auditor.entry_dates import date_entries
 from auditor.models import Entry, Finding, Severity
@@ -38,12 +39,14 @@ def check_entries(
     entries: list[Entry], config: Config, as_of: dt.date, only: set[str] | None = None,
     progress: Progress = _no_progress, registry: RegistryClient | None = None,
     links: LinkBook | None = None, root: Path | None = None, conventions: list[dict[str, Any]] | None = None,
+    suppressed: list[Finding] | None = None,
 ) -> list[Finding]:
     """Date the entries (auditor/entry_dates.py: stated dates, git history under `root`), then run the rules.
     With `only`, judge (and date) just those entry paths, still resolving against all entries.
     Without a `registry` client nothing asks a package registry: versions are "unverified".
     Without a `links` book no web link is fetched (internal links are still checked, against `root` when given).
-    A `conventions` list gets what was collapsed into directory findings (auditor/checks/conventions.py).
+    A `conventions` list gets what was collapsed into directory findings (auditor/checks/conventions.py), a
+    `suppressed` list the findings inline suppressions kept quiet (auditor/checks/suppressions.py).
     Without an auditor.toml, kinds the directory's entries mostly do not fit are held to what they carry."""
     infer_into(config, entries)
     targets = entries if only is None else [e for e in entries if e.path in only]
@@ -54,6 +57,8 @@ def check_entries(
     findings = run_rules(targets, ctx, progress("checking", len(targets)))
     if conventions is not None:
         conventions.extend(ctx.conventions)
+    if suppressed is not None:
+        suppressed.extend(ctx.suppressed)
     return findings
 
 
@@ -161,12 +166,15 @@ def run_audit(
             links = LinkBook.from_settings(config.settings, config.pack, as_of, StoreHistory(engine),
                                            progress=progress, run_id=run_id)
         conventions: list[dict[str, Any]] = []
+        quiet: list[Finding] = []
         findings = check_entries(entries, config, as_of, progress=progress, registry=registry, links=links,
-                                  root=source.root, conventions=conventions)
+                                  root=source.root, conventions=conventions, suppressed=quiet)
         scores = score_entries(entries, findings, as_of, config)
         summary = summarize(entries, findings, scores)
         if conventions:
             summary["conventions"] = conventions
+        if quiet:
+            summary["suppressed"] = suppressed_summary(quiet)
         if config.inferred:
             summary["inferred_requirements"] = config.inferred
         # Directory findings (conventions) belong to a pseudo-entry: stored and ticketed like any entry's findings,
