@@ -323,6 +323,9 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
                   + (f"; {', '.join(kept)} stays: it is what the audit is for" if kept else "") + ")")
     if "suppressed" in summary:
         out.print(f"Suppressed: {_suppressed_line(summary['suppressed'])}")
+    if wontfix := summary.get("wontfix"):
+        out.print(f"Won't fix: {wontfix['findings']} findings kept quiet by {wontfix['tickets']} tickets "
+                  "(`auditor tickets list --status wontfix`)")
     if skipped := summary.get("skipped"):
         named = ", ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
         out.print(f"Skipped: {len(skipped)} files marked as copies ({named})")
@@ -724,7 +727,7 @@ def _print_ticket_table(tickets: list[Any]) -> None:
 def tickets_list(
     directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
-    status: Annotated[str, typer.Option(help="open, snoozed, resolved or all.")] = "open",
+    status: Annotated[str, typer.Option(help="open, snoozed, resolved, wontfix or all.")] = "open",
     reason: Annotated[str | None, typer.Option(
         help="Only tickets with one of these reason codes (comma-separated, e.g. STAT_AGE,PRICE_AGE).")] = None,
 ) -> None:
@@ -798,6 +801,22 @@ def tickets_snooze(
         out.print(f"#{t.id} snoozed until {t.snoozed_until}")
 
 
+@tickets_app.command("wontfix")
+def tickets_wontfix(
+    ticket_id: int,
+    reason: Annotated[str, typer.Option(help="Why the findings stay as they are.")],
+    directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
+    by: Annotated[str | None, typer.Option(help="Who decides (default: you).")] = None,
+) -> None:
+    """Keep a ticket's findings on purpose: later audits leave them quiet (listed apart in the report) until their
+    evidence changes or the entry has a new finding, which reopens the ticket."""
+    from auditor.tickets import actions
+
+    with _ticket_session(directory, db) as (session, _):
+        t = actions.wontfix(session, ticket_id, reason, _actor(by), _as_of(as_of))
+        out.print(f"#{t.id} won't fix: {len(t.findings)} findings stay quiet until their evidence changes")
+
+
 @tickets_app.command("resolve")
 def tickets_resolve(
     ticket_id: int,
@@ -818,7 +837,7 @@ def tickets_export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="md, json or csv.")] = ExportFormat.md,
     directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
-    status: Annotated[str, typer.Option(help="open, snoozed, resolved or all.")] = "open",
+    status: Annotated[str, typer.Option(help="open, snoozed, resolved, wontfix or all.")] = "open",
     reason: Annotated[str | None, typer.Option(help="Only tickets with one of these reason codes.")] = None,
     output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:

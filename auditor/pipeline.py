@@ -150,6 +150,7 @@ def run_audit(
     from auditor.store.db import open_engine, session_factory
     from auditor.store.registry_cache import StoreCache
     from auditor.tickets.sync import sync_tickets
+    from auditor.tickets.wontfix import covered, split_quiet
 
     if source is None:
         source = source_for(root, config)
@@ -169,12 +170,16 @@ def run_audit(
         quiet: list[Finding] = []
         findings = check_entries(entries, config, as_of, progress=progress, registry=registry, links=links,
                                   root=source.root, conventions=conventions, suppressed=quiet)
+        with make_session() as session:  # what won't-fix tickets cover stays quiet until its evidence changes
+            findings, kept = split_quiet(findings, covered(session, config.name))
         scores = score_entries(entries, findings, as_of, config)
         summary = summarize(entries, findings, scores)
         if conventions:
             summary["conventions"] = conventions
         if quiet:
             summary["suppressed"] = suppressed_summary(quiet)
+        if kept:
+            summary["wontfix"] = {"findings": len(kept), "tickets": len({f.entry for f in kept})}
         if config.inferred:
             summary["inferred_requirements"] = config.inferred
         # Directory findings (conventions) belong to a pseudo-entry: stored and ticketed like any entry's findings,
@@ -195,7 +200,7 @@ def run_audit(
             off_tickets = {rule.code for rule in all_rules() if not rule.on_tickets}
             ticketed = [f for f in findings if f.code not in off_tickets]
             tickets = sync_tickets(session, config.name, run_id, as_of, ticketed_entries, ticketed, config.settings,
-                                   intervals, scores)
+                                   intervals, scores, quiet=kept)
             summary["tickets"] = tickets.counts()
             run_store.finish_run(session, run_id, len(entries), len(findings), summary)
         if "read" in summary:
