@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from auditor.models import Edit, Finding
 
@@ -67,10 +68,49 @@ def plan_fixes(findings: Iterable[Finding], root: Path, codes: set[str] | None =
             by_path.setdefault(finding.edit.path, []).append(finding)
     planned = []
     for path, wanted in sorted(by_path.items()):
-        data = (root / path).read_bytes()
-        text = data.decode("utf-8", errors="surrogateescape")
+        text = _read(root, path)
+        if text is None:
+            continue
         planned.append(_fix_file(path, text, wanted))
     return planned
+
+
+def _read(root: Path, path: str) -> str | None:
+    """The file's text as the check read it (safe_files: inside the root, no links; --stdin's text), or None."""
+    from auditor.sources.safe_files import read_bytes
+
+    try:
+        return read_bytes(root, root / path).decode("utf-8", errors="surrogateescape")
+    except OSError:
+        return None
+
+
+def sarif_fix(root: Path, finding: Finding, texts: dict[str, str | None]) -> dict[str, Any] | None:
+    """The finding's certain fix as a SARIF 2.1.0 `fix` (columns in Unicode code points, end column exclusive), or
+    None when it has none or the file is not as the finding read it. `texts` caches files by path."""
+    edit = finding.edit
+    if edit is None:
+        return None
+    if edit.path not in texts:
+        texts[edit.path] = _read(root, edit.path)
+    text = texts[edit.path]
+    if text is None:
+        return None
+    lines = _lines(text)
+    if edit.remove_lines:
+        if edit.line + edit.remove_lines - 1 > len(lines) or lines[edit.line - 1].rstrip("\r\n") != edit.old:
+            return None
+        region = {"startLine": edit.line, "startColumn": 1, "endLine": edit.line + edit.remove_lines, "endColumn": 1}
+    else:
+        spot = _spot(lines, edit)
+        if spot is None:
+            return None
+        index, match = spot
+        region = {"startLine": index + 1, "startColumn": match.start() + 1, "endLine": index + 1,
+                  "endColumn": match.end() + 1}
+    return {"description": {"text": finding.fix},
+            "artifactChanges": [{"artifactLocation": {"uri": edit.path},
+                                 "replacements": [{"deletedRegion": region, "insertedContent": {"text": edit.new}}]}]}
 
 
 def _fix_file(path: str, text: str, findings: list[Finding]) -> FileFix:
