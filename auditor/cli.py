@@ -19,7 +19,7 @@ from rich.text import Text
 from auditor import __version__
 from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
 from auditor.clock import parse_as_of
-from auditor.config import Config, ConfigError, find_root, load_config
+from auditor.config import Config, ConfigError, find_config, find_root, load_config
 from auditor.incidents.cli import incident_app
 from auditor.models import Severity
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text, github_summary
@@ -414,6 +414,10 @@ def check(
                         "buffer); the rest of the directory is read from disk.")] = False,
     stdin_filename: Annotated[Path | None, typer.Option(
         "--stdin-filename", metavar="PATH", help="Where the text read with --stdin lives in the directory.")] = None,
+    skip_non_entries: Annotated[bool, typer.Option(
+        "--skip-non-entries", help="Skip named files that are not entries of the directory (a README, a workflow, "
+                                   "a file outside the root) instead of exit 2: for hooks that pass every changed "
+                                   "file (.pre-commit-hooks.yaml).")] = False,
 ) -> None:
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
     if stdin or stdin_filename is not None:
@@ -428,12 +432,14 @@ def check(
             _check([stdin_filename], root, as_of, config, fmt, fail_on, offline, allow_private, input_format, None,
                    quiet)
         return
-    _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since, quiet)
+    _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since, quiet,
+           skip_non_entries)
 
 
 def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None,
                offline: bool, allow_private: bool, input_format: str | None,
-               changed_since: str | None) -> tuple[list[Any], dict[str, Any], Path, Config, Any]:
+               changed_since: str | None, skip_non_entries: bool = False,
+               ) -> tuple[list[Any], dict[str, Any], Path, Config, Any]:
     """What `check` finds: (findings, summary, root, configuration, the change or None). Nothing is printed but the
     root line, and nothing is stored."""
     from auditor.checks.registry import RegistryClient
@@ -450,6 +456,8 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
         if not path.exists():
             raise usage_error(f"{path}: no such file or directory")
     named = list(paths)
+    if root is None and skip_non_entries and paths:  # a hook's file list: the first file under an auditor.toml
+        paths.sort(key=lambda p: find_config(p) is None)
     root = (root or find_root(paths[0] if paths else Path("."))).resolve()
     changes = None
     if changed_since is not None:
@@ -459,10 +467,14 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
             raise usage_error(str(exc)) from None
         paths = paths or [root / name for name in changes.files if (root / name).is_file()]
     wanted: set[str] = set()
-    for path in paths:
+    for path in list(paths):
         full = _resolved_folder(path)
         if full != root and root not in full.parents:
-            raise usage_error(f"{path}: outside the directory root {root} (use --root)")
+            if not skip_non_entries:
+                raise usage_error(f"{path}: outside the directory root {root} (use --root)")
+            err.print(f"note: {path} is outside the directory root {_shown(root)}: skipped")
+            paths.remove(path)
+            named = [p for p in named if p != path]
     cfg = _config(root, config)
     if offline:
         cfg.settings["offline"] = True
@@ -474,7 +486,7 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
     formats = source.formats if isinstance(source, FormatsSource) else ["folder"]
     err.print(f"root: {_shown(root)}, format: {', '.join(formats)}")
     entries = source.load(cfg) if paths or gone else []  # nothing changed: nothing to read
-    _require_entries(named, entries, root, cfg, formats)
+    _require_entries(named, entries, root, cfg, formats, skip_non_entries)
     for path in paths:
         full = _resolved_folder(path)
         rel = full.relative_to(root).as_posix()
@@ -517,9 +529,9 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
 
 def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
            fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
-           changed_since: str | None, quiet: bool) -> None:
+           changed_since: str | None, quiet: bool, skip_non_entries: bool = False) -> None:
     findings, summary, root, cfg, changes = _run_check(paths, root, as_of, config, offline, allow_private,
-                                                       input_format, changed_since)
+                                                       input_format, changed_since, skip_non_entries)
     checked, elsewhere = summary["entries"], (summary.get("changed_since") or {}).get("findings_on_unchanged_lines")
     settings = cfg.settings
     if fmt == FindingFormat.json:
@@ -627,7 +639,8 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _require_entries(named: list[Path], entries: list[Any], root: Path, cfg: Config, formats: list[str]) -> None:
+def _require_entries(named: list[Path], entries: list[Any], root: Path, cfg: Config, formats: list[str],
+                     skip: bool = False) -> None:
     """A named file or folder that yields no entry is a usage error (exit 2), never "0 entries checked": it was
     read in the wrong format or from the wrong root. A file the `exclude` setting leaves out is only noted."""
     from auditor.sources.detect import entry_paths
@@ -649,6 +662,9 @@ def _require_entries(named: list[Path], entries: list[Any], root: Path, cfg: Con
             continue
         else:
             what = "file is not an entry"
+        if skip:
+            err.print(f"note: {path} is not an entry of {_shown(root)}: skipped")
+            continue
         raise usage_error(f"{path}: this {what} when {_shown(root)} is read as {', '.join(formats)} (give the "
                           f"directory's root with --root, or its format with --input-format)")
 
