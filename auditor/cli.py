@@ -438,10 +438,11 @@ def check(
 
 def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None,
                offline: bool, allow_private: bool, input_format: str | None,
-               changed_since: str | None, skip_non_entries: bool = False,
+               changed_since: str | None, skip_non_entries: bool = False, stored_links: bool = False,
                ) -> tuple[list[Any], dict[str, Any], Path, Config, Any]:
     """What `check` finds: (findings, summary, root, configuration, the change or None). Nothing is printed but the
-    root line, and nothing is stored."""
+    root line, and nothing is stored. With `stored_links`, web links are judged by the store's last verdicts
+    (nothing fetched), when the directory has a store."""
     from auditor.checks.registry import RegistryClient
     from auditor.checks.suppressions import suppressed_summary
     from auditor.pipeline import check_entries, summarize
@@ -506,8 +507,10 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
 
         links = LinkBook.from_settings(cfg.settings, cfg.pack, date)
     silenced: list[Any] = []
-    findings = check_entries(entries, cfg, date, only=wanted, registry=RegistryClient.from_settings(cfg.settings),
-                             links=links, root=root, suppressed=silenced)
+    with _stored_links(root, cfg, date) if stored_links else contextlib.nullcontext() as stored:
+        findings = check_entries(entries, cfg, date, only=wanted,
+                                 registry=RegistryClient.from_settings(cfg.settings), links=stored or links,
+                                 root=root, suppressed=silenced)
     if links is not None and links.network_down:
         err.print(f"warning: the network is unavailable ({links.network_reason}): links that failed before HTTP "
                   "are unverified, not broken", style="yellow")
@@ -525,6 +528,26 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
     return findings, summary, root, cfg, changes
+
+
+@contextlib.contextmanager
+def _stored_links(root: Path, cfg: Config, date: dt.date) -> Iterator[Any]:
+    """The store's link verdicts (auditor.links.book.StoredVerdicts), or None when the directory has no store."""
+    from auditor.store.db import resolve_url
+
+    url = resolve_url(root, None, str(cfg.settings.get("db") or ""))
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        yield None
+        return
+    from auditor.links.book import StoredVerdicts
+    from auditor.links.history import StoreHistory
+    from auditor.store.db import open_engine
+
+    engine = open_engine(url)
+    try:
+        yield StoredVerdicts.from_settings(cfg.settings, cfg.pack, date, StoreHistory(engine))
+    finally:
+        engine.dispose()
 
 
 def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
@@ -569,7 +592,8 @@ def fix(
     input_format: InputFormat = None,
 ) -> None:
     """Apply the fixes that are certain (a `related` id with one close match or git's rename, a category spelled
-    as the declared one): the rest of each file stays byte for byte. Checks offline, as `check` would."""
+    as the declared one, a duplicated heading's empty twin, a permanent redirect's target from the link store):
+    the rest of each file stays byte for byte. Checks offline, as `check` would; links by the store's verdicts."""
     from auditor.checks.engine import get_rule
     from auditor.fixes import plan_fixes, write_fixes
 
@@ -581,7 +605,8 @@ def fix(
             if found is None:
                 raise usage_error(f"no rule {code!r}; `auditor rules list` shows them all")
             codes.add(found.code)
-    findings, _summary, root, _cfg, _ = _run_check(paths, root, as_of, config, True, False, input_format, None)
+    findings, _summary, root, _cfg, _ = _run_check(paths, root, as_of, config, True, False, input_format, None,
+                                                   stored_links=True)
     planned = plan_fixes(findings, root, codes)
     fixed = sum(len(p.fixed) for p in planned)
     changed = [p for p in planned if p.after != p.before]

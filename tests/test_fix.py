@@ -151,3 +151,40 @@ def test_sarif_carries_the_certain_fixes_and_applying_them_gives_what_fix_writes
     assert by_hand == {"alpha.yml": (directory / "data/alpha/alpha.yml").read_text(encoding="utf-8"),
                        "delta.yml": (directory / "data/delta/delta.yml").read_text(encoding="utf-8")}
     assert by_hand["delta.yml"] == "name: Delta\ncategory: Ünïcode Säle MCP\n"
+
+
+def test_fix_replaces_a_permanent_redirect_by_its_target_from_the_link_store(tmp_path: Path) -> None:
+    from tests.links_server import WebServer
+
+    with WebServer() as web:
+        moved, target = web.url("/moved"), web.url("/other")
+        text = (f"---\nkind: tool\ntitle: A\nowner: desk\n---\nSee the [guide]({moved}) and [home]({target}).\n"
+                f"Once: {web.url('/moved-308')} twice: {web.url('/moved-308')}\n")
+        directory = write_tree(tmp_path / "d", {
+            "auditor.toml": "[settings]\nlink_timeout = 1.0\nlink_retries = 0\nallow_private_addresses = true\n",
+            "tools/a.md": text})
+        audited = run("audit", str(directory), "--as-of", AS_OF, "--format", "json")
+        assert {f["code"] for f in json.loads(audited.stdout)["findings"]} >= {"LNK002"}
+    # The server is gone: the fix comes from what the audit stored, nothing is fetched.
+    shown = run("fix", str(directory / "tools/a.md"), "--diff", "--as-of", AS_OF)
+    assert shown.exit_code == 1
+    assert f"+See the [guide]({target}) and [home]({target})." in shown.stdout
+    assert "moved-308" not in "".join(line for line in shown.stdout.splitlines() if line.startswith("+"))
+    assert run("fix", str(directory / "tools/a.md"), "--as-of", AS_OF).exit_code == 0
+    assert (directory / "tools/a.md").read_text(encoding="utf-8") == text.replace(f"({moved})", f"({target})")
+
+
+def test_fix_gives_a_timestamp_the_directorys_zone_and_leaves_an_ambiguous_one(tmp_path: Path) -> None:
+    directory = write_tree(tmp_path / "d", {
+        "auditor.toml": '[settings]\ninput_format = "yaml-pairs"\ntimestamp_zone = "Europe/Berlin"\n',
+        "data/alpha/alpha.yml": "name: Alpha\nupdated_at: 2026-01-05 10:30   # winter\nrelease:\n"
+                                "  version: 1.0\n  date: '2026-07-05T08:00'\n",
+        "data/beta/beta.yml": "name: Beta\nupdated_at: 2026-10-25 02:30\n",
+    })
+    assert run("fix", str(directory / "data"), "--as-of", AS_OF).exit_code == 0
+    assert (directory / "data/alpha/alpha.yml").read_text(encoding="utf-8") == (
+        "name: Alpha\nupdated_at: 2026-01-05T10:30:00+01:00   # winter\nrelease:\n  version: 1.0\n"
+        "  date: '2026-07-05T08:00:00+02:00'\n")
+    beta = (directory / "data/beta/beta.yml").read_text(encoding="utf-8")
+    assert beta == "name: Beta\nupdated_at: 2026-10-25 02:30\n"
+    assert [(c, n) for c, n, _ in codes_at(directory, "data") if c == "STR017"] == [("STR017", "beta.yml")]
