@@ -575,6 +575,9 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
                      if changes is not None else "")
                   + (f"; {_suppressed_line(summary['suppressed'])}" if "suppressed" in summary else ""))
+        fixable = sum(1 for f in findings if f.edit is not None)
+        if fixable:
+            err.print(f"{fixable} fixable with `auditor fix` (`--diff` to see the changes first)")
     raise typer.Exit(exit_code(findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
 
 

@@ -49,6 +49,8 @@ def test_fix_diff_on_the_examples_shows_only_the_certain_fix_and_applying_it_lea
                        "+related: [systematic-debugging, quillcode-assistant, github-mcp, release-checklist]"]
     assert {p.relative_to(examples): p.read_bytes() for p in examples.rglob("*") if p.is_file()} == before
     assert ("XRF001", "code-review.md", 8) in codes_at(examples, "skills/code-review.md")
+    told = run("check", str(examples / "skills/code-review.md"), "--offline", "--as-of", AS_OF)
+    assert "1 fixable with `auditor fix`" in told.stderr
 
     applied = run("fix", str(examples), "--as-of", AS_OF)
     assert applied.exit_code == 0 and "fixed 1 findings in 1 files" in applied.stderr

@@ -20,9 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, Finding
 
-_COMMENT = re.compile(r"<!--\s*auditor-(disable-next-line|disable|enable)\b([^>]*?)-->", re.IGNORECASE)
+# A comment that opens its line (a mention in running text or in inline code is not one), outside code fences.
+_COMMENT = re.compile(r"^\s*<!--\s*auditor-(disable-next-line|disable|enable)\b([^>]*?)-->", re.IGNORECASE)
 _CODE = re.compile(r"^[A-Za-z]+\d{3}$")
 
 
@@ -63,10 +65,12 @@ def suppressions(entry: Entry) -> list[Suppression]:
             found.append(Suppression("audit-ignore", (code.strip().upper(),), entry.path, entry.line_of("audit-ignore"),
                                      key=key.strip().lower()))
     lines = getattr(entry, "body_lines", None) or []
+    if not any("auditor-" in text for text in lines):
+        return found
     open_ranges: dict[str, Suppression] = {}
     last_line = entry.body_start + len(lines) - 1
-    for offset, text in enumerate(lines):
-        if "auditor-" not in text:
+    for offset, (text, in_code) in enumerate(zip(lines, fenced_lines(lines), strict=True)):
+        if in_code or "auditor-" not in text:
             continue
         for match in _COMMENT.finditer(text):
             form = match.group(1).lower()
