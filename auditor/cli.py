@@ -800,7 +800,8 @@ def tickets_show(ticket_id: int, directory: DirOpt = Path("."), db: Db = None, a
             out.print(f"why: {', '.join(t.reasons)}")
         out.print(f"entry {shown(t.entry_id)} · {shown(t.path)} · owner {shown(t.owner or 'none')} · assignee "
                   f"{shown(t.assignee or 'nobody')}"
-                  + (f" · snoozed until {t.snoozed_until}: {shown(t.snooze_reason)}" if t.status == "snoozed" else ""))
+                  + (f" · snoozed until {t.snoozed_until}: {shown(t.snooze_reason)}" if t.status == "snoozed" else "")
+                  + (f" · won't fix: {shown(t.snooze_reason)}" if t.status == "wontfix" else ""))
         out.print("\nFindings")
         for f in t.findings:
             out.print(f"  {shown(f['path'])}:{f['line']}: {f['code']} {shown(f['message'])} [{f['severity']}]")

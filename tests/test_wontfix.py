@@ -63,6 +63,8 @@ def test_wontfix_keeps_the_findings_quiet_until_their_evidence_changes(tmp_path:
     assert second.summary["wontfix"] == {"findings": 1, "tickets": 1}
     assert second.tickets.counts() == {"opened": 0, "updated": 0, "resolved": 0, "reopened": 0, "woke": 0}
     assert ticket_states(db_url) == [("alpha", "wontfix", ["opened", "wontfix"])]
+    shown = cli("tickets", "show", str(ticket_id), "--db", db_url)
+    assert "won't fix: betaa is the vendor's own spelling" in shown.stdout
     listed = cli("tickets", "list", "--status", "wontfix", "--db", db_url)
     assert f"#{ticket_id}" in listed.stdout and "alpha" in listed.stdout
     report = write_report(db_url, second.run_id, tmp_path / "report").read_text(encoding="utf-8")
