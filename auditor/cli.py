@@ -19,7 +19,7 @@ from rich.text import Text
 from auditor import __version__
 from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
 from auditor.clock import parse_as_of
-from auditor.config import Config, ConfigError, find_root, load_config
+from auditor.config import Config, ConfigError, find_config, find_root, load_config
 from auditor.incidents.cli import incident_app
 from auditor.models import Severity
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text, github_summary
@@ -321,6 +321,11 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
                   f"findings ({', '.join(sorted({c['code'] for c in conventions}))}"
                   + (f"; `auditor init` accepts {', '.join(accepted)}" if accepted else "")
                   + (f"; {', '.join(kept)} stays" if kept else "") + ")")
+    if "suppressed" in summary:
+        out.print(f"Suppressed: {_suppressed_line(summary['suppressed'])}")
+    if wontfix := summary.get("wontfix"):
+        out.print(f"Won't fix: {wontfix['findings']} findings kept quiet by {wontfix['tickets']} tickets "
+                  "(`auditor tickets list --status wontfix`)")
     if skipped := summary.get("skipped"):
         named = ", ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
         out.print(f"Skipped: {len(skipped)} files marked as copies ({named})")
@@ -346,6 +351,11 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
               f"work them with `auditor tickets list "
               f"{'-d ' + str(directory) if url == resolve_url(directory) else '--db ' + _safe_url(url)}`")
     out.print(f"Store:   {_safe_url(url)}")
+
+
+def _suppressed_line(suppressed: dict[str, Any]) -> str:
+    codes = ", ".join(f"{code} {n}" for code, n in suppressed["by_code"].items())
+    return f"{suppressed['findings']} suppressed inline ({codes})"
 
 
 def _unreviewed_line(staleness: dict[str, Any]) -> str:
@@ -406,6 +416,10 @@ def check(
                         "buffer); the rest of the directory is read from disk.")] = False,
     stdin_filename: Annotated[Path | None, typer.Option(
         "--stdin-filename", metavar="PATH", help="Where the text read with --stdin lives in the directory.")] = None,
+    skip_non_entries: Annotated[bool, typer.Option(
+        "--skip-non-entries", help="Skip named files that are not entries of the directory (a README, a workflow, "
+                                   "a file outside the root) instead of exit 2: for hooks that pass every changed "
+                                   "file (.pre-commit-hooks.yaml).")] = False,
 ) -> None:
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
     if stdin or stdin_filename is not None:
@@ -420,16 +434,22 @@ def check(
             _check([stdin_filename], root, as_of, config, fmt, fail_on, offline, allow_private, input_format, None,
                    quiet)
         return
-    _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since, quiet)
+    _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since, quiet,
+           skip_non_entries)
 
 
-def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
-           fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
-           changed_since: str | None, quiet: bool) -> None:
+def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None,
+               offline: bool, allow_private: bool, input_format: str | None,
+               changed_since: str | None, skip_non_entries: bool = False, stored_links: bool = False,
+               ) -> tuple[list[Any], dict[str, Any], Path, Config, Any]:
+    """What `check` finds: (findings, summary, root, configuration, the change or None). Nothing is printed but the
+    root line, and nothing is stored. With `stored_links`, web links are judged by the store's last verdicts
+    (nothing fetched), when the directory has a store."""
     from auditor.checks.registry import RegistryClient
+    from auditor.checks.suppressions import suppressed_summary
     from auditor.pipeline import check_entries, summarize
     from auditor.sources.changes import ChangesError, changes_since
-    from auditor.sources.detect import FormatsSource, read_lines, read_summary, source_for
+    from auditor.sources.detect import FormatsSource, read_summary, source_for
 
     date = _as_of(as_of)
     paths = list(paths or [])
@@ -439,6 +459,8 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
         if not path.exists():
             raise usage_error(f"{path}: no such file or directory")
     named = list(paths)
+    if root is None and skip_non_entries and paths:  # a hook's file list: the first file under an auditor.toml
+        paths.sort(key=lambda p: find_config(p) is None)
     root = (root or find_root(paths[0] if paths else Path("."))).resolve()
     changes = None
     if changed_since is not None:
@@ -448,10 +470,14 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
             raise usage_error(str(exc)) from None
         paths = paths or [root / name for name in changes.files if (root / name).is_file()]
     wanted: set[str] = set()
-    for path in paths:
+    for path in list(paths):
         full = _resolved_folder(path)
         if full != root and root not in full.parents:
-            raise usage_error(f"{path}: outside the directory root {root} (use --root)")
+            if not skip_non_entries:
+                raise usage_error(f"{path}: outside the directory root {root} (use --root)")
+            err.print(f"note: {path} is outside the directory root {_shown(root)}: skipped")
+            paths.remove(path)
+            named = [p for p in named if p != path]
     cfg = _config(root, config)
     if offline:
         cfg.settings["offline"] = True
@@ -463,7 +489,7 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
     formats = source.formats if isinstance(source, FormatsSource) else ["folder"]
     err.print(f"root: {_shown(root)}, format: {', '.join(formats)}")
     entries = source.load(cfg) if paths or gone else []  # nothing changed: nothing to read
-    _require_entries(named, entries, root, cfg, formats)
+    _require_entries(named, entries, root, cfg, formats, skip_non_entries)
     for path in paths:
         full = _resolved_folder(path)
         rel = full.relative_to(root).as_posix()
@@ -482,8 +508,11 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
         from auditor.links.book import LinkBook
 
         links = LinkBook.from_settings(cfg.settings, cfg.pack, date)
-    findings = check_entries(entries, cfg, date, only=wanted, registry=RegistryClient.from_settings(cfg.settings),
-                             links=links, root=root)
+    silenced: list[Any] = []
+    with _stored_links(root, cfg, date) if stored_links else contextlib.nullcontext() as stored:
+        findings = check_entries(entries, cfg, date, only=wanted,
+                                 registry=RegistryClient.from_settings(cfg.settings), links=stored or links,
+                                 root=root, suppressed=silenced)
     if links is not None and links.network_down:
         err.print(f"warning: the network is unavailable ({links.network_reason}): links that failed before HTTP "
                   "are unverified, not broken", style="yellow")
@@ -493,11 +522,42 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
         elsewhere, findings = len(findings) - len(shown), shown
     checked = [e for e in entries if e.path in wanted]
     summary = summarize(checked, findings) | {"root": str(root), "formats": formats}
+    if silenced:
+        summary["suppressed"] = suppressed_summary(silenced)
     if entries:
         summary["read"] = read_summary(source)
     if changes is not None:
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
+    return findings, summary, root, cfg, changes
+
+
+@contextlib.contextmanager
+def _stored_links(root: Path, cfg: Config, date: dt.date) -> Iterator[Any]:
+    """The store's link verdicts (auditor.links.book.StoredVerdicts), or None when the directory has no store."""
+    from auditor.store.db import resolve_url
+
+    url = resolve_url(root, None, str(cfg.settings.get("db") or ""))
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        yield None
+        return
+    from auditor.links.book import StoredVerdicts
+    from auditor.links.history import StoreHistory
+    from auditor.store.db import open_engine
+
+    engine = open_engine(url)
+    try:
+        yield StoredVerdicts.from_settings(cfg.settings, cfg.pack, date, StoreHistory(engine))
+    finally:
+        engine.dispose()
+
+
+def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
+           fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
+           changed_since: str | None, quiet: bool, skip_non_entries: bool = False) -> None:
+    findings, summary, root, cfg, changes = _run_check(paths, root, as_of, config, offline, allow_private,
+                                                       input_format, changed_since, skip_non_entries)
+    checked, elsewhere = summary["entries"], (summary.get("changed_since") or {}).get("findings_on_unchanged_lines")
     settings = cfg.settings
     if fmt == FindingFormat.json:
         sys.stdout.write(format_json(findings, root, summary, settings))
@@ -507,14 +567,66 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
     elif fmt == FindingFormat.sarif:
         sys.stdout.write(format_sarif(findings, root, __version__, settings))
     else:
+        from auditor.sources.detect import read_lines
+
         sys.stdout.write(format_text(findings, root, quiet, settings))
         sev = summary["by_severity"]
         for line in read_lines(summary["read"]) if "read" in summary else []:
             err.print(line, markup=False)
-        err.print(f"{len(checked)} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
+        err.print(f"{checked} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
-                     if changes is not None else ""))
+                     if changes is not None else "")
+                  + (f"; {_suppressed_line(summary['suppressed'])}" if "suppressed" in summary else ""))
+        fixable = sum(1 for f in findings if f.edit is not None)
+        if fixable:
+            err.print(f"{fixable} fixable with `auditor fix` (`--diff` to see the changes first)")
     raise typer.Exit(exit_code(findings, None if fail_on == Level.none else Severity.parse(fail_on.value)))
+
+
+@app.command()
+def fix(
+    paths: Annotated[list[Path], typer.Argument(help="Entry files or folders whose findings to fix.",
+                                                show_default=False)],
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print the fixes as a unified diff and change nothing (exit 1 when there is one).")] = False,
+    rule: Annotated[list[str] | None, typer.Option(
+        "--rule", metavar="CODE", help="Only fix findings of this rule (repeat for more).")] = None,
+    root: Annotated[Path | None, typer.Option(help="The directory root (default: nearest auditor.toml).")] = None,
+    as_of: AsOf = None,
+    config: ConfigOpt = None,
+    input_format: InputFormat = None,
+) -> None:
+    """Apply the fixes that are certain (a `related` id with one close match or git's rename, a category spelled
+    as the declared one, a duplicated heading's empty twin, a permanent redirect's target from the link store):
+    the rest of each file stays byte for byte. Checks offline, as `check` would; links by the store's verdicts."""
+    from auditor.checks.engine import get_rule
+    from auditor.fixes import plan_fixes, write_fixes
+
+    codes = None
+    if rule:
+        codes = set()
+        for code in rule:
+            found = get_rule(code)
+            if found is None:
+                raise usage_error(f"no rule {code!r}; `auditor rules list` shows them all")
+            codes.add(found.code)
+    findings, _summary, root, _cfg, _ = _run_check(paths, root, as_of, config, True, False, input_format, None,
+                                                   stored_links=True)
+    planned = plan_fixes(findings, root, codes)
+    fixed = sum(len(p.fixed) for p in planned)
+    changed = [p for p in planned if p.after != p.before]
+    for plan in planned:
+        for finding in plan.left:
+            err.print(f"not fixed: {for_terminal(plan.path)}:{finding.line}: {finding.code}: the text the fix "
+                      "replaces is not there as the check read it")
+    if diff:
+        sys.stdout.write("".join(p.diff() for p in changed))
+        err.print(f"{fixed} fixable findings in {len(changed)} files (--diff: nothing changed)")
+        raise typer.Exit(1 if changed else 0)
+    write_fixes(changed, root)
+    left = len(findings) - fixed
+    err.print(f"fixed {fixed} findings in {len(changed)} files; {left} findings have no certain fix "
+              "(`auditor check` lists them)")
 
 
 @app.command()
@@ -557,7 +669,8 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _require_entries(named: list[Path], entries: list[Any], root: Path, cfg: Config, formats: list[str]) -> None:
+def _require_entries(named: list[Path], entries: list[Any], root: Path, cfg: Config, formats: list[str],
+                     skip: bool = False) -> None:
     """A named file or folder that yields no entry is a usage error (exit 2), never "0 entries checked": it was
     read in the wrong format or from the wrong root. A file the `exclude` setting leaves out is only noted."""
     from auditor.sources.detect import entry_paths
@@ -579,6 +692,9 @@ def _require_entries(named: list[Path], entries: list[Any], root: Path, cfg: Con
             continue
         else:
             what = "file is not an entry"
+        if skip:
+            err.print(f"note: {path} is not an entry of {_shown(root)}: skipped")
+            continue
         raise usage_error(f"{path}: this {what} when {_shown(root)} is read as {', '.join(formats)} (give the "
                           f"directory's root with --root, or its format with --input-format)")
 
@@ -614,8 +730,9 @@ def rules_explain(code: Annotated[str, typer.Argument(help="A rule code (XRF001)
     for heading, text in (("What it does", rule.what), ("Why", rule.why), ("Example", rule.example),
                           ("How to fix", rule.fix)):
         out.print(f"{heading}\n{text}\n")
-    out.print(f"Silence it for one entry with `audit-ignore: [{rule.code}]` in its front matter, or for the "
-              f"directory with `disable = [\"{rule.code}\"]` under [rules] in auditor.toml.")
+    out.print(f"Silence one line with `<!-- auditor-disable-next-line {rule.code} -->` above it (or a range with "
+              f"`auditor-disable` ... `auditor-enable`), one entry with `audit-ignore: [{rule.code}]` in its front "
+              f"matter, or the directory with `disable = [\"{rule.code}\"]` under [rules] in auditor.toml.")
 
 
 @contextlib.contextmanager
@@ -656,7 +773,7 @@ def _print_ticket_table(tickets: list[Any]) -> None:
 def tickets_list(
     directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
-    status: Annotated[str, typer.Option(help="open, snoozed, resolved or all.")] = "open",
+    status: Annotated[str, typer.Option(help="open, snoozed, resolved, wontfix or all.")] = "open",
     reason: Annotated[str | None, typer.Option(
         help="Only tickets with one of these reason codes (comma-separated, e.g. STAT_AGE,PRICE_AGE).")] = None,
 ) -> None:
@@ -685,7 +802,8 @@ def tickets_show(ticket_id: int, directory: DirOpt = Path("."), db: Db = None, a
             out.print(f"why: {', '.join(t.reasons)}")
         out.print(f"entry {shown(t.entry_id)} · {shown(t.path)} · owner {shown(t.owner or 'none')} · assignee "
                   f"{shown(t.assignee or 'nobody')}"
-                  + (f" · snoozed until {t.snoozed_until}: {shown(t.snooze_reason)}" if t.status == "snoozed" else ""))
+                  + (f" · snoozed until {t.snoozed_until}: {shown(t.snooze_reason)}" if t.status == "snoozed" else "")
+                  + (f" · won't fix: {shown(t.snooze_reason)}" if t.status == "wontfix" else ""))
         out.print("\nFindings")
         for f in t.findings:
             out.print(f"  {shown(f['path'])}:{f['line']}: {f['code']} {shown(f['message'])} [{f['severity']}]")
@@ -730,6 +848,22 @@ def tickets_snooze(
         out.print(f"#{t.id} snoozed until {t.snoozed_until}")
 
 
+@tickets_app.command("wontfix")
+def tickets_wontfix(
+    ticket_id: int,
+    reason: Annotated[str, typer.Option(help="Why the findings stay as they are.")],
+    directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
+    by: Annotated[str | None, typer.Option(help="Who decides (default: you).")] = None,
+) -> None:
+    """Keep a ticket's findings on purpose: later audits leave them quiet (listed apart in the report) until their
+    evidence changes or the entry has a new finding, which reopens the ticket."""
+    from auditor.tickets import actions
+
+    with _ticket_session(directory, db) as (session, _):
+        t = actions.wontfix(session, ticket_id, reason, _actor(by), _as_of(as_of))
+        out.print(f"#{t.id} won't fix: {len(t.findings)} findings stay quiet until their evidence changes")
+
+
 @tickets_app.command("resolve")
 def tickets_resolve(
     ticket_id: int,
@@ -750,7 +884,7 @@ def tickets_export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="md, json or csv.")] = ExportFormat.md,
     directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
-    status: Annotated[str, typer.Option(help="open, snoozed, resolved or all.")] = "open",
+    status: Annotated[str, typer.Option(help="open, snoozed, resolved, wontfix or all.")] = "open",
     reason: Annotated[str | None, typer.Option(help="Only tickets with one of these reason codes.")] = None,
     output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:

@@ -137,6 +137,20 @@ class Entry:
         return None
 
 
+@dataclass(frozen=True)
+class Edit:
+    """A fix that is certain (`auditor fix`, SARIF `fixes`): in `path`, replace `old` with `new` where `old` stands
+    exactly once as a whole token within lines `line` .. `line + span - 1`. An `old` found nowhere there, or more
+    than once, means the file is not as the finding read it: the edit is not applied."""
+
+    path: str  # relative to the directory root, POSIX separators
+    line: int
+    old: str
+    new: str
+    span: int = 1  # how many lines, from `line`, `old` may stand on (a YAML list under its key)
+    remove_lines: int = 0  # > 0: remove this many whole lines from `line` instead (`old` is the first one's text)
+
+
 @dataclass
 class Finding:
     """What one rule says about one entry."""
@@ -156,6 +170,8 @@ class Finding:
     claim: str = ""  # the kind of claim that ages (pricing, version, capability, statistic, prose, ...)
     claim_date: dt.date | None = None  # when the claim's data dates from, for the staleness score
     column: int | None = None  # 1-based, where the finding's key text starts on its line; None when not known
+    edit: Edit | None = None  # the fix, when it is certain and mechanical (auditor/fixes.py)
+    suppressed: str = ""  # the inline suppression that silences it (auditor/checks/suppressions.py), if any
 
     @property
     def family(self) -> str:

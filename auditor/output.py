@@ -126,9 +126,11 @@ def format_json(findings: list[Finding], root: Path, summary: dict[str, Any],
 def format_sarif(findings: list[Finding], root: Path, version: str, settings: Mapping[str, Any] | None = None) -> str:
     """SARIF 2.1.0, for code-scanning views: one result per finding, the fingerprint keeps it stable across runs."""
     from auditor.checks.engine import get_rule  # the output step only reads rule docs
+    from auditor.fixes import sarif_fix
 
     rules: dict[str, dict[str, Any]] = {}
     results = []
+    texts: dict[str, str | None] = {}
     for f in findings:
         if f.code not in rules:
             rule = get_rule(f.code)
@@ -145,7 +147,7 @@ def format_sarif(findings: list[Finding], root: Path, version: str, settings: Ma
         region: dict[str, int] = {"startLine": max(f.line, 1)}
         if f.column:
             region["startColumn"] = f.column
-        results.append({
+        result = {
             "ruleId": f.code,
             "level": _SARIF_LEVEL[f.severity],
             "message": {"text": f.message + (f" Fix: {f.fix}" if f.fix else "")},
@@ -154,12 +156,20 @@ def format_sarif(findings: list[Finding], root: Path, version: str, settings: Ma
                 "region": region,
             }}],
             "partialFingerprints": {"auditorFinding/v1": f.fingerprint},
-        })
+        }
+        fix = sarif_fix(root, f, texts)  # only a certain fix (`auditor fix` would apply it)
+        if fix is not None:
+            for change in fix["artifactChanges"]:
+                change["artifactLocation"]["uri"] = display_path(root, change["artifactLocation"]["uri"]).replace(
+                    os.sep, "/")
+            result["fixes"] = [fix]
+        results.append(result)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "auditor", "version": version, "rules": list(rules.values())}},
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     }

@@ -13,6 +13,7 @@ from auditor.checks.base import AuditContext
 from auditor.checks.conventions import DIRECTORY_ID, directory_entry
 from auditor.checks.engine import all_rules, run_rules
 from auditor.checks.inferred import infer_into
+from auditor.checks.suppressions import suppressed_summary
 from auditor.config import Config
 from auditor.entry_dates import date_entries
 from auditor.models import Entry, Finding, Severity
@@ -38,12 +39,14 @@ def check_entries(
     entries: list[Entry], config: Config, as_of: dt.date, only: set[str] | None = None,
     progress: Progress = _no_progress, registry: RegistryClient | None = None,
     links: LinkBook | None = None, root: Path | None = None, conventions: list[dict[str, Any]] | None = None,
+    suppressed: list[Finding] | None = None,
 ) -> list[Finding]:
     """Date the entries (auditor/entry_dates.py: stated dates, git history under `root`), then run the rules.
     With `only`, judge (and date) just those entry paths, still resolving against all entries.
     Without a `registry` client nothing asks a package registry: versions are "unverified".
     Without a `links` book no web link is fetched (internal links are still checked, against `root` when given).
-    A `conventions` list gets what was collapsed into directory findings (auditor/checks/conventions.py).
+    A `conventions` list gets what was collapsed into directory findings (auditor/checks/conventions.py), a
+    `suppressed` list the findings inline suppressions kept quiet (auditor/checks/suppressions.py).
     Without an auditor.toml, kinds the directory's entries mostly do not fit are held to what they carry."""
     infer_into(config, entries)
     targets = entries if only is None else [e for e in entries if e.path in only]
@@ -54,6 +57,8 @@ def check_entries(
     findings = run_rules(targets, ctx, progress("checking", len(targets)))
     if conventions is not None:
         conventions.extend(ctx.conventions)
+    if suppressed is not None:
+        suppressed.extend(ctx.suppressed)
     return findings
 
 
@@ -147,6 +152,7 @@ def run_audit(
     from auditor.store.db import open_engine, session_factory
     from auditor.store.registry_cache import StoreCache
     from auditor.tickets.sync import sync_tickets
+    from auditor.tickets.wontfix import covered, split_quiet
 
     if source is None:
         source = source_for(root, config)
@@ -163,12 +169,19 @@ def run_audit(
             links = LinkBook.from_settings(config.settings, config.pack, as_of, StoreHistory(engine),
                                            progress=progress, run_id=run_id)
         conventions: list[dict[str, Any]] = []
+        quiet: list[Finding] = []
         findings = check_entries(entries, config, as_of, progress=progress, registry=registry, links=links,
-                                  root=source.root, conventions=conventions)
+                                  root=source.root, conventions=conventions, suppressed=quiet)
+        with make_session() as session:  # what won't-fix tickets cover stays quiet until its evidence changes
+            findings, kept = split_quiet(findings, covered(session, config.name))
         scores = score_entries(entries, findings, as_of, config)
         summary = summarize(entries, findings, scores)
         if conventions:
             summary["conventions"] = conventions
+        if quiet:
+            summary["suppressed"] = suppressed_summary(quiet)
+        if kept:
+            summary["wontfix"] = {"findings": len(kept), "tickets": len({f.entry for f in kept})}
         if config.inferred:
             summary["inferred_requirements"] = config.inferred
         # Directory findings (conventions) belong to a pseudo-entry: stored and ticketed like any entry's findings,
@@ -189,7 +202,7 @@ def run_audit(
             off_tickets = {rule.code for rule in all_rules() if not rule.on_tickets}
             ticketed = [f for f in findings if f.code not in off_tickets]
             tickets = sync_tickets(session, config.name, run_id, as_of, ticketed_entries, ticketed, config.settings,
-                                   intervals, scores)
+                                   intervals, scores, quiet=kept)
             summary["tickets"] = tickets.counts()
             run_store.finish_run(session, run_id, len(entries), len(findings), summary)
         if "read" in summary:

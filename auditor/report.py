@@ -108,6 +108,7 @@ def build_context(session: Session, run_id: int) -> dict[str, Any]:
         "trend_scores": _mean_scores(session, [r.id for r in trend]),
         "tickets_open": len([t for t in open_tickets if t.status == "open"]),
         "tickets_snoozed": len([t for t in open_tickets if t.status == "snoozed"]),
+        "wontfix": sorted((t for t in open_tickets if t.status == "wontfix"), key=lambda t: t.id),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "version": __version__,
         "max_trend": max([r.findings_count for r in trend] + [1]),
     }

@@ -110,6 +110,10 @@ DEFAULTS: dict[str, object] = {
     # How an entry's category must match the declared one (STR015): exact, or loose (case, `&`, `and`,
     # punctuation and spacing ignored: `Cloud Devops Mcp Servers` is `Cloud & DevOps MCP Servers`).
     "category_match": "exact",
+    # The time zone the directory's timestamps without a zone are written in (STR017): an IANA name
+    # (`Europe/Berlin`) or `UTC`. With it, STR017's fix is certain (`auditor fix` writes that zone's offset for the
+    # date); empty: the zone is unknown and the fix is left to an editor.
+    "timestamp_zone": "",
     # Manifest references (a plugin's `agents: [./agents/x.md]`) that name a file by a shorter name than it has:
     # per folder, the suffixes tried in place of `.md` (agents/x.md -> agents/x.agent.md).
     "reference_suffixes": {"agents": [".agent.md"], "instructions": [".instructions.md"],

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from auditor.config import Config
-from auditor.models import Entry, Finding, Severity
+from auditor.models import Edit, Entry, Finding, Severity
 
 
 @dataclass
@@ -31,6 +31,8 @@ class AuditContext:
     root: Path | None = None
     # What run_rules collapsed into directory findings (auditor/checks/conventions.py), for the run summary.
     conventions: list[dict[str, Any]] = field(default_factory=list)
+    # Findings an entry's inline suppressions kept quiet (auditor/checks/suppressions.py), for the run summary.
+    suppressed: list[Finding] = field(default_factory=list)
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
     _ids: list[str] | None = field(default=None, repr=False)
     _ids_by_length: dict[int, list[str]] = field(default_factory=dict, repr=False)
@@ -154,6 +156,7 @@ class Rule:
         key: str = "",
         claim_date: dt.date | None = None,
         reason: str = "",
+        edit: Edit | None = None,
     ) -> Finding:
         path, line = entry.path, line or 1
         column = None
@@ -177,6 +180,7 @@ class Rule:
             reason=reason or self.reason,
             claim=self.claim,
             claim_date=claim_date,
+            edit=edit,
         )
 
     @property

@@ -13,6 +13,7 @@ from functools import cache
 from auditor.checks import rules as rules_package
 from auditor.checks.base import AuditContext, Rule
 from auditor.checks.conventions import collapse_conventions
+from auditor.checks.suppressions import apply_suppressions
 from auditor.config import Config
 from auditor.models import Entry, Finding
 from auditor.parallel import fork_pool, worker_count
@@ -91,6 +92,10 @@ def run_rules(
         for rule in rules:
             rule.prepare(ctx)
         findings = _check_slice(entries, rules, ctx, progress)
+    unused = next((rule for rule in rules if rule.code == "SUP001"), None)
+    findings, ctx.suppressed = apply_suppressions(entries, findings, unused, {rule.code for rule in rules})
+    for finding in findings:
+        finding.fingerprint = finding.fingerprint or fingerprint(finding)
     findings.sort(key=lambda f: (f.path, f.line, f.code))
     findings, ctx.conventions = collapse_conventions(findings, entries, rules, ctx)
     return findings

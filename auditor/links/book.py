@@ -252,6 +252,18 @@ class LinkBook:
         }
 
 
+class StoredVerdicts(LinkBook):
+    """The store's last verdict of each URL, however old, and nothing fetched (`auditor fix`): a URL the store has
+    never judged is not judged."""
+
+    def check_urls(self, urls: list[str]) -> dict[str, Judgement]:
+        standings = self.history.get_many(urls)
+        judged = {url: Judgement(standing.last, True, standing.failing_since)
+                  for url, standing in standings.items() if standing.last is not None}
+        self.judged.update(judged)
+        return judged
+
+
 def by_host(results: Iterable[LinkResult]) -> dict[str, dict[str, int]]:
     hosts: dict[str, Counter[str]] = {}
     for result in results:

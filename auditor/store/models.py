@@ -72,13 +72,13 @@ class Ticket(Base):
     entry_id: Mapped[str] = mapped_column(String(500))
     path: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20))  # open | snoozed | resolved
+    status: Mapped[str] = mapped_column(String(20))  # open | snoozed | resolved | wontfix
     priority: Mapped[str] = mapped_column(String(10))  # low | normal | high | urgent
     owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     assignee: Mapped[str | None] = mapped_column(String(200), nullable=True)
     due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     snoozed_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    snooze_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    snooze_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it is quiet (snoozed or wontfix)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     score: Mapped[int] = mapped_column(Integer, default=0)  # the entry's staleness score (migration 0003)
@@ -101,7 +101,8 @@ class TicketEvent(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     as_of: Mapped[dt.date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(20))  # opened | updated | resolved | reopened | claimed | snoozed | woke
+    # opened | updated | resolved | reopened | claimed | snoozed | woke | wontfix
+    kind: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
 

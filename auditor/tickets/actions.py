@@ -16,7 +16,7 @@ from auditor.settings import PRIORITIES
 from auditor.store.models import Ticket, TicketEvent
 from auditor.store.runs import now
 
-STATUSES = ("open", "snoozed", "resolved")
+STATUSES = ("open", "snoozed", "resolved", "wontfix")
 
 
 class TicketError(ValueError):
@@ -76,6 +76,23 @@ def snooze(session: Session, ticket_id: int, until: dt.date, reason: str, actor:
         raise TicketError("a snooze needs a --reason")
     ticket.status, ticket.snoozed_until, ticket.snooze_reason = "snoozed", until, reason
     _event(ticket, as_of, "snoozed", actor, f"until {until}: {reason}")
+    session.commit()
+    return ticket
+
+
+def wontfix(session: Session, ticket_id: int, reason: str, actor: str, as_of: dt.date) -> Ticket:
+    """The ticket's findings are known and kept on purpose: later audits leave them quiet (the report lists them
+    apart) until their evidence changes, which reopens the ticket."""
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status in ("resolved", "wontfix"):
+        shown = "resolved" if ticket.status == "resolved" else "won't fix"
+        raise TicketError(f"ticket #{ticket_id} is {shown} already")
+    if not reason.strip():
+        raise TicketError("won't fix needs a --reason")
+    # The reason is kept where a snooze keeps its own: why the ticket is quiet.
+    ticket.status, ticket.snoozed_until, ticket.snooze_reason = "wontfix", None, reason
+    ticket.updated_on = as_of
+    _event(ticket, as_of, "wontfix", actor, f"{len(ticket.findings)} finding(s) kept on purpose: {reason}")
     session.commit()
     return ticket
 

@@ -60,9 +60,15 @@ def sync_tickets(
     settings: dict[str, Any],
     review_intervals: dict[str, int],
     scores: dict[str, StalenessScore] | None = None,
+    quiet: list[Finding] | None = None,
 ) -> SyncResult:
-    """Apply one completed run to the tickets of a directory, inside the caller's transaction."""
+    """Apply one completed run to the tickets of a directory, inside the caller's transaction. `quiet` are the
+    findings won't-fix tickets cover (auditor/tickets/wontfix.py): such a ticket stays as it is while they are
+    there, reopens when the entry has a finding it does not cover, and is resolved when it has none."""
     result = SyncResult()
+    kept_quiet: dict[str, list[Finding]] = defaultdict(list)
+    for finding in quiet or []:
+        kept_quiet[finding.entry].append(finding)
     threshold = Severity.parse(settings["ticket_min_severity"])
     by_entry: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -98,6 +104,14 @@ def sync_tickets(
 
         previous = {f["fingerprint"] for f in ticket.findings}
         ticket.title, ticket.path, ticket.owner, ticket.last_run_id = title, entry.path, entry.owner, run_id
+        if ticket.status == "wontfix":  # the entry has a finding the decision did not cover: it is open again
+            current += [f.as_record() for f in kept_quiet.get(entry_id, [])]
+            ticket.status, ticket.snooze_reason = "open", None
+            ticket.priority = compute_priority((f.severity for f in entry_findings), stale, ticket.reopen_count)
+            ticket.due = due_date(as_of, ticket.priority, settings)
+            _event(ticket, run_id, as_of, "reopened",
+                   f"won't fix no longer covers the findings ({_codes(current)}: new, or their evidence changed)")
+            result.reopened.append(ticket.id)
         if ticket.status == "resolved":
             ticket.reopen_count += 1
             ticket.status = "open"
@@ -141,6 +155,8 @@ def sync_tickets(
         entry_findings = by_entry.get(entry_id, [])
         if any(f.severity >= threshold for f in entry_findings):
             continue
+        if ticket.status == "wontfix" and kept_quiet.get(entry_id):
+            continue  # what it covers is still there, unchanged: it stays quiet
         if entry_id not in entries_by_id:
             note = "the entry is no longer in the directory"
         else:

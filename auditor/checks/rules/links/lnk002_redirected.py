@@ -1,8 +1,8 @@
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext
-from auditor.checks.rules.links._links import WebLinkRule, evidence
-from auditor.models import Entry, Finding, Severity
+from auditor.checks.rules.links._links import Used, WebLinkRule, evidence
+from auditor.models import Edit, Entry, Finding, Severity
 
 
 class Redirected(WebLinkRule):
@@ -23,4 +23,13 @@ class Redirected(WebLinkRule):
                 continue
             yield self.finding(entry, f"link {used.url} has moved permanently to {result.suggestion}", line=used.line,
                                key=used.url, evidence=evidence(used, judgement),
-                               fix=f"Replace {used.url} with {result.suggestion}")
+                               fix=f"Replace {used.url} with {result.suggestion}",
+                               edit=_edit(entry, used, result.suggestion))
+
+
+def _edit(entry: Entry, used: Used, target: str) -> Edit | None:
+    """The link's target in place of the URL, where it is written once (several uses: each is for an editor)."""
+    if len(used.uses) != 1 or any(ch.isspace() for ch in target):
+        return None
+    path, line = entry.locate(used.line)
+    return Edit(path, line, used.url, target)

@@ -5,7 +5,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext, Rule
-from auditor.models import Entry, Finding, Severity
+from auditor.fixes import plain_value
+from auditor.models import Edit, Entry, Finding, Severity
 from auditor.sources.formats import declared_categories
 
 # Mis-decoded UTF-8 (Ã©, â€”), HTML entities left half-escaped (`amp;`, `&quot;`) and quotes inside the value.
@@ -89,17 +90,19 @@ class UnknownCategory(Rule):
         line = entry.line_of("category")
         evidence = f"category: {value}"
         if _GARBLED.search(value):
+            edit = None
             meant = unmangle(value)
             right = (self.declared or {}).get(category_key(meant))
             if right and right != value:
                 fix = f"Write `category: {right}`."
+                edit = _edit(entry, line, value, right)
             elif meant != value and not _GARBLED.search(meant):
                 fix = f"Write `category: {meant}`" + (", and declare it so." if self.declared is not None else ".")
             else:
                 fix = "Write the category again as plain UTF-8 text."
             also = " (the declared list holds it garbled too)" if value in self.exact else ""
             yield self.finding(entry, f"category `{value}` is garbled{also}", line=line, key=value,
-                               evidence=evidence, fix=fix)
+                               evidence=evidence, fix=fix, edit=edit)
             return
         key = category_key(value)
         loose = ctx.config.settings.get("category_match") == "loose"
@@ -112,7 +115,8 @@ class UnknownCategory(Rule):
                 right = self.declared[key]
                 yield _variant(self.finding(
                     entry, f"category `{value}` is written differently from the declared category `{right}`",
-                    line=line, key=value, evidence=evidence, fix=f"Write `category: {right}`."))
+                    line=line, key=value, evidence=evidence, fix=f"Write `category: {right}`.",
+                    edit=_edit(entry, line, value, right)))
                 return
             from rapidfuzz import fuzz, process
 
@@ -126,6 +130,13 @@ class UnknownCategory(Rule):
         if usual and usual != value and not loose:
             yield _variant(self.finding(entry, f"category `{value}` is spelled `{usual}` by more entries", line=line,
                                         key=value, evidence=evidence, fix=f"Write `category: {usual}`."))
+
+
+def _edit(entry: Entry, line: int, value: str, right: str) -> Edit | None:
+    """The declared spelling in place of the value as written, when both are plain text on the `category:` line."""
+    if "category" not in entry.field_lines or not plain_value(right) or value != value.strip():
+        return None
+    return Edit(entry.path, line, value, right)
 
 
 def _variant(finding: Finding) -> Finding:

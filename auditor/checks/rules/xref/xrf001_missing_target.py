@@ -2,7 +2,8 @@ from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext, Rule
 from auditor.checks.suggest import moved_id
-from auditor.models import Entry, Finding, Severity
+from auditor.fixes import plain_value
+from auditor.models import Edit, Entry, Finding, Severity
 
 
 class MissingTarget(Rule):
@@ -37,7 +38,16 @@ class MissingTarget(Rule):
                 fix = f"Did you mean `{match}`? Replace `{target}` with `{match}` in `related`."
             else:
                 fix = f"Remove `{target}` from `related`, or create that entry."
+            meant = match or (new_id if move is not None else None)
             yield self.finding(
                 entry, f"related id `{target}` does not exist", line=entry.line_of("related"),
-                key=target, evidence=f"related: {target}", fix=fix,
+                key=target, evidence=f"related: {target}", fix=fix, edit=_edit(entry, target, meant),
             )
+
+
+def _edit(entry: Entry, target: str, meant: str | None) -> Edit | None:
+    """The id replaced in `related` as written (a flow list, or a block list under the key), when the id meant is
+    certain: git's rename, or the one close match."""
+    if not meant or "related" not in entry.field_lines or not plain_value(meant) or not plain_value(target):
+        return None
+    return Edit(entry.path, entry.line_of("related"), target, meant, span=len(entry.related) + 1)

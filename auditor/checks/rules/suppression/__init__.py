@@ -1,0 +1,1 @@
+"""Rules of the suppression family: inline suppressions that no longer silence anything."""

@@ -1,0 +1,105 @@
+"""One-file check beside markdownlint-cli2 on the same file: wall seconds (median of several runs, interpreter and
+Node start-up included), in a generated directory of N entries. Run by hand; markdownlint-cli2 is installed from npm
+into a folder under /tmp the first time (nothing is installed in the repository):
+
+    .venv/bin/python bench/lint_compare.py 5000 [--runs 7] [--npm-prefix /tmp/bench-markdownlint] [--json FILE]
+    .venv/bin/python bench/lint_compare.py --directory DIR --file tools/000/x.md
+
+The two tools do different work: markdownlint-cli2 reads the one file and applies Markdown style rules; `auditor
+check` reads the directory (references resolve against every entry), dates the entry and runs every offline rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+AUDITOR = Path(sys.executable).parent / "auditor"
+PACKAGE = "markdownlint-cli2"
+
+
+def markdownlint(prefix: Path) -> Path:
+    """The markdownlint-cli2 command under `prefix`, installed with npm when it is not there yet."""
+    command = prefix / "node_modules" / ".bin" / PACKAGE
+    if not command.exists():
+        prefix.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--silent", PACKAGE],
+                       check=True)
+    return command
+
+
+def timed(command: list[str], cwd: Path, runs: int) -> tuple[float, list[float], int]:
+    """(median wall seconds, every run's, the last exit code): one unmeasured run first warms the file cache."""
+    subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+    times, code = [], 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+        times.append(time.perf_counter() - started)
+        code = done.returncode
+    return statistics.median(times), times, code
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("entries", nargs="?", type=int, default=5000, help="entries to generate (default 5000)")
+    parser.add_argument("--directory", type=Path, help="an existing directory instead of a generated one")
+    parser.add_argument("--file", help="the entry file, relative to the directory (default: the first tool)")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--npm-prefix", type=Path, default=Path(tempfile.gettempdir()) / "bench-markdownlint")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    work = None
+    directory = args.directory
+    if directory is None:
+        sys.path.insert(0, str(HERE))
+        from generate import generate
+
+        work = Path(tempfile.mkdtemp(prefix="lint-compare-"))
+        directory = work / "directory"
+        generate(args.entries, directory)
+    directory = directory.resolve()
+    target = args.file or next(p.relative_to(directory).as_posix() for p in sorted(directory.rglob("*.md"))
+                               if "tools" in p.parts)
+    entries = sum(1 for _ in directory.rglob("*.md"))
+    lint = markdownlint(args.npm_prefix)
+    version = subprocess.run([str(lint), "--help"], capture_output=True, text=True, check=False).stdout.splitlines()
+    rows = {
+        "auditor check (offline)": [str(AUDITOR), "check", target, "--offline", "--as-of", "2026-11-28",
+                                    "--fail-on", "none"],
+        "auditor check --version (start-up)": [str(AUDITOR), "--version"],
+        "markdownlint-cli2": [str(lint), target],
+    }
+    results = {}
+    for name, command in rows.items():
+        median, times, code = timed(command, directory, args.runs)
+        results[name] = {"median_s": round(median, 3), "min_s": round(min(times), 3), "max_s": round(max(times), 3),
+                         "exit": code}
+    print(f"{entries} entry files in {directory}; file {target}; {args.runs} runs each (median, min-max wall s)")
+    print(f"markdownlint-cli2: {version[0] if version else '?'}; node {shutil.which('node')}; "
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores")
+    for name, figures in results.items():
+        print(f"  {name:<36} {figures['median_s']:>6.3f}  ({figures['min_s']:.3f}-{figures['max_s']:.3f})  "
+              f"exit {figures['exit']}")
+    if args.json:
+        args.json.write_text(json.dumps({"entries": entries, "file": target, "runs": args.runs,
+                                         "markdownlint": version[0] if version else "", "results": results},
+                                        indent=2) + "\n", encoding="utf-8")
+    if work is not None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
