@@ -114,7 +114,7 @@ def test_github_annotations_and_the_job_summary(directory: Path, tmp_path: Path)
     assert result.exit_code == 1
     (line,) = [line for line in result.stdout.splitlines() if "LNK001" in line]
     assert line.startswith("::error file=") and ",line=7,col=17," in line
-    assert "%0AFix: " in line and "%0ARule: https%3A//example.com/auditor/rules/LNK001/" not in line
+    assert "%0AFix: " in line and "%0ARule: https%3A//auditor.readthedocs.io/en/latest/rules/LNK001/" not in line
     assert "%0ARule: https://auditor.readthedocs.io/en/latest/rules/LNK001/" in line
     markdown = summary.read_text(encoding="utf-8")
     assert markdown.startswith("earlier step\n## auditor check\n")
