@@ -16,7 +16,7 @@ DEFAULTS: dict[str, object] = {
     "report_dir": ".auditor/report",
     # The auditor's documentation site: the site `make docs` builds from docs/ (MkDocs; mkdocs.yml's `site_url` is
     # this address, and .readthedocs.yaml publishes it there). Point it at your own copy of the site when you serve
-    # one (`https://docs.example.org/auditor`, or `file:///path/to/auditor/site` for a local build).
+    # one (`https://docs.example.org/auditor`; a build on disk also needs `rule_docs_url` to name index.html).
     "docs_url": "https://auditor.readthedocs.io/en/latest",
     # Where each rule's page is on that site ({base}: docs_url, {code}: the rule's code, {name}: its readable name;
     # the docs build one page per rule at rules/<CODE>/). Every finding in text, JSON, SARIF and GitHub output

@@ -158,13 +158,14 @@ def test_a_finding_links_its_rules_page(site: Path) -> None:
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     assert config["site_url"] == DEFAULTS["docs_url"] + "/"  # the default address is where the site is published
     assert rule_url("XRF001", "xref.missing-target") == f"{DEFAULTS['docs_url']}/rules/XRF001/"
-    local = {"docs_url": site.as_uri(), "rule_docs_url": DEFAULTS["rule_docs_url"]}
+    served = {"docs_url": site.as_uri(), "rule_docs_url": DEFAULTS["rule_docs_url"]}  # a server adds index.html
+    on_disk = {"docs_url": site.as_uri(), "rule_docs_url": "{base}/rules/{code}/index.html"}  # as configuration.md says
     for rule in all_rules():
-        url = rule_url(rule.code, rule.name, local)
-        assert url.startswith("file://")
-        page = Path(url.removeprefix("file://")) / "index.html"
-        assert page.is_file(), f"{url} is no page of the site"
-        assert f"{rule.code} {rule.name}" in page.read_text(encoding="utf-8")
+        for settings, page_of in ((served, lambda path: path / "index.html"), (on_disk, lambda path: path)):
+            url = rule_url(rule.code, rule.name, settings)
+            page = page_of(Path(url.removeprefix("file://")))
+            assert url.startswith("file://") and page.is_file(), f"{url} is no page of the site"
+            assert f"{rule.code} {rule.name}" in page.read_text(encoding="utf-8")
 
 
 def test_readme_opens_with_the_two_commands() -> None:
