@@ -14,12 +14,13 @@ from auditor import safe_yaml
 from auditor.models import Severity
 from auditor.settings import DEFAULTS
 from auditor.settings_check import check_file
+from auditor.shipped import shipped
 
 CONFIG_NAME = "auditor.toml"
 # libyaml's loader when PyYAML was built with it: the same values, read about ten times faster (every command
 # reads the rule pack before it starts).
 PackLoader = safe_yaml.FastSafeLoader
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+RULES_DIR = shipped("rules")
 
 
 class ConfigError(ValueError):

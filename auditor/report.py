@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from auditor import __version__
 from auditor.checks.engine import get_rule
 from auditor.safe_text import html_user
+from auditor.shipped import shipped
 from auditor.store import runs as run_store
 from auditor.store.db import open_engine, session_factory
 from auditor.store.models import EntrySnapshot, FindingRow, Run, Ticket
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "reports"
+TEMPLATES = shipped("reports")
 SEVERITY_WEIGHT = {"error": 10, "warning": 3, "info": 1}
 TREND_RUNS = 12
 

@@ -1,7 +1,7 @@
 """The staleness score: how badly an entry needs a refresh, 0-100, from its ageing claims.
 
 The weights and half-lives are data in `rules/staleness_score.yml`; the formula is documented there,
-in the README, and by `auditor score explain`. The score orders tickets and the report.
+in the docs (docs/staleness.md), and by `auditor score explain`. The score orders tickets and the report.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Every setting the auditor reads, with its default, in one place.
 
 A directory overrides these in the `[settings]` table of its `auditor.toml`; the command line
-overrides both where it has an option. The README's "Settings" table is checked against this
-module by a test, so a setting cannot go undocumented.
+overrides both where it has an option. The docs' settings reference (docs/reference/settings.md) is generated from
+this module, each key with its default and the comment above it, so a setting cannot go undocumented.
 """
 
 from __future__ import annotations
@@ -14,9 +14,13 @@ DEFAULTS: dict[str, object] = {
     # Where `auditor audit` writes the HTML report and ticket export. Relative paths are
     # resolved against the audited directory.
     "report_dir": ".auditor/report",
-    # The auditor's documentation site, and where each rule's page is on it ({base}: docs_url, {code}: the rule's
-    # code, {name}: its readable name). Every finding in text, JSON, SARIF and GitHub output links its rule's page.
-    "docs_url": "https://example.com/auditor",
+    # The auditor's documentation site: the site `make docs` builds from docs/ (MkDocs; mkdocs.yml's `site_url` is
+    # this address, and .readthedocs.yaml publishes it there). Point it at your own copy of the site when you serve
+    # one (`https://docs.example.org/auditor`; a build on disk also needs `rule_docs_url` to name index.html).
+    "docs_url": "https://auditor.readthedocs.io/en/latest",
+    # Where each rule's page is on that site ({base}: docs_url, {code}: the rule's code, {name}: its readable name;
+    # the docs build one page per rule at rules/<CODE>/). Every finding in text, JSON, SARIF and GitHub output
+    # links its rule's page; empty: no link.
     "rule_docs_url": "{base}/rules/{code}/",
     # `auditor check` and `auditor audit` exit 1 when a finding at or above this severity exists.
     "fail_on": "error",
@@ -44,9 +48,11 @@ DEFAULTS: dict[str, object] = {
     # share of the entries of a kind, and on at least `convention_min_entries` entries, is reported once for the
     # directory instead of on each entry (unless `[rules] enforce` names it).
     "convention_share": 0.5,
+    # ... and at least this many entries: small directories keep their per-entry findings.
     "convention_min_entries": 20,
     # A directory without auditor.toml whose entries of a kind mostly fail rules/kinds.yml (and that has at least
-    # `convention_min_entries` of them) is held to the fields and sections `infer_share` of its own entries carry.
+    # `convention_min_entries` of them) is held to the fields and sections `infer_share` of its own entries carry
+    # (`infer_share` is also the share `auditor init` writes requirements from).
     "infer_requirements": True,
     "infer_share": 0.8,
     # --- when entries last changed (auditor/entry_dates.py, auditor/sources/git_dates.py) ---
@@ -89,7 +95,8 @@ DEFAULTS: dict[str, object] = {
                        "owner": "owner"},
     },
     # The kind each format's entries get when a record names none (empty: no kind, so no kind's required
-    # fields, sections and review interval apply).
+    # fields, sections and review interval apply; such entries are due for review every
+    # `default_review_interval_days` of rules/kinds.yml).
     "format_kinds": {"awesome": "", "skills": "skill", "yaml-pairs": "mcp", "registry-json": "mcp", "plugins": "",
                      "docs-pages": ""},
     # Rules about the content-folder format that do not apply to entries read in another format: its required
@@ -103,6 +110,8 @@ DEFAULTS: dict[str, object] = {
     "prompt_files": ["agents/*", "*/agents/*", "instructions/*", "*/instructions/*", "prompts/*", "*/prompts/*",
                      "chatmodes/*", "*/chatmodes/*", "*.agent.md", "*.instructions.md", "*.prompt.md",
                      "*.chatmode.md", "SKILL.md"],
+    # ... hype, sentence length and readability are about prose for readers, and an empty heading in a prompt is a
+    # skeleton the model fills.
     "prompt_rules_off": ["PRS004", "PRS006", "PRS007", "STR009"],
     # The directory's declared category list (STR015), relative to the directory: a YAML or JSON list of names or
     # of {id, name} records. Empty: `categories.yml` (or .yaml, .json) at the root when there is one.
@@ -197,7 +206,7 @@ SEVERITY_NAMES = ("info", "warning", "error")
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 # Scheduled audits (`auditor schedule`): the `[schedule]` table of the auditor.toml the scheduler reads, not
-# `[settings]`. An audit in `[[schedule.audits]]` may override the keys marked (per audit). README: "Scheduled audits".
+# `[settings]`. An audit in `[[schedule.audits]]` may override the keys marked (per audit). Docs: docs/scheduling.md.
 SCHEDULE_DEFAULTS: dict[str, object] = {
     # (per audit) When to audit: crontab's five fields, minute hour day-of-month month day-of-week (0 or 7 and
     # sun are Sunday, as in crontab); six fields put seconds first. Default: every Monday at 06:00.

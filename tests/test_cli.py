@@ -42,7 +42,7 @@ def test_check_prints_path_line_code_and_exits_1(directory: Path) -> None:
     assert result.stdout.splitlines() == [
         "dir/skills/beta.md:8: XRF001 related id `gama` does not exist [error]",
         "    fix: Did you mean `gamma`? Replace `gama` with `gamma` in `related`. "
-        "(see https://example.com/auditor/rules/XRF001/)",
+        "(see https://auditor.readthedocs.io/en/latest/rules/XRF001/)",
     ]
 
 

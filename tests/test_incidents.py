@@ -91,7 +91,7 @@ def test_validate_prints_path_line_code_and_exits_1() -> None:
     result = run("incident", "validate", str(path), "--as-of", AS_OF)
     assert result.exit_code == 1
     line, fix = result.stdout.splitlines()
-    assert fix.startswith("    fix: ") and fix.endswith("(see https://example.com/auditor/rules/PM007/)")
+    assert fix.startswith("    fix: ") and fix.endswith("(see https://auditor.readthedocs.io/en/latest/rules/PM007/)")
     assert re.fullmatch(r".*pm007-status-page-late\.yml:16: PM007 the first status-page update came 35 minutes "
                         r"after declaration; the policy allows 15 minutes .*\[error\]", line), line
 

@@ -59,7 +59,7 @@ def test_json_of_check_audit_and_links_check_match_their_schemas(directory: Path
                                    "json").stdout), "findings.schema.json")
     (dead,) = [f for f in checked["findings"] if f["code"] == "LNK001"]
     assert dead["column"] == len("See the [guide](") + 1 and dead["line"] == 7
-    assert dead["docs_url"] == "https://example.com/auditor/rules/LNK001/" and dead["fix"]
+    assert dead["docs_url"] == "https://auditor.readthedocs.io/en/latest/rules/LNK001/" and dead["fix"]
     example = tmp_path / "example"
     shutil.copytree(EXAMPLES, example)
     audited = run("audit", str(example), "--offline", "--as-of", AS_OF, "--format", "json",
@@ -82,7 +82,7 @@ def test_text_prints_the_fix_below_each_finding_and_quiet_keeps_one_line(directo
     text = run("check", str(directory / "tools/a.md"), "--as-of", AS_OF).stdout.splitlines()
     at = next(i for i, line in enumerate(text) if " LNK001 " in line)
     assert ":7:17: LNK001 " in text[at]
-    assert text[at + 1].startswith("    fix: ") and text[at + 1].endswith("(see https://example.com/auditor/rules/LNK001/)")
+    assert text[at + 1].startswith("    fix: ") and text[at + 1].endswith("(see https://auditor.readthedocs.io/en/latest/rules/LNK001/)")
     quiet = run("check", str(directory / "tools/a.md"), "--as-of", AS_OF, "--quiet").stdout.splitlines()
     assert quiet and not [line for line in quiet if line.startswith(" ")]
     assert len(quiet) == len([line for line in text if not line.startswith(" ")])
@@ -100,7 +100,7 @@ def test_sarif_rules_link_their_page_and_describe_themselves(directory: Path) ->
     sarif = json.loads(run("check", str(directory / "tools/a.md"), "--as-of", AS_OF, "--format", "sarif").stdout)
     run_ = sarif["runs"][0]
     rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
-    assert rules["LNK001"]["helpUri"] == "https://example.com/auditor/rules/LNK001/"
+    assert rules["LNK001"]["helpUri"] == "https://auditor.readthedocs.io/en/latest/rules/LNK001/"
     assert "404" in rules["LNK001"]["fullDescription"]["text"]
     (dead,) = [r for r in run_["results"] if r["ruleId"] == "LNK001"]
     assert dead["locations"][0]["physicalLocation"]["region"] == {"startLine": 7, "startColumn": 17}
@@ -114,11 +114,11 @@ def test_github_annotations_and_the_job_summary(directory: Path, tmp_path: Path)
     assert result.exit_code == 1
     (line,) = [line for line in result.stdout.splitlines() if "LNK001" in line]
     assert line.startswith("::error file=") and ",line=7,col=17," in line
-    assert "%0AFix: " in line and "%0ARule: https%3A//example.com/auditor/rules/LNK001/" not in line
-    assert "%0ARule: https://example.com/auditor/rules/LNK001/" in line
+    assert "%0AFix: " in line and "%0ARule: https%3A//auditor.readthedocs.io/en/latest/rules/LNK001/" not in line
+    assert "%0ARule: https://auditor.readthedocs.io/en/latest/rules/LNK001/" in line
     markdown = summary.read_text(encoding="utf-8")
     assert markdown.startswith("earlier step\n## auditor check\n")
-    assert "| error | `" in markdown and "[LNK001](https://example.com/auditor/rules/LNK001/)" in markdown
+    assert "| error | `" in markdown and "[LNK001](https://auditor.readthedocs.io/en/latest/rules/LNK001/)" in markdown
     plain = run("check", str(directory / "tools/a.md"), "--as-of", AS_OF, "--format", "github",
                 env={"GITHUB_STEP_SUMMARY": ""})
     assert plain.stdout == result.stdout

@@ -1,4 +1,4 @@
-"""The staleness score: the README's worked example, the hard trigger, and what orders tickets."""
+"""The staleness score: the worked example of docs/staleness.md, the hard trigger, and what orders tickets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from auditor.models import Entry, Finding, Severity
 from auditor.scoring import reasons, score_entry
 
 AS_OF = dt.date(2026, 11, 28)
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+STALENESS_PAGE = (Path(__file__).resolve().parent.parent / "docs" / "staleness.md").read_text(encoding="utf-8")
 
 
 def _config(tmp_path: Path):
@@ -31,7 +31,7 @@ def test_worked_example_of_the_readme(tmp_path: Path) -> None:
     strengths = {s.claim: round(s.strength, 3) for s in result.signals}
     assert strengths == {"pricing": 0.675, "statistic": 0.698}
     assert result.score == 90 and result.review_overdue_days == 0
-    assert "= **90**" in README and "0.675" in README and "0.698" in README
+    assert "= **90**" in STALENESS_PAGE and "0.675" in STALENESS_PAGE and "0.698" in STALENESS_PAGE
 
 
 def test_review_past_due_is_a_hard_trigger(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_review_past_due_is_a_hard_trigger(tmp_path: Path) -> None:
     assert result.review_overdue_days == 151
     assert [s.claim for s in result.signals] == ["prose"] and round(result.signals[0].strength * 100) == 16
     assert result.score == 83
-    assert "**83**" in README
+    assert "**83**" in STALENESS_PAGE
 
 
 def test_fresh_entry_scores_low_and_one_type_is_counted_once(tmp_path: Path) -> None:

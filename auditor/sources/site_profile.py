@@ -2,7 +2,7 @@
 
 A profile names the pages to start from, which links lead to listing pages (pagination) and which to entry
 pages, and the selectors (CSS, or XPath with an `xpath:` prefix) that map an entry page to the entry's fields,
-its body and its Related block. The README's "Auditing a live site" section documents every key.
+its body and its Related block. The docs' "Site profiles" page (docs/site-profiles.md) documents every key.
 """
 
 from __future__ import annotations

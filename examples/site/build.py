@@ -4,7 +4,7 @@ serve it with `python -m http.server -d examples/site/public`).
     .venv/bin/python examples/site/build.py          # rewrite public/
     .venv/bin/python examples/site/build.py --check  # exit 1 when public/ is not what this script renders
 
-Entry pages are shaped like the directory's live entry pages (../../../shared/seed-entries.md): title, summary,
+Entry pages are shaped like the live directory's entry pages: title, summary,
 the body's sections, then a Related block ("3 Indexed items", each related entry's title, link and blurb). The
 facts a reader sees next to the text (kind, dates, owner, tags, links, prices, package) are rendered too, so the
 crawl reads what the folder holds. The site-only problems in PLANTED.md are made here, in `PLANTS`.
