@@ -7,12 +7,17 @@ instead of stalling the suite or the machine. No test measures a duration.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
+import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -421,8 +426,6 @@ def audited_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("command", [("runs",), ("tickets", "list"), ("tickets", "show", "1"),
                                      ("tickets", "export"), ("audit", ".", "--offline")])
 def test_a_truncated_sqlite_store_exits_3(tmp_path: Path, audited_store: Path, command: tuple[str, ...]) -> None:
-    import shutil
-
     root = Path(shutil.copytree(audited_store, tmp_path / "dir"))
     store = root / ".auditor" / "auditor.db"
     store.write_bytes(store.read_bytes()[:5000])
@@ -456,4 +459,118 @@ def test_a_dead_holder_on_this_host_is_taken_over_at_once(tmp_path: Path) -> Non
         conn.execute(Lock.__table__.update().values(holder=default_holder(),
                                                     expires_at=now + dt.timedelta(seconds=300)))
     assert not DirectoryLock(engine, "dir", holder="other:1", lease_seconds=300).acquire(scheduled=False)
+    engine.dispose()
+
+
+# --- case 7: outputs and stores that cannot be written ---------------------------------------------------------------
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make `folder` refuse new files for real: its permissions, or, for root (whom permissions do not stop), the
+    immutable attribute (`chattr +i`); skipped only where neither works."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(folder)], capture_output=True, check=False).returncode:
+        pytest.skip("running as root, where permissions do not stop writes, and `chattr +i` is not available here")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(folder)], capture_output=True, check=True)
+
+
+def _one_error_line(stderr: str, path: Path | str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert "Traceback" not in stderr, stderr[-2000:]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot write "), stderr[-2000:]
+    assert str(path) in lines[0], lines[0]
+    return lines[0]
+
+
+def _runs_status(root: Path) -> str:
+    done = run_cli("runs", cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def _store_intact(store: Path) -> None:
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize("how", ["under-a-file", "read-only"])
+def test_an_unwritable_report_dir_exits_3_naming_it_and_keeps_the_run(tmp_path: Path, audited_store: Path,
+                                                                       how: str) -> None:
+    root = Path(shutil.copytree(audited_store, tmp_path / "dir"))
+    if how == "under-a-file":
+        (tmp_path / "afile").write_text("not a folder\n", encoding="utf-8")
+        report, guard = tmp_path / "afile" / "report", contextlib.nullcontext()
+    else:
+        report = tmp_path / "locked"
+        report.mkdir()
+        guard = read_only(report)
+    with guard:
+        done = run_cli("audit", ".", "--offline", "--as-of", AS_OF, "--report-dir", str(report), cwd=root)
+    assert done.returncode == 3, done.stderr[-2000:]
+    line = _one_error_line(done.stderr, report)
+    assert "run #2 is recorded in the store" in line and "--report-dir" in line
+    if report.is_dir():
+        assert list(report.iterdir()) == []  # nothing half-written, no .tmp left
+    runs = _runs_status(root)
+    assert "completed" in runs.split("#2 ", 1)[1].splitlines()[0], runs
+    _store_intact(root / ".auditor" / "auditor.db")
+
+
+def test_a_read_only_directory_names_the_store_and_the_way_out(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "dir", {"auditor.toml": "", "skills/good.md": skill("good")})
+    with read_only(root):
+        done = run_cli("audit", ".", "--offline", "--as-of", AS_OF, cwd=root)
+        assert done.returncode == 3, done.stderr[-2000:]
+        line = _one_error_line(done.stderr, root / ".auditor")
+        assert "--db" in line
+        elsewhere = tmp_path / "elsewhere"
+        done = run_cli("audit", ".", "--offline", "--as-of", AS_OF, "--db", f"sqlite:///{elsewhere / 'a.db'}",
+                       "--report-dir", str(elsewhere / "report"), cwd=root)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert (elsewhere / "report" / "index.html").is_file()
+    assert not (root / ".auditor").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full (a device that is always full) is Linux's")
+def test_a_full_disk_under_out_exits_3(tmp_path: Path, audited_store: Path) -> None:
+    root = Path(shutil.copytree(audited_store, tmp_path / "dir"))
+    done = run_cli("tickets", "export", "--out", "/dev/full", cwd=root)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "no space left" in _one_error_line(done.stderr, "/dev/full")
+    assert Path("/dev/full").is_char_device()  # written into, never renamed over
+
+
+def _file_size_limit(limit: int) -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_a_full_disk_under_the_report_exits_3_and_keeps_the_run(tmp_path: Path, pg_url: str) -> None:
+    """The disk fills while the report is written (a file size limit: no file over 4 KB). The store is the local
+    PostgreSQL, so the run itself is stored whole; the report folder is left as it was."""
+    from sqlalchemy import create_engine, text
+
+    root = write_tree(tmp_path / "dir", {"auditor.toml": "", "skills/good.md": skill("good", reviewed="2020-01-01")})
+    report = tmp_path / "report"
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "auditor", "audit", ".", "--offline", "--as-of", AS_OF, "--db",
+                           pg_url, "--report-dir", str(report)], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=120, preexec_fn=lambda: _file_size_limit(4096), check=False)
+    assert done.returncode == 3, done.stderr[-2000:]
+    line = _one_error_line(done.stderr, report / "index.html")
+    assert "larger than allowed" in line and "run #1 is recorded" in line
+    assert list(report.iterdir()) == []
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status, entries_count FROM runs")).all() == [("completed", 1)]
     engine.dispose()

@@ -12,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from auditor.outfiles import WriteError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_DB_FILE = ".auditor/auditor.db"
 
@@ -48,7 +50,11 @@ def migrate(engine: Engine) -> None:
 def open_engine(url: str) -> Engine:
     """An engine with the schema migrated. SQLite gets foreign keys and WAL so readers never block a run."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a read-only directory: say where the store would go and how to put it elsewhere
+            raise WriteError(folder, exc, "keep the store elsewhere with --db URL (or AUDITOR_DB)") from None
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
