@@ -574,3 +574,86 @@ def test_a_full_disk_under_the_report_exits_3_and_keeps_the_run(tmp_path: Path, 
     with engine.connect() as conn:
         assert conn.execute(text("SELECT status, entries_count FROM runs")).all() == [("completed", 1)]
     engine.dispose()
+
+
+# --- case 8: a run whose process was killed is marked interrupted by whoever opens the store next ---------------------
+
+def test_a_killed_audit_is_marked_interrupted_by_the_next_command(tmp_path: Path) -> None:
+    """SIGKILL of an audit that is waiting on a link (a server that accepts and never answers, so the audit is
+    surely mid-run): `auditor runs` then shows it interrupted, not running, and the next audit runs at once."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections complete in the kernel; nothing ever answers
+    port = silent.getsockname()[1]
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": "[settings]\nlink_timeout = 120.0\nlink_retries = 0\n",
+        "skills/good.md": skill("good", extra_front=f"links: {{docs: http://127.0.0.1:{port}/docs}}\n"),
+    })
+    env = {**os.environ, "NO_COLOR": "1"}
+    audit = subprocess.Popen([sys.executable, "-m", "auditor", "audit", ".", "--as-of", AS_OF,
+                              "--allow-private-addresses"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        silent.settimeout(120)
+        request, _ = silent.accept()  # the audit is fetching the link: it is mid-run
+        assert audit.poll() is None
+        audit.kill()
+        request.close()
+        audit.wait(timeout=60)
+        with sqlite3.connect(root / ".auditor" / "auditor.db") as conn:
+            assert conn.execute("SELECT status FROM runs").fetchall() == [("running",)]  # as SIGKILL left it
+    finally:
+        if audit.poll() is None:
+            audit.kill()
+            audit.wait(timeout=60)
+        silent.close()
+    runs = _runs_status(root)
+    first = runs.split("#1 ", 1)[1].splitlines()[0]
+    assert "interrupted" in first and "ended without recording an outcome" in first, runs
+    done = run_cli("audit", ".", "--offline", "--as-of", AS_OF, cwd=root)
+    assert done.returncode in (0, 1), done.stderr[-2000:]  # not 4: the dead holder's lock is taken over
+    with sqlite3.connect(root / ".auditor" / "auditor.db") as conn:
+        assert conn.execute("SELECT id, status FROM runs ORDER BY id").fetchall() == [(1, "interrupted"),
+                                                                                      (2, "completed")]
+
+
+
+def test_lock_renewal_outlasts_database_is_locked(tmp_path: Path) -> None:
+    """While another connection holds SQLite's write lock (the audit storing a large run), renewals fail with
+    "database is locked"; the heartbeat keeps trying and renews the lease once the writer is done."""
+    import threading
+
+    from sqlalchemy import select
+
+    from auditor.schedule.lock import DirectoryLock
+    from auditor.store.db import open_engine
+    from auditor.store.models import Lock
+
+    store = tmp_path / "auditor.db"
+    engine = open_engine(f"sqlite:///{store}")
+    lock = DirectoryLock(engine, "dir", lease_seconds=600)
+    assert lock.acquire(scheduled=False)
+    with engine.connect() as conn:
+        before = conn.execute(select(Lock.expires_at)).scalar()
+    writer = sqlite3.connect(store, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # holds the write lock
+    idle = threading.Event()
+    try:
+        with lock.heartbeat(every=0.05):
+            for _ in range(600):
+                if lock.failed_renewals >= 2:
+                    break
+                idle.wait(0.1)
+            assert lock.failed_renewals >= 2 and lock.renewals == 0
+            writer.execute("COMMIT")
+            for _ in range(600):
+                if lock.renewals:
+                    break
+                idle.wait(0.1)
+            assert lock.renewals >= 1 and not lock.lost.is_set()
+    finally:
+        writer.close()
+    with engine.connect() as conn:
+        assert conn.execute(select(Lock.expires_at)).scalar() > before
+    lock.release()
+    engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -10,12 +11,15 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from auditor.outfiles import WriteError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_DB_FILE = ".auditor/auditor.db"
+log = logging.getLogger("auditor.store")
+BUSY_TIMEOUT_MS = 10000  # how long a SQLite statement waits for another writer before "database is locked"
 
 
 def resolve_url(root: Path | None, url: str | None = None, setting: str = "") -> str:
@@ -62,10 +66,23 @@ def open_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.close()
     migrate(engine)
+    _mark_dead_runs(engine)
     return engine
+
+
+def _mark_dead_runs(engine: Engine) -> None:
+    """Whoever opens the store next marks the runs of killed processes on this machine `interrupted`."""
+    from auditor.store.runs import mark_dead_runs
+
+    try:
+        with session_factory(engine)() as session:
+            for run_id in mark_dead_runs(session):
+                log.warning("run #%s was left running by a process that is gone: marked interrupted", run_id)
+    except SQLAlchemyError as exc:  # a read-only store is still read; the next writable opening marks them
+        log.warning("could not mark the runs of killed processes interrupted: %s", exc)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
