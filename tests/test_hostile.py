@@ -657,3 +657,27 @@ def test_lock_renewal_outlasts_database_is_locked(tmp_path: Path) -> None:
         assert conn.execute(select(Lock.expires_at)).scalar() > before
     lock.release()
     engine.dispose()
+
+
+# --- case 3: a rule that takes too long on one entry is stopped there, not left to hang the run -----------------------
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rule_over_its_time_budget_is_stopped_on_that_entry(tmp_path: Path, workers: int) -> None:
+    """A directory's own style rule whose pattern backtracks exponentially on one entry's line: PRS008 is stopped
+    on that entry after `rule_time_budget`, STR001 names the rule, and every other rule and entry is checked."""
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": ('[settings]\nprose_styles = ["styles"]\nrule_time_budget = 1.0\n'
+                         f"workers = {workers}\nparallel_min_entries = 1\n"),
+        "styles/House/Slow.yml": "extends: existence\nmessage: \"slow '%s'\"\nlevel: warning\nraw:\n  - '(a+)+!'\n",
+        "styles/House/Hedge.yml": "extends: existence\nmessage: \"hedge '%s'\"\nlevel: warning\ntokens:\n  - maybe\n",
+        "skills/good.md": skill("good", body="## Use cases\n- It maybe works.\n"),
+        "skills/evil.md": skill("evil", body="## Use cases\n- " + "a" * 60 + " maybe.\n"),
+    })
+    done = run_cli("check", "skills", "--offline", "--as-of", AS_OF, "--format", "json", cwd=root)
+    assert done.returncode == 1, done.stderr[-2000:]
+    findings = findings_of(done.stdout)
+    stopped = [f for f in findings if f["code"] == "STR001"]
+    assert [(f["entry"], f["path"]) for f in stopped] == [("evil", "skills/evil.md")]
+    assert "rule PRS008 (prose.custom-style) was stopped after 1 s" in stopped[0]["message"]
+    assert any(f["entry"] == "good" and f["code"] == "PRS008" and "maybe" in f["message"] for f in findings)
+    assert any(f["entry"] == "evil" and f["code"] == "STR008" for f in findings)  # the other rules ran on it
