@@ -43,7 +43,13 @@ def environment() -> Environment:
     )
     env.filters["code"] = lambda text: html_user(text, render=inline_code)
     env.filters["user"] = html_user
+    env.filters["web_url"] = web_url
     return env
+
+
+def web_url(value: object) -> bool:
+    """Whether a value may be a link's href: an http(s) address, never `javascript:` or `data:`."""
+    return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
 
 
 def _finding_dict(row: Any) -> dict[str, Any]:

@@ -681,3 +681,32 @@ def test_a_rule_over_its_time_budget_is_stopped_on_that_entry(tmp_path: Path, wo
     assert "rule PRS008 (prose.custom-style) was stopped after 1 s" in stopped[0]["message"]
     assert any(f["entry"] == "good" and f["code"] == "PRS008" and "maybe" in f["message"] for f in findings)
     assert any(f["entry"] == "evil" and f["code"] == "STR008" for f in findings)  # the other rules ran on it
+
+
+# --- case 6: the post-mortem mix page and `links check` show hostile text inert ---------------------------------------
+
+def test_incident_stats_html_isolates_and_folds_hostile_categories(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(ROOT / "examples" / "incidents", tmp_path / "incidents"))
+    (folder / "auditor.toml").write_text(
+        f'[settings]\nincident_directory = "{ROOT / "examples" / "directory"}"\n', encoding="utf-8")
+    hostile = "<script>alert(1)</script>\u202eevil" + "x" * 400
+    source = (folder / "valid" / "2026-09-15-feed-latency.yml").read_text(encoding="utf-8")
+    (folder / "valid" / "2026-09-16-hostile.yml").write_text(
+        source.replace("category: user_behavior_change", "category: " + json.dumps(hostile)), encoding="utf-8")
+    page = tmp_path / "mix.html"
+    done = run_cli("incident", "stats", str(folder / "valid"), "--html", str(page), cwd=folder)
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<bdi>&lt;script&gt;alert(1)" in html  # the override cannot reorder the text around it
+    assert f"show all {len(hostile)} characters" in html  # folded, the whole value one click away
+    assert "\\u202e" in done.stdout and "\u202e" not in done.stdout  # the terminal table shows it as an escape
+
+
+def test_links_check_text_shows_control_characters_as_escapes(tmp_path: Path) -> None:
+    listing = tmp_path / "urls.txt"
+    listing.write_text("http://127.0.0.1:9/a\x1b]0;pwned\x07\x1b[2J\u202ebad\n", encoding="utf-8")
+    done = run_cli("links", "check", "--from", str(listing), cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\u202e" not in done.stdout
+    assert "/a\\x1b]0;pwned\\x07\\x1b[2J\\u202ebad" in done.stdout
