@@ -113,10 +113,12 @@ def _check_slice(entries: list[Entry], rules: list[Rule], ctx: AuditContext,
                     for finding in rule.check(entry, ctx):
                         finding.fingerprint = fingerprint(finding)
                         findings.append(finding)
-                except OverBudget:
-                    findings.append(_over_budget(entry, rule, budget.seconds, ctx))
-                finally:
                     budget.stop()
+                except OverBudget:  # the alarm cleared the budget before raising: nothing more is raised
+                    findings.append(_over_budget(entry, rule, budget.seconds, ctx))
+                except BaseException:
+                    budget.stop()
+                    raise
             if progress:
                 progress(1)
     return findings
@@ -136,8 +138,10 @@ class RuleBudget:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.started: float | None = None
+        # Never where another timer runs already (a test harness's timeout, say): that one is left alone.
         self.active = (seconds > 0 and hasattr(signal, "setitimer")
-                       and threading.current_thread() is threading.main_thread())
+                       and threading.current_thread() is threading.main_thread()
+                       and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
         self._previous: Any = None
 
     def __enter__(self) -> RuleBudget:
@@ -149,7 +153,7 @@ class RuleBudget:
 
     def __exit__(self, *_exc: object) -> None:
         if self.active:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_REAL, 0)  # first: no alarm arrives once the old handler is back
             signal.signal(signal.SIGALRM, self._previous)
 
     def start(self) -> None:
