@@ -710,3 +710,28 @@ def test_links_check_text_shows_control_characters_as_escapes(tmp_path: Path) ->
     assert done.returncode in (0, 1), done.stderr[-2000:]
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\u202e" not in done.stdout
     assert "/a\\x1b]0;pwned\\x07\\x1b[2J\\u202ebad" in done.stdout
+
+
+def test_a_large_claim_analysis_is_kept_out_of_the_collectors_way(tmp_path: Path) -> None:
+    """The claim analysis of a large entry runs with the cyclic collector paused and is then frozen, so later
+    collections do not walk its sentences again (what made STL002 grow faster than the text); a small one is not
+    frozen, and the collector is on again either way."""
+    import gc
+
+    from auditor.checks.rules.staleness import _claims
+    from auditor.config import load_config
+    from auditor.sources.markdown import read_entry
+
+    config = load_config(write_tree(tmp_path / "dir", {"auditor.toml": ""}))
+    lex = _claims.lexicon(config.pack)
+    sentences = "".join(f"As of {2010 + i % 10}, {i % 90 + 5}% of teams ran it.\n" for i in range(12_000))
+    for body, frozen in (("As of 2019, 40% of teams ran it.\n", False), (sentences, True)):
+        entry = read_entry(skill("big", body="## Use cases\n" + body).encode(), "big", "skills/big.md", config.kinds)
+        gc.unfreeze()
+        try:
+            analysis = _claims.analyze(entry, lex)
+            assert gc.isenabled()
+            assert (gc.get_freeze_count() > 0) is frozen, len(analysis.sentences)
+        finally:
+            gc.unfreeze()
+            _claims._LAST[:] = [None, None, None]
