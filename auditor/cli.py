@@ -202,8 +202,10 @@ def audit(
             err.print("the run was recorded as failed; earlier runs and tickets are unchanged", style="bold red")
             raise typer.Exit(3) from None
         except SQLAlchemyError as exc:
+            todo = ("free space on its disk, make its folder writable, or give --db another store"
+                    if url.startswith("sqlite") else "check that the server is up and the user may write to it")
             err.print(f"error: the store at {_safe_url(url)} failed: {exc.__class__.__name__}: "
-                      f"{str(exc).splitlines()[0]}", style="bold red")
+                      f"{str(exc).splitlines()[0]}; {todo}", style="bold red", soft_wrap=True)
             err.print("earlier runs and tickets are unchanged", style="bold red")
             raise typer.Exit(3) from None
     target = site.report_dir if site else report_dir or (directory / str(cfg.settings["report_dir"]))

@@ -735,3 +735,20 @@ def test_a_large_claim_analysis_is_kept_out_of_the_collectors_way(tmp_path: Path
         finally:
             gc.unfreeze()
             _claims._LAST[:] = [None, None, None]
+
+
+def test_a_full_disk_under_the_store_exits_3_and_leaves_it_intact(tmp_path: Path, audited_store: Path) -> None:
+    """The disk fills while the store is written (no file may grow past 8 KB): the audit stops with the store's
+    path and what to do, and the store keeps its earlier run, intact."""
+    root = Path(shutil.copytree(audited_store, tmp_path / "dir"))
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "auditor", "audit", ".", "--offline", "--as-of", AS_OF], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=120,
+                          preexec_fn=lambda: _file_size_limit(8192), check=False)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    first = done.stderr.splitlines()[0]
+    assert first.startswith("error: the store at sqlite:///") and "auditor.db" in first and "--db" in first, first
+    _store_intact(root / ".auditor" / "auditor.db")
+    with sqlite3.connect(root / ".auditor" / "auditor.db") as conn:
+        assert conn.execute("SELECT id, status FROM runs WHERE status = 'completed'").fetchall() == [(1, "completed")]
