@@ -22,6 +22,7 @@ from auditor.clock import parse_as_of
 from auditor.config import Config, ConfigError, find_config, find_root, load_config
 from auditor.incidents.cli import incident_app
 from auditor.models import Severity
+from auditor.outfiles import WriteError, write_output
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text, github_summary
 from auditor.safe_text import for_terminal
 from auditor.schedule.cli import schedule_command
@@ -201,15 +202,20 @@ def audit(
             err.print("the run was recorded as failed; earlier runs and tickets are unchanged", style="bold red")
             raise typer.Exit(3) from None
         except SQLAlchemyError as exc:
+            todo = ("free space on its disk, make its folder writable, or give --db another store"
+                    if url.startswith("sqlite") else "check that the server is up and the user may write to it")
             err.print(f"error: the store at {_safe_url(url)} failed: {exc.__class__.__name__}: "
-                      f"{str(exc).splitlines()[0]}", style="bold red")
+                      f"{str(exc).splitlines()[0]}; {todo}", style="bold red", soft_wrap=True)
             err.print("earlier runs and tickets are unchanged", style="bold red")
             raise typer.Exit(3) from None
     target = site.report_dir if site else report_dir or (directory / str(cfg.settings["report_dir"]))
-    report = write_report(url, result.run_id, target)
-    _write_ticket_exports(url, cfg.name, target)
+    # The run is stored already: a report folder that cannot be written loses nothing but the files.
+    advice = (f"run #{result.run_id} is recorded in the store; point --report-dir (or the `report_dir` setting) "
+              "at a writable folder with free space and run the audit again")
+    report = write_report(url, result.run_id, target, advice)
+    _write_ticket_exports(url, cfg.name, target, advice)
     document = format_json(result.findings, directory, result.summary | {"run": result.run_id}, cfg.settings)
-    (target / "findings.json").write_text(document, encoding="utf-8")
+    write_output(target / "findings.json", document, advice)
     if fmt == AuditFormat.json:
         sys.stdout.write(document)
     else:
@@ -286,7 +292,7 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _write_ticket_exports(url: str, name: str, target: Path) -> None:
+def _write_ticket_exports(url: str, name: str, target: Path, advice: str) -> None:
     from auditor.store.db import open_engine, session_factory
     from auditor.tickets import actions
 
@@ -294,10 +300,10 @@ def _write_ticket_exports(url: str, name: str, target: Path) -> None:
     try:
         with session_factory(engine)() as session:
             tickets = actions.list_tickets(session, directory=name, status="open")
-            (target / "tickets.md").write_text(actions.export(tickets, "md"), encoding="utf-8")
-            (target / "tickets.json").write_text(actions.export(tickets, "json"), encoding="utf-8")
     finally:
         engine.dispose()
+    write_output(target / "tickets.md", actions.export(tickets, "md"), advice)
+    write_output(target / "tickets.json", actions.export(tickets, "json"), advice)
 
 
 def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_id: int, report: Path,
@@ -894,7 +900,7 @@ def tickets_export(
     with _ticket_session(directory, db) as (session, name):
         text = actions.export(actions.list_tickets(session, name, owner, status, reason), fmt.value)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text, "give --out a writable file on a disk with free space")
         err.print(f"wrote {output}")
     else:
         sys.stdout.write(text)
@@ -982,6 +988,9 @@ def main() -> None:
     except ConfigError as exc:
         err.print(f"error: {exc}", style="bold red")
         sys.exit(2)
+    except WriteError as exc:  # a read-only folder, a path through a file, a full disk: the path and what to do
+        err.print(f"error: {exc}", style="bold red", soft_wrap=True)
+        sys.exit(3)
     except Exception as exc:
         # A store that cannot be read (a truncated SQLite file, a server gone) is exit 3 from every command.
         # Matched by module so that commands that never touch the store do not import SQLAlchemy to start.

@@ -20,6 +20,7 @@ from auditor.checks.inferred import shapes
 from auditor.checks.rules.structure._dates import dated_values
 from auditor.config import CONFIG_NAME, Config, load_config
 from auditor.models import Entry
+from auditor.outfiles import write_output
 
 # `[table] key = value`, the shape of every line a convention names.
 _LINE = re.compile(r"^\[(?P<table>[^\]]+)\]\s+(?P<key>[\w-]+)\s*=\s*(?P<value>.+)$")
@@ -49,7 +50,7 @@ def write_config(root: Path, as_of: dt.date, force: bool = False) -> Path:
     config = load_config(root, Path(os.devnull))  # the defaults alone, whatever file is there now
     config.source = None
     plan = infer_plan(root, config, as_of)
-    target.write_text(render(plan, config.name, as_of), encoding="utf-8")
+    write_output(target, render(plan, config.name, as_of), "make the directory writable, or write the file by hand")
     return target
 
 

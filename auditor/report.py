@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from auditor import __version__
 from auditor.checks.engine import get_rule
+from auditor.outfiles import write_output
 from auditor.safe_text import html_user
 from auditor.shipped import shipped
 from auditor.store import runs as run_store
@@ -43,7 +44,13 @@ def environment() -> Environment:
     )
     env.filters["code"] = lambda text: html_user(text, render=inline_code)
     env.filters["user"] = html_user
+    env.filters["web_url"] = web_url
     return env
+
+
+def web_url(value: object) -> bool:
+    """Whether a value may be a link's href: an http(s) address, never `javascript:` or `data:`."""
+    return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
 
 
 def _finding_dict(row: Any) -> dict[str, Any]:
@@ -133,8 +140,9 @@ def _snapshots(session: Session, run_id: int) -> list[Any]:
     return list(session.execute(select(*columns).where(EntrySnapshot.run_id == run_id)))
 
 
-def write_report(db_url: str, run_id: int, out_dir: Path) -> Path:
-    """Write index.html for one run into out_dir and return its path."""
+def write_report(db_url: str, run_id: int, out_dir: Path, advice: str = "choose another folder") -> Path:
+    """Write index.html for one run into out_dir and return its path (WriteError, saying `advice`, when the folder
+    cannot take it: readers never see half a report)."""
     engine = open_engine(db_url)
     try:
         with session_factory(engine)() as session:
@@ -142,9 +150,6 @@ def write_report(db_url: str, run_id: int, out_dir: Path) -> Path:
             html = environment().get_template("report.html.j2").render(**context)
     finally:
         engine.dispose()
-    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "index.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)  # readers never see half a report
+    write_output(path, html, advice)
     return path

@@ -44,6 +44,9 @@ DEFAULTS: dict[str, object] = {
     "exclude": ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*"],
     # The most bytes read of one file (an entry, a twin, a post-mortem): the rest is not read and STR001 says so.
     "max_entry_bytes": 1_000_000,
+    # The most seconds one rule may spend on one entry: a rule still running then is stopped there, and STR001 on
+    # the entry names the rule (0: no limit). Rules take milliseconds on an ordinary entry.
+    "rule_time_budget": 10.0,
     # One convention, one finding (auditor/checks/conventions.py): a rule firing the same way on more than this
     # share of the entries of a kind, and on at least `convention_min_entries` entries, is reported once for the
     # directory instead of on each entry (unless `[rules] enforce` names it).

@@ -7,12 +7,17 @@ instead of stalling the suite or the machine. No test measures a duration.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
+import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -422,8 +427,6 @@ def audited_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("command", [("runs",), ("tickets", "list"), ("tickets", "show", "1"),
                                      ("tickets", "export"), ("audit", ".", "--offline")])
 def test_a_truncated_sqlite_store_exits_3(tmp_path: Path, audited_store: Path, command: tuple[str, ...]) -> None:
-    import shutil
-
     root = Path(shutil.copytree(audited_store, tmp_path / "dir"))
     store = root / ".auditor" / "auditor.db"
     store.write_bytes(store.read_bytes()[:5000])
@@ -458,3 +461,295 @@ def test_a_dead_holder_on_this_host_is_taken_over_at_once(tmp_path: Path) -> Non
                                                     expires_at=now + dt.timedelta(seconds=300)))
     assert not DirectoryLock(engine, "dir", holder="other:1", lease_seconds=300).acquire(scheduled=False)
     engine.dispose()
+
+
+# --- case 7: outputs and stores that cannot be written ---------------------------------------------------------------
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make `folder` refuse new files for real: its permissions, or, for root (whom permissions do not stop), the
+    immutable attribute (`chattr +i`); skipped only where neither works."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(folder)], capture_output=True, check=False).returncode:
+        pytest.skip("running as root, where permissions do not stop writes, and `chattr +i` is not available here")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(folder)], capture_output=True, check=True)
+
+
+def _one_error_line(stderr: str, path: Path | str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert "Traceback" not in stderr, stderr[-2000:]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot write "), stderr[-2000:]
+    assert str(path) in lines[0], lines[0]
+    return lines[0]
+
+
+def _runs_status(root: Path) -> str:
+    done = run_cli("runs", cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def _store_intact(store: Path) -> None:
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize("how", ["under-a-file", "read-only"])
+def test_an_unwritable_report_dir_exits_3_naming_it_and_keeps_the_run(tmp_path: Path, audited_store: Path,
+                                                                       how: str) -> None:
+    root = Path(shutil.copytree(audited_store, tmp_path / "dir"))
+    if how == "under-a-file":
+        (tmp_path / "afile").write_text("not a folder\n", encoding="utf-8")
+        report, guard = tmp_path / "afile" / "report", contextlib.nullcontext()
+    else:
+        report = tmp_path / "locked"
+        report.mkdir()
+        guard = read_only(report)
+    with guard:
+        done = run_cli("audit", ".", "--offline", "--as-of", AS_OF, "--report-dir", str(report), cwd=root)
+    assert done.returncode == 3, done.stderr[-2000:]
+    line = _one_error_line(done.stderr, report)
+    assert "run #2 is recorded in the store" in line and "--report-dir" in line
+    if report.is_dir():
+        assert list(report.iterdir()) == []  # nothing half-written, no .tmp left
+    runs = _runs_status(root)
+    assert "completed" in runs.split("#2 ", 1)[1].splitlines()[0], runs
+    _store_intact(root / ".auditor" / "auditor.db")
+
+
+def test_a_read_only_directory_names_the_store_and_the_way_out(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "dir", {"auditor.toml": "", "skills/good.md": skill("good")})
+    with read_only(root):
+        done = run_cli("audit", ".", "--offline", "--as-of", AS_OF, cwd=root)
+        assert done.returncode == 3, done.stderr[-2000:]
+        line = _one_error_line(done.stderr, root / ".auditor")
+        assert "--db" in line
+        elsewhere = tmp_path / "elsewhere"
+        done = run_cli("audit", ".", "--offline", "--as-of", AS_OF, "--db", f"sqlite:///{elsewhere / 'a.db'}",
+                       "--report-dir", str(elsewhere / "report"), cwd=root)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert (elsewhere / "report" / "index.html").is_file()
+    assert not (root / ".auditor").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full (a device that is always full) is Linux's")
+def test_a_full_disk_under_out_exits_3(tmp_path: Path, audited_store: Path) -> None:
+    root = Path(shutil.copytree(audited_store, tmp_path / "dir"))
+    done = run_cli("tickets", "export", "--out", "/dev/full", cwd=root)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "no space left" in _one_error_line(done.stderr, "/dev/full")
+    assert Path("/dev/full").is_char_device()  # written into, never renamed over
+
+
+def _file_size_limit(limit: int) -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_a_full_disk_under_the_report_exits_3_and_keeps_the_run(tmp_path: Path, pg_url: str) -> None:
+    """The disk fills while the report is written (a file size limit: no file over 4 KB). The store is the local
+    PostgreSQL, so the run itself is stored whole; the report folder is left as it was."""
+    from sqlalchemy import create_engine, text
+
+    root = write_tree(tmp_path / "dir", {"auditor.toml": "", "skills/good.md": skill("good", reviewed="2020-01-01")})
+    report = tmp_path / "report"
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "auditor", "audit", ".", "--offline", "--as-of", AS_OF, "--db",
+                           pg_url, "--report-dir", str(report)], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=120, preexec_fn=lambda: _file_size_limit(4096), check=False)
+    assert done.returncode == 3, done.stderr[-2000:]
+    line = _one_error_line(done.stderr, report / "index.html")
+    assert "larger than allowed" in line and "run #1 is recorded" in line
+    assert list(report.iterdir()) == []
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status, entries_count FROM runs")).all() == [("completed", 1)]
+    engine.dispose()
+
+
+# --- case 8: a run whose process was killed is marked interrupted by whoever opens the store next ---------------------
+
+def test_a_killed_audit_is_marked_interrupted_by_the_next_command(tmp_path: Path) -> None:
+    """SIGKILL of an audit that is waiting on a link (a server that accepts and never answers, so the audit is
+    surely mid-run): `auditor runs` then shows it interrupted, not running, and the next audit runs at once."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections complete in the kernel; nothing ever answers
+    port = silent.getsockname()[1]
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": "[settings]\nlink_timeout = 120.0\nlink_retries = 0\n",
+        "skills/good.md": skill("good", extra_front=f"links: {{docs: http://127.0.0.1:{port}/docs}}\n"),
+    })
+    env = {**os.environ, "NO_COLOR": "1"}
+    audit = subprocess.Popen([sys.executable, "-m", "auditor", "audit", ".", "--as-of", AS_OF,
+                              "--allow-private-addresses"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        silent.settimeout(120)
+        request, _ = silent.accept()  # the audit is fetching the link: it is mid-run
+        assert audit.poll() is None
+        audit.kill()
+        request.close()
+        audit.wait(timeout=60)
+        with sqlite3.connect(root / ".auditor" / "auditor.db") as conn:
+            assert conn.execute("SELECT status FROM runs").fetchall() == [("running",)]  # as SIGKILL left it
+    finally:
+        if audit.poll() is None:
+            audit.kill()
+            audit.wait(timeout=60)
+        silent.close()
+    runs = _runs_status(root)
+    first = runs.split("#1 ", 1)[1].splitlines()[0]
+    assert "interrupted" in first and "ended without recording an outcome" in first, runs
+    done = run_cli("audit", ".", "--offline", "--as-of", AS_OF, cwd=root)
+    assert done.returncode in (0, 1), done.stderr[-2000:]  # not 4: the dead holder's lock is taken over
+    with sqlite3.connect(root / ".auditor" / "auditor.db") as conn:
+        assert conn.execute("SELECT id, status FROM runs ORDER BY id").fetchall() == [(1, "interrupted"),
+                                                                                      (2, "completed")]
+
+
+
+def test_lock_renewal_outlasts_database_is_locked(tmp_path: Path) -> None:
+    """While another connection holds SQLite's write lock (the audit storing a large run), renewals fail with
+    "database is locked"; the heartbeat keeps trying and renews the lease once the writer is done."""
+    import threading
+
+    from sqlalchemy import select
+
+    from auditor.schedule.lock import DirectoryLock
+    from auditor.store.db import open_engine
+    from auditor.store.models import Lock
+
+    store = tmp_path / "auditor.db"
+    engine = open_engine(f"sqlite:///{store}")
+    lock = DirectoryLock(engine, "dir", lease_seconds=600)
+    assert lock.acquire(scheduled=False)
+    with engine.connect() as conn:
+        before = conn.execute(select(Lock.expires_at)).scalar()
+    writer = sqlite3.connect(store, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # holds the write lock
+    idle = threading.Event()
+    try:
+        with lock.heartbeat(every=0.05):
+            for _ in range(600):
+                if lock.failed_renewals >= 2:
+                    break
+                idle.wait(0.1)
+            assert lock.failed_renewals >= 2 and lock.renewals == 0
+            writer.execute("COMMIT")
+            for _ in range(600):
+                if lock.renewals:
+                    break
+                idle.wait(0.1)
+            assert lock.renewals >= 1 and not lock.lost.is_set()
+    finally:
+        writer.close()
+    with engine.connect() as conn:
+        assert conn.execute(select(Lock.expires_at)).scalar() > before
+    lock.release()
+    engine.dispose()
+
+
+# --- case 3: a rule that takes too long on one entry is stopped there, not left to hang the run -----------------------
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rule_over_its_time_budget_is_stopped_on_that_entry(tmp_path: Path, workers: int) -> None:
+    """A directory's own style rule whose pattern backtracks exponentially on one entry's line: PRS008 is stopped
+    on that entry after `rule_time_budget`, STR001 names the rule, and every other rule and entry is checked."""
+    root = write_tree(tmp_path / "dir", {
+        "auditor.toml": ('[settings]\nprose_styles = ["styles"]\nrule_time_budget = 1.0\n'
+                         f"workers = {workers}\nparallel_min_entries = 1\n"),
+        "styles/House/Slow.yml": "extends: existence\nmessage: \"slow '%s'\"\nlevel: warning\nraw:\n  - '(a+)+!'\n",
+        "styles/House/Hedge.yml": "extends: existence\nmessage: \"hedge '%s'\"\nlevel: warning\ntokens:\n  - maybe\n",
+        "skills/good.md": skill("good", body="## Use cases\n- It maybe works.\n"),
+        "skills/evil.md": skill("evil", body="## Use cases\n- " + "a" * 60 + " maybe.\n"),
+    })
+    done = run_cli("check", "skills", "--offline", "--as-of", AS_OF, "--format", "json", cwd=root)
+    assert done.returncode == 1, done.stderr[-2000:]
+    findings = findings_of(done.stdout)
+    stopped = [f for f in findings if f["code"] == "STR001"]
+    assert [(f["entry"], f["path"]) for f in stopped] == [("evil", "skills/evil.md")]
+    assert "rule PRS008 (prose.custom-style) was stopped after 1 s" in stopped[0]["message"]
+    assert any(f["entry"] == "good" and f["code"] == "PRS008" and "maybe" in f["message"] for f in findings)
+    assert any(f["entry"] == "evil" and f["code"] == "STR008" for f in findings)  # the other rules ran on it
+
+
+# --- case 6: the post-mortem mix page and `links check` show hostile text inert ---------------------------------------
+
+def test_incident_stats_html_isolates_and_folds_hostile_categories(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(ROOT / "examples" / "incidents", tmp_path / "incidents"))
+    (folder / "auditor.toml").write_text(
+        f'[settings]\nincident_directory = "{ROOT / "examples" / "directory"}"\n', encoding="utf-8")
+    hostile = "<script>alert(1)</script>\u202eevil" + "x" * 400
+    source = (folder / "valid" / "2026-09-15-feed-latency.yml").read_text(encoding="utf-8")
+    (folder / "valid" / "2026-09-16-hostile.yml").write_text(
+        source.replace("category: user_behavior_change", "category: " + json.dumps(hostile)), encoding="utf-8")
+    page = tmp_path / "mix.html"
+    done = run_cli("incident", "stats", str(folder / "valid"), "--html", str(page), cwd=folder)
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<bdi>&lt;script&gt;alert(1)" in html  # the override cannot reorder the text around it
+    assert f"show all {len(hostile)} characters" in html  # folded, the whole value one click away
+    assert "\\u202e" in done.stdout and "\u202e" not in done.stdout  # the terminal table shows it as an escape
+
+
+def test_links_check_text_shows_control_characters_as_escapes(tmp_path: Path) -> None:
+    listing = tmp_path / "urls.txt"
+    listing.write_text("http://127.0.0.1:9/a\x1b]0;pwned\x07\x1b[2J\u202ebad\n", encoding="utf-8")
+    done = run_cli("links", "check", "--from", str(listing), cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\u202e" not in done.stdout
+    assert "/a\\x1b]0;pwned\\x07\\x1b[2J\\u202ebad" in done.stdout
+
+
+def test_a_large_claim_analysis_is_kept_out_of_the_collectors_way(tmp_path: Path) -> None:
+    """The claim analysis of a large entry runs with the cyclic collector paused and is then frozen, so later
+    collections do not walk its sentences again (what made STL002 grow faster than the text); a small one is not
+    frozen, and the collector is on again either way."""
+    import gc
+
+    from auditor.checks.rules.staleness import _claims
+    from auditor.config import load_config
+    from auditor.sources.markdown import read_entry
+
+    config = load_config(write_tree(tmp_path / "dir", {"auditor.toml": ""}))
+    lex = _claims.lexicon(config.pack)
+    sentences = "".join(f"As of {2010 + i % 10}, {i % 90 + 5}% of teams ran it.\n" for i in range(12_000))
+    for body, frozen in (("As of 2019, 40% of teams ran it.\n", False), (sentences, True)):
+        entry = read_entry(skill("big", body="## Use cases\n" + body).encode(), "big", "skills/big.md", config.kinds)
+        gc.unfreeze()
+        try:
+            analysis = _claims.analyze(entry, lex)
+            assert gc.isenabled()
+            assert (gc.get_freeze_count() > 0) is frozen, len(analysis.sentences)
+        finally:
+            gc.unfreeze()
+            _claims._LAST[:] = [None, None, None]
+
+
+def test_a_full_disk_under_the_store_exits_3_and_leaves_it_intact(tmp_path: Path, audited_store: Path) -> None:
+    """The disk fills while the store is written (no file may grow past 8 KB): the audit stops with the store's
+    path and what to do, and the store keeps its earlier run, intact."""
+    root = Path(shutil.copytree(audited_store, tmp_path / "dir"))
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "auditor", "audit", ".", "--offline", "--as-of", AS_OF], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=120,
+                          preexec_fn=lambda: _file_size_limit(8192), check=False)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    first = done.stderr.splitlines()[0]
+    assert first.startswith("error: the store at sqlite:///") and "auditor.db" in first and "--db" in first, first
+    _store_intact(root / ".auditor" / "auditor.db")
+    with sqlite3.connect(root / ".auditor" / "auditor.db") as conn:
+        assert conn.execute("SELECT id, status FROM runs WHERE status = 'completed'").fetchall() == [(1, "completed")]

@@ -7,8 +7,12 @@ import hashlib
 import importlib
 import inspect
 import pkgutil
+import signal
+import threading
+import time
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from auditor.checks import rules as rules_package
 from auditor.checks.base import AuditContext, Rule
@@ -104,16 +108,85 @@ def run_rules(
 def _check_slice(entries: list[Entry], rules: list[Rule], ctx: AuditContext,
                  progress: Callable[[int], None] | None = None) -> list[Finding]:
     findings: list[Finding] = []
-    for entry in entries:
-        for rule in rules:
-            if rule.code in entry.ignore:
-                continue
-            for finding in rule.check(entry, ctx):
-                finding.fingerprint = fingerprint(finding)
-                findings.append(finding)
-        if progress:
-            progress(1)
+    with RuleBudget(float(ctx.config.settings.get("rule_time_budget") or 0)) as budget:
+        for entry in entries:
+            for rule in rules:
+                if rule.code in entry.ignore:
+                    continue
+                budget.start()
+                try:
+                    for finding in rule.check(entry, ctx):
+                        finding.fingerprint = fingerprint(finding)
+                        findings.append(finding)
+                    budget.stop()
+                except OverBudget:  # the alarm cleared the budget before raising: nothing more is raised
+                    findings.append(_over_budget(entry, rule, budget.seconds, ctx))
+                except BaseException:
+                    budget.stop()
+                    raise
+            if progress:
+                progress(1)
     return findings
+
+
+class OverBudget(BaseException):  # noqa: N818 - not an error of the rule's; a BaseException so no rule swallows it
+    """Raised inside a rule that has run longer than `rule_time_budget` on one entry."""
+
+
+class RuleBudget:
+    """Stops a rule that runs longer than `seconds` on one entry (`rule_time_budget`), so one entry that makes a
+    rule slow (a pattern that backtracks, a quadratic loop) cannot hang the run. A timer signal (SIGALRM) every
+    quarter of the budget looks at how long the current rule has run and raises OverBudget inside it when it is
+    over; regular expressions are interrupted too. Only in a process's main thread (forked workers included),
+    where signals arrive; elsewhere, or with a budget of 0, nothing is timed."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started: float | None = None
+        # Never where another timer runs already (a test harness's timeout, say): that one is left alone.
+        self.active = (seconds > 0 and hasattr(signal, "setitimer")
+                       and threading.current_thread() is threading.main_thread()
+                       and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+        self._previous: Any = None
+
+    def __enter__(self) -> RuleBudget:
+        if self.active:
+            self._previous = signal.signal(signal.SIGALRM, self._alarm)
+            tick = max(self.seconds / 4, 0.01)
+            signal.setitimer(signal.ITIMER_REAL, tick, tick)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # first: no alarm arrives once the old handler is back
+            signal.signal(signal.SIGALRM, self._previous)
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+
+    def stop(self) -> None:
+        self.started = None
+
+    def _alarm(self, _signum: int, _frame: object) -> None:
+        started = self.started
+        if started is not None and time.monotonic() - started > self.seconds:
+            self.started = None
+            raise OverBudget
+
+
+def _over_budget(entry: Entry, rule: Rule, seconds: float, ctx: AuditContext) -> Finding:
+    """STR001 on the entry: which rule was stopped, after how long, and that its findings there are incomplete."""
+    reporter = get_rule("STR001")
+    assert reporter is not None
+    unreadable = reporter()
+    unreadable.severity = ctx.config.severities.get(reporter.code, unreadable.severity)
+    finding = unreadable.finding(
+        entry, f"rule {rule.code} ({rule.name}) was stopped after {seconds:g} s on this entry (`rule_time_budget`): "
+        f"its findings here may be incomplete", line=1, key=f"rule-time:{rule.code}",
+        fix="Split the entry, or shorten what makes the rule slow here (a very long paragraph, list or table); "
+            "a directory's own style rule (PRS008) may need a simpler pattern.")
+    finding.fingerprint = fingerprint(finding)
+    return finding
 
 
 # What forked workers read: set just before the pool forks, so each child inherits the loaded entries and the

@@ -17,7 +17,9 @@ from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
 from auditor.clock import parse_as_of
 from auditor.config import Config, ConfigError, find_config, load_config
 from auditor.models import Severity
+from auditor.outfiles import write_output
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text
+from auditor.safe_text import for_terminal
 
 if TYPE_CHECKING:
     from auditor.incidents.policy import Policy
@@ -144,8 +146,7 @@ def stats(
     cfg = _load(found.parent if found else folder, config)
     result = collect(folder, cfg)
     if html is not None:
-        html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(render_html(result, date), encoding="utf-8")
+        write_output(html, render_html(result, date), "give --html a writable file on a disk with free space")
     if fmt == StatsFormat.json:
         sys.stdout.write(json.dumps(as_dict(result), indent=2) + "\n")
     else:
@@ -157,7 +158,7 @@ def stats(
                                     ("Appendix C", "right"), ("difference", "right")):
                 table.add_column(column, justify=justify)  # type: ignore[arg-type]
             for row in mix.rows:
-                table.add_row(row.category, str(row.count), _pct(row.share), _pct(row.reference),
+                table.add_row(for_terminal(row.category), str(row.count), _pct(row.share), _pct(row.reference),
                               "–" if row.difference is None else f"{row.difference:+.0f} pts")
             out.print(table)
             if result.unknown.get(mix.name):

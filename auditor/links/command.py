@@ -11,6 +11,7 @@ from typing import Any
 
 from auditor.links.book import LinkBook, by_host
 from auditor.links.results import VERDICTS, LinkResult
+from auditor.safe_text import for_terminal
 
 
 class UsageError(ValueError):
@@ -56,13 +57,15 @@ def as_json(results: list[LinkResult], summary: dict[str, Any]) -> str:
 
 def as_text(results: list[LinkResult], summary: dict[str, Any]) -> str:
     lines = []
+    # URLs come from the user's files, reasons and suggestions quote what servers answered (a Location header):
+    # control characters and bidi overrides are shown as escapes, never sent to the terminal.
     for r in results:
         status = str(r.status) if r.status is not None else "-"
-        line = f"{r.verdict:<16} {status:>3}  {r.url}"
+        line = f"{r.verdict:<16} {status:>3}  {for_terminal(r.url)}"
         if r.reason and r.verdict != "alive":
-            line += f"  ({r.reason})"
+            line += f"  ({for_terminal(r.reason)})"
         if r.suggestion:
-            line += f"\n{'':<21}-> {r.suggestion}"
+            line += f"\n{'':<21}-> {for_terminal(r.suggestion)}"
         lines.append(line)
     lines.append("")
     counts = ", ".join(f"{n} {v}" for v, n in summary["by_verdict"].items() if n) or "nothing"
@@ -71,7 +74,7 @@ def as_text(results: list[LinkResult], summary: dict[str, Any]) -> str:
         lines.append("The network is unavailable: links that failed before HTTP are unverified, not broken.")
     lines.append("By host:")
     for host, verdicts in summary["by_host"].items():
-        lines.append(f"  {host}: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()))
+        lines.append(f"  {for_terminal(host)}: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()))
     return "\n".join(lines) + "\n"
 
 

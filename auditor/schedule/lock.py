@@ -24,9 +24,12 @@ from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from auditor.schedule.child import LOCK_HOLDER_ENV
+from auditor.store.db import BUSY_TIMEOUT_MS
 from auditor.store.models import Lock
 
 log = logging.getLogger("auditor.schedule")
+RENEW_BUSY_MS = 1000  # how long one renewal waits for SQLite's write lock before it fails and is retried
+RENEW_RETRY_SECONDS = 1.0  # after a failed renewal, the next attempt (or the usual interval, if shorter)
 
 
 @contextlib.contextmanager
@@ -52,7 +55,7 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _dead_here(holder: str) -> bool:
+def dead_here(holder: str) -> bool:
     """Whether a holder (`host:pid`) names a process on this machine that no longer runs."""
     host, _, pid = holder.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
@@ -97,6 +100,7 @@ class DirectoryLock:
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.clock = clock
         self.lost = threading.Event()  # set when a renewal found the lock taken over
+        self.renewals = self.failed_renewals = 0
 
     def acquire(self, slot: dt.datetime | None = None, scheduled: bool = True) -> bool:
         """Take the lock if it is free or its lease has expired, and, with `slot`, only when no audit was started
@@ -120,19 +124,30 @@ class DirectoryLock:
                 # A holder on this machine whose process is gone (a `kill -9`) is not waited for until its lease
                 # runs out: the lock is taken over at once, from that holder only.
                 holder = conn.execute(select(Lock.holder).where(Lock.name == self.name)).scalar()
-                if holder and holder != self.holder and _dead_here(holder):
+                if holder and holder != self.holder and dead_here(holder):
                     taken = conn.execute(update(Lock).where(and_(Lock.name == self.name, Lock.holder == holder,
                                                                  unused_slot)).values(**values))
         self.lost.clear()
         return taken.rowcount == 1
 
     def renew(self) -> bool:
-        """Extend the lease; False (and `lost` set) when another holder has taken the lock meanwhile."""
+        """Extend the lease in a short transaction of its own; False (and `lost` set) when another holder has taken
+        the lock meanwhile. On SQLite it waits at most RENEW_BUSY_MS for a writer (the audit storing its results)
+        and then raises "database is locked": the heartbeat tries again shortly."""
         with self.engine.begin() as conn:
-            done = conn.execute(update(Lock).where(Lock.name == self.name, Lock.holder == self.holder)
-                                .values(expires_at=self.clock() + self.lease))
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={RENEW_BUSY_MS}")
+            try:
+                done = conn.execute(update(Lock).where(Lock.name == self.name, Lock.holder == self.holder)
+                                    .values(expires_at=self.clock() + self.lease))
+            finally:
+                if sqlite:  # the pooled connection goes back with the store's own patience
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if done.rowcount != 1:
             self.lost.set()
+        else:
+            self.renewals += 1
         return done.rowcount == 1
 
     def release(self) -> None:
@@ -150,13 +165,23 @@ class DirectoryLock:
         stop = threading.Event()
 
         def beat() -> None:
-            while not stop.wait(interval):
+            wait, failing = interval, 0
+            while not stop.wait(wait):
                 try:
                     if not self.renew():
                         log.error("lock %s was taken over by another holder while its audit ran", self.name)
                         return
-                except Exception as exc:  # noqa: BLE001 - a store hiccup: the lease still has time; try again
-                    log.warning("could not renew lock %s: %s", self.name, exc)
+                    if failing:
+                        log.info("lock %s renewed after %d failed attempts", self.name, failing)
+                    wait, failing = interval, 0
+                except Exception as exc:  # noqa: BLE001 - "database is locked" during a long write, a network
+                    # hiccup: the lease still has time, so try again soon (never give the heartbeat up)
+                    self.failed_renewals += 1
+                    failing += 1
+                    if failing == 1:
+                        log.warning("could not renew lock %s (retrying every %.1f s): %s", self.name,
+                                    min(interval, RENEW_RETRY_SECONDS), exc)
+                    wait = min(interval, RENEW_RETRY_SECONDS)
 
         thread = threading.Thread(target=beat, name=f"lock-heartbeat-{self.name}", daemon=True)
         thread.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -10,10 +11,15 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from auditor.outfiles import WriteError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_DB_FILE = ".auditor/auditor.db"
+log = logging.getLogger("auditor.store")
+BUSY_TIMEOUT_MS = 10000  # how long a SQLite statement waits for another writer before "database is locked"
 
 
 def resolve_url(root: Path | None, url: str | None = None, setting: str = "") -> str:
@@ -48,7 +54,11 @@ def migrate(engine: Engine) -> None:
 def open_engine(url: str) -> Engine:
     """An engine with the schema migrated. SQLite gets foreign keys and WAL so readers never block a run."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a read-only directory: say where the store would go and how to put it elsewhere
+            raise WriteError(folder, exc, "keep the store elsewhere with --db URL (or AUDITOR_DB)") from None
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
@@ -56,10 +66,23 @@ def open_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.close()
     migrate(engine)
+    _mark_dead_runs(engine)
     return engine
+
+
+def _mark_dead_runs(engine: Engine) -> None:
+    """Whoever opens the store next marks the runs of killed processes on this machine `interrupted`."""
+    from auditor.store.runs import mark_dead_runs
+
+    try:
+        with session_factory(engine)() as session:
+            for run_id in mark_dead_runs(session):
+                log.warning("run #%s was left running by a process that is gone: marked interrupted", run_id)
+    except SQLAlchemyError as exc:  # a read-only store is still read; the next writable opening marks them
+        log.warning("could not mark the runs of killed processes interrupted: %s", exc)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

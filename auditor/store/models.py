@@ -28,6 +28,8 @@ class Run(Base):
     findings_count: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # host:pid of the process running it (migration 0007): a `running` run whose process is gone was killed
+    holder: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class EntrySnapshot(Base):

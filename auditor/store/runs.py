@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from auditor.models import Entry, Finding
+from auditor.schedule.lock import dead_here, default_holder
 from auditor.store.models import EntrySnapshot, FindingRow, Run
 
 
@@ -20,7 +21,7 @@ def now() -> dt.datetime:
 
 def begin_run(session: Session, directory: str, root: str, source: str, as_of: dt.date) -> int:
     run = Run(directory=directory, root=root, source=source, as_of=as_of, started_at=now(),
-              status="running", summary={})
+              status="running", summary={}, holder=default_holder())
     session.add(run)
     session.commit()
     return run.id
@@ -65,6 +66,21 @@ def fail_run(session: Session, run_id: int, status: str, error: str) -> None:
     session.execute(delete(EntrySnapshot).where(EntrySnapshot.run_id == run_id))
     session.execute(update(Run).where(Run.id == run_id).values(status=status, finished_at=now(), error=error))
     session.commit()
+
+
+def mark_dead_runs(session: Session) -> list[int]:
+    """Runs left `running` by a process on this machine that is gone (a `kill -9`, the machine out of memory) are
+    marked `interrupted`: they will never finish. Returns their ids. A run on another machine is left alone: only
+    its own machine can tell whether it still runs."""
+    rows = session.execute(select(Run.id, Run.holder).where(Run.status == "running", Run.holder.is_not(None))).all()
+    dead = [run_id for run_id, holder in rows if dead_here(holder)]
+    for run_id, holder in rows:
+        if run_id in dead:
+            session.execute(update(Run).where(Run.id == run_id, Run.status == "running").values(
+                status="interrupted", finished_at=now(),
+                error=f"its process ({holder}) ended without recording an outcome (killed?)"))
+    session.commit()
+    return dead
 
 
 def previous_completed_run(session: Session, directory: str, before_run_id: int) -> Run | None:

@@ -6,12 +6,13 @@ class UnreadableFile(LoadProblemRule):
     code = "STR001"
     name = "structure.unreadable-file"
     severity = Severity.error
-    title = "The entry file is empty, is not UTF-8 text, is too large, or is not a file the auditor reads"
+    title = "The entry file is empty, is not UTF-8 text, is too large or too slow to check, or is not a file the auditor reads"
     problem_kinds = ("unreadable", "empty", "too-large")
     what = (
         "Reports entry files that hold nothing, or whose bytes are not UTF-8, naming the first bad line; files "
         "that are not read at all, saying why (a symbolic link leading outside the directory, a link loop, a named "
-        "pipe, a socket or a device); and files over `max_entry_bytes`, of which only the first part is read."
+        "pipe, a socket or a device); files over `max_entry_bytes`, of which only the first part is read; and entries "
+        "on which a rule ran longer than `rule_time_budget` and was stopped, naming the rule."
     )
     why = (
         "Nothing in such a file reaches readers, and the entry silently vanishes from the directory. A link out of "
