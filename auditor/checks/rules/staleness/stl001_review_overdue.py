@@ -17,7 +17,8 @@ class ReviewOverdue(Rule):
         "date is unreviewed: it is overdue when its last change is older than the interval, the last change read "
         "from `updated` (or an alias such as `updated_at`) or, in a git checkout, from the last commit that changed "
         "its file or, for a list bullet or a record of a JSON list, its own lines. An entry with no date at all is "
-        "not reported: nothing says how old it is. When most entries of a kind are unreviewed and overdue (a "
+        "not reported: nothing says how old it is; nor is one whose front matter or `reviewed` value cannot be read "
+        "(a review date may be there: STR001 or STR006 reports the file). When most entries of a kind are unreviewed and overdue (a "
         "directory that keeps no review dates), that is reported once for the directory (`convention_share`) unless "
         "`[rules] enforce` names STL001. With `unreviewed_findings = \"summary\"` (what `auditor init` writes for "
         "such a directory) unreviewed entries are counted in the run summary instead (how many, the median age of "
@@ -58,6 +59,9 @@ class ReviewOverdue(Rule):
             return
         if ctx.config.settings.get("unreviewed_findings", "report") == "summary":
             return
+        if any(p.kind in ("unreadable", "front-matter") or (p.kind == "bad-date" and p.field == "reviewed")
+               for p in entry.problems):
+            return  # a review date may be there, unread: STR001/STR006 report the file, not "never reviewed"
         changed = entry.last_changed
         if changed is None or changed > ctx.as_of:
             return
