@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 
 from auditor.models import Entry, LoadProblem, Reference
 from auditor.sources.formats import FormatContext, Resolver, apply_field_map, excluded, link_refs, split_target
@@ -28,8 +29,12 @@ def has_front_matter(head: bytes) -> bool:
 
 def claim(ctx: FormatContext, files: list[str]) -> list[str]:
     """Markdown files that open with front matter (README.md only with front matter; other `exclude` names never)."""
+    return list(iter_claim(ctx, files))
+
+
+def iter_claim(ctx: FormatContext, files: list[str]) -> Iterator[str]:
+    """`claim`, one file at a time: detection samples the first few hundred instead of opening every file."""
     patterns = [p for p in ctx.config.settings.get("exclude") or [] if p != "README.md"]
-    found = []
     for rel in files:
         if not rel.endswith(MARKDOWN) or excluded(rel, patterns):
             continue
@@ -38,8 +43,7 @@ def claim(ctx: FormatContext, files: list[str]) -> list[str]:
         except OSError:
             continue
         if has_front_matter(head):
-            found.append(rel)
-    return found
+            yield rel
 
 
 def page_id(rel: str) -> str:
