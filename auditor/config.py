@@ -136,22 +136,27 @@ def git_top_level(folder: Path) -> Path | None:
     return Path(top).resolve() if done.returncode == 0 and top else None
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """An auditor.toml's tables; a ConfigError naming the file when it is missing, unreadable, not UTF-8 or not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                          "save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
 def load_config(root: Path, config_path: Path | None = None) -> Config:
     """Defaults, then the rule pack, then the directory's auditor.toml on top."""
     path = config_path or (root / CONFIG_NAME if (root / CONFIG_NAME).is_file() else None)
     data: dict[str, Any] = {}
     if path is not None:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: configuration file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
-                              "save it as UTF-8") from None
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+        data = read_toml(Path(path))
     problems = check_file(data, path, _rule_codes() if _names_rules(data) else None)
     if problems:
         raise ConfigError("\n".join(problems))

@@ -753,3 +753,36 @@ def test_a_full_disk_under_the_store_exits_3_and_leaves_it_intact(tmp_path: Path
     _store_intact(root / ".auditor" / "auditor.db")
     with sqlite3.connect(root / ".auditor" / "auditor.db") as conn:
         assert conn.execute("SELECT id, status FROM runs WHERE status = 'completed'").fetchall() == [(1, "completed")]
+
+
+# Every command that takes a directory, with the bad file as the directory's auditor.toml.
+COMMANDS_READING_CONFIG = [
+    ("check", "skills", "--offline"), ("audit", ".", "--offline"), ("fix", "skills", "--diff"),
+    ("incident", "validate", "skills"), ("incident", "stats", "skills"), ("schedule", ".", "--list"),
+    ("links", "check", "--config", "auditor.toml", "--from", "urls.txt"),
+    ("runs", "-d", "."), ("tickets", "list", "-d", "."), ("tickets", "export", "-d", "."),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS_READING_CONFIG, ids=" ".join)
+def test_every_command_meets_every_bad_setting_without_a_traceback(tmp_path: Path, command: tuple[str, ...],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process, so a traceback is an exception the runner catches: each command either reports the file (exit 2)
+    or, when it does not read the settings it was given, still ends cleanly."""
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    runner = CliRunner()
+    for toml, named in BAD_CONFIGS.items():
+        root = write_tree(tmp_path / f"dir{abs(hash(toml))}", {"auditor.toml": toml, "skills/good.md": skill("good"),
+                                                              "urls.txt": ""})
+        monkeypatch.chdir(root)
+        dated = [] if command[0] == "schedule" else ["--as-of", AS_OF]  # the scheduler keeps the real clock
+        result = runner.invoke(app, [*command, *dated])
+        shown = result.output + (getattr(result, "stderr", "") or "")
+        assert result.exception is None or isinstance(result.exception, SystemExit), (toml, shown[-1500:])
+        assert "Traceback" not in shown
+        assert result.exit_code in (0, 2, 3), (toml, result.exit_code, shown[-1500:])
+        if result.exit_code == 2:
+            assert "auditor.toml" in shown and named in shown, (toml, shown[-1500:])

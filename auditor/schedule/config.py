@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy
 import re
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from auditor.config import CONFIG_NAME, ConfigError, load_config
+from auditor.config import CONFIG_NAME, ConfigError, load_config, read_toml
 from auditor.settings import SCHEDULE_DEFAULTS
 from auditor.store.db import resolve_url
 
@@ -98,12 +97,7 @@ def load_schedule(directory: Path, config_path: Path | None = None) -> Schedule:
     path = config_path or directory / CONFIG_NAME
     data: dict[str, Any] = {}
     if config_path is not None or path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: configuration file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+        data = read_toml(path)
     table = dict(data.get("schedule", {}))
     listed = table.pop("audits", None)
     unknown = set(table) - set(SCHEDULE_DEFAULTS)
