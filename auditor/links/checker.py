@@ -2,7 +2,9 @@
 
 - At most `concurrency` requests at once, and `per_host` to any one host. A 429 (or a 503 with Retry-After) pauses
   the whole host for its Retry-After (not only the request that got it), then paces it like a congestion
-  controller, and a host's rate-limit headers keep it within the budget it announces (auditor.links.pace).
+  controller, and a host's rate-limit headers keep it within the budget it announces (auditor.links.pace). A
+  request that carries on a page already under way (a retry, the GET after a HEAD, a redirect's next hop) gets
+  the host's next free turn before new pages (`_Turns`).
 - HEAD first. GET when HEAD is refused or answers something a GET might not (any non-2xx), when the page
   is HTML (its content decides soft 404s, parked domains and challenges) or when a `#fragment` needs the
   page's ids. A host whose HEAD is refused, or whose pages turned out to be HTML three times (so a GET
@@ -11,7 +13,8 @@
 - Redirects are followed by hand, each hop recorded; loops and chains longer than `max_redirects` are
   broken. Every hop goes through the private-address guard (auditor.links.net).
 - Connection errors, timeouts, 5xx and 429 are retried `retries` times with exponential backoff and
-  jitter; a Retry-After is honoured up to `retry_after_cap` seconds (beyond it the link is unverified).
+  jitter; a Retry-After is honoured up to `retry_after_cap` seconds (beyond it the link is unverified), and
+  the refused request goes again when it is over, not a jittered backoff later.
 - A page sent with an ETag or Last-Modified is asked for conditionally next time; 304 keeps the old verdict.
 """
 

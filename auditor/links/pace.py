@@ -8,8 +8,14 @@ controller (AIMD) after a 429, and held within the budget a host announces in it
 - A host that refused once recovers: the rate climbs on to about twice the one it refused, and once the host
   has answered half as much again as that within a second, it is no longer paced (only `link_per_host` holds
   it). A host refused again above the rate it refused, at about the rate it took then, has shown its limit: it
-  climbs back to that and stays there, so it gets no further 429. A refusal at a rate well under one the host
-  answered since its last 429 is no limit (a 429 at random): the pace halves, what it took stays the target.
+  climbs back to that and stays there, so it gets no further 429.
+- Not every 429 is about the rate. One at a rate well under what the host has answered within a second during
+  the run is no limit (a page that asks for a pause once, a refusal at random): the host is paused all the same,
+  but a pace learnt from an earlier 429 that this one contradicts is dropped (one held under a limit it has
+  shown is halved). One whose request was followed, before the 429 came back, by a request the host answered is
+  that page's own (a host over its limit refuses everything until its window moves on): the pace is put back
+  as it was, the pause stays. And a 429 is about the rate, whatever the host took before, when a request sent
+  after the refused one is refused too.
 - Requests are evenly spaced, never more than the rate in any second (a late wake-up cannot bunch them), and
   never closer than `link_slow_down` seconds once the host has answered 429.
 - `RateLimit-Remaining`/`RateLimit-Reset` (IETF draft and GitLab), the draft's `RateLimit: r=..;t=..`, and
