@@ -363,6 +363,17 @@ def test_a_429_under_a_rate_the_host_has_taken_is_no_limit_unless_the_next_one_i
             assert host.ceiling == 0.5 and host.rate == 0.25
 
 
+def test_a_paced_host_refused_under_the_rate_it_has_taken_is_no_longer_paced() -> None:
+    host, _ = answered_host(30, 0.3, ago=5.0)
+    now = time.monotonic()
+    host.rate, host.ceiling, host.step, host.climbed_at = 10.0, 16.0, 32.0, now  # paced after an earlier 429
+    host.sent.extend([now - 0.5, now - 0.002, now - 0.001])
+    host.rate_limited(1.0, 0.0, sent_at=now - 0.002)  # refused at two a second: that 429 told nothing either
+    assert host.rate == 0 and host.paused_until >= now + 0.99
+    host.answered(now - 0.001)  # the page's own 429: that puts back no pace the host had before it
+    assert host.rate == 0
+
+
 def test_a_page_under_way_gets_its_host_next_free_turn() -> None:
     with WebServer() as server:
         checker = LinkChecker(fast(per_host=1, retry_after_cap=5.0), MARKERS)

@@ -183,12 +183,15 @@ class HostPace:
         after = bisect.bisect_right(self.taken, sent_at + 1.0) - here
         self.best = max(self.best, before, after)
         self.shown = max(self.shown, before, after)
-        if self.pending is not None and self.pending.sent_at < sent_at <= self.pending.at:
+        pending = self.pending
+        if pending is not None and pending.sent_at < sent_at <= pending.at:
             # Sent after the refused request, before its 429 came back, and answered: a host over its limit
             # would have refused it too. The 429 was that page's own (a page that asks for a pause once): the
-            # host stays paused for its Retry-After, but its pace is what it was.
-            self._restore(self.pending.before)
+            # host stays paused for its Retry-After, but its pace is what it was (or none, when the 429 had
+            # already been found to contradict the pace it had).
             self.pending = None
+            if pending.telling or pending.before["confirmed"]:
+                self._restore(pending.before)
 
     def rate_limited(self, retry_after: float | None, floor: float, sent_at: float | None = None) -> None:
         """The host answered 429: hold it for `retry_after`, then pace it at half the rate it refused."""
