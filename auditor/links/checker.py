@@ -2,7 +2,9 @@
 
 - At most `concurrency` requests at once, and `per_host` to any one host. A 429 (or a 503 with Retry-After) pauses
   the whole host for its Retry-After (not only the request that got it), then paces it like a congestion
-  controller, and a host's rate-limit headers keep it within the budget it announces (auditor.links.pace).
+  controller, and a host's rate-limit headers keep it within the budget it announces (auditor.links.pace). A
+  request that carries on a page already under way (a retry, the GET after a HEAD, a redirect's next hop) gets
+  the host's next free turn before new pages (`_Turns`).
 - HEAD first. GET when HEAD is refused or answers something a GET might not (any non-2xx), when the page
   is HTML (its content decides soft 404s, parked domains and challenges) or when a `#fragment` needs the
   page's ids. A host whose HEAD is refused, or whose pages turned out to be HTML three times (so a GET
@@ -11,7 +13,8 @@
 - Redirects are followed by hand, each hop recorded; loops and chains longer than `max_redirects` are
   broken. Every hop goes through the private-address guard (auditor.links.net).
 - Connection errors, timeouts, 5xx and 429 are retried `retries` times with exponential backoff and
-  jitter; a Retry-After is honoured up to `retry_after_cap` seconds (beyond it the link is unverified).
+  jitter; a Retry-After is honoured up to `retry_after_cap` seconds (beyond it the link is unverified), and
+  the refused request goes again when it is over, not a jittered backoff later.
 - A page sent with an ETag or Last-Modified is asked for conditionally next time; 304 keeps the old verdict.
 """
 
@@ -24,6 +27,7 @@ import random
 import re
 import ssl
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,10 +151,43 @@ class ForeignHost(Exception):  # noqa: N818 - not an error: a request this check
     leading to a host another worker process checks (auditor.links.shards). The page is left to the parent."""
 
 
+class _Turns:
+    """A host's `per_host` request slots, handed out first to requests that carry on with a page already under way
+    (a retry, the GET after a HEAD, a redirect's next hop, the host's probes), then to new pages, each in the
+    order asked. A page's answer never waits behind every other page of the host (a slow page's GET queued
+    after forty fresh pages and each 429 pause among them), and a refused request goes first when a pause ends."""
+
+    def __init__(self, slots: int) -> None:
+        self.free = slots
+        self.waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
+
+    async def acquire(self, urgent: bool) -> None:
+        if self.free > 0 and not any(self.waiting):
+            self.free -= 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting[0 if urgent else 1].append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():  # handed the slot just as it was cancelled: pass it on
+                self.release()
+            raise
+
+    def release(self) -> None:
+        for queue in self.waiting:
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)
+                    return
+        self.free += 1
+
+
 class _Host(HostPace):
     def __init__(self, per_host: int) -> None:
         super().__init__()
-        self.sem = asyncio.Semaphore(per_host)
+        self.turns = _Turns(per_host)
         self.open = 0
         self.max_open = 0
         self.head_refused = False
@@ -305,12 +342,14 @@ class LinkChecker:
     async def _check_page(self, url: str, need_body: bool, conditional: dict[str, str]) -> PageOutcome:
         host = self._host(url)
         head_status: int | None = None
+        under_way = False  # a HEAD went out: the GET carries on with a page under way (auditor.links.checker._Turns)
         if not need_body and not host.get_first:
             try:
                 trail = await self._follow(url, "HEAD", read_body=False, retry_errors=False, extra=conditional)
             except _SkipHead:  # while this page waited its turn, the host turned out to need GET anyway
                 trail = Trail([], error=_SkipHead())
             answer = trail.answer
+            under_way = bool(trail.chain)
             if isinstance(trail.error, _SkipHead):
                 pass
             elif isinstance(trail.error, httpx.InvalidURL | httpx.UnsupportedProtocol | ValueError):
@@ -329,7 +368,7 @@ class LinkChecker:
                 if 200 <= answer.status < 300:
                     host.html_after_head += 1  # an HTML page needs a GET anyway; after 3, GET straight away
                 head_status = answer.status
-        trail = await self._follow(url, "GET", read_body=True, retry_errors=True, extra=conditional)
+        trail = await self._follow(url, "GET", read_body=True, retry_errors=True, extra=conditional, urgent=under_way)
         answer = trail.answer
         if answer is not None and answer.status == 304 and len(trail.chain) == 1 and conditional:
             return PageOutcome(LinkResult(url, "alive", 304, url, trail.chain), not_modified=True)
@@ -489,7 +528,7 @@ class LinkChecker:
         host = self._host(origin + "/")
         if host.home is None:
             host.home = asyncio.ensure_future(self._follow(origin + "/", "GET", read_body=False, retry_errors=False,
-                                                           extra={}))
+                                                           extra={}, urgent=True))
         return await asyncio.shield(host.home)
 
     async def _compare_with_random_page(self, url: str, trail: Trail, page: Page) -> str | None:
@@ -509,7 +548,7 @@ class LinkChecker:
         return None
 
     async def _probe(self, url: str) -> tuple[Trail, Page | None]:
-        trail = await self._follow(url, "GET", read_body=True, retry_errors=False, extra={})
+        trail = await self._follow(url, "GET", read_body=True, retry_errors=False, extra={}, urgent=True)
         answer = trail.answer
         page = None
         if answer is not None and answer.read and is_html(answer.content_type):
@@ -532,12 +571,15 @@ class LinkChecker:
         return {}
 
     async def _follow(self, url: str, method: str, read_body: bool, retry_errors: bool,
-                      extra: dict[str, str]) -> Trail:
+                      extra: dict[str, str], urgent: bool = False) -> Trail:
+        """`urgent`: the request carries on with a page under way, so it gets its host's next free slot; so does
+        every hop after the first."""
         chain: list[dict[str, Any]] = []
         current, seen, fragment = url, {url}, ""
         while True:
             try:
-                answer = await self._fetch(method, current, read_body, retry_errors, extra if not chain else {})
+                answer = await self._fetch(method, current, read_body, retry_errors, extra if not chain else {},
+                                           urgent or bool(chain))
             except (LinkNetworkError, Timeout, httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                 chain.append({"url": current, "status": None})
                 return Trail(chain, None, exc)
@@ -557,7 +599,7 @@ class LinkChecker:
             current = target
 
     async def _fetch(self, method: str, url: str, read_body: bool, retry_errors: bool,
-                     extra: dict[str, str]) -> Answer:
+                     extra: dict[str, str], urgent: bool = False) -> Answer:
         attempts = self.options.retries + 1
         if self.owned is not None and urlsplit(url).netloc.lower() not in self.owned:
             raise ForeignHost(url)
@@ -565,7 +607,7 @@ class LinkChecker:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                answer = await self._send(method, url, read_body, extra, host)
+                answer = await self._send(method, url, read_body, extra, host, urgent or attempt > 0)
             except LinkNetworkError as exc:
                 if not exc.retry or last or not retry_errors:
                     raise
@@ -589,7 +631,9 @@ class LinkChecker:
                                   self.options.slow_down, answer.sent_at)
                 if last or (wait is not None and wait > self.options.retry_after_cap):
                     return answer
-                await asyncio.sleep(max(wait if wait is not None else 0.0, self._backoff(attempt)))
+                # The host said when to come back: then, not a jittered backoff later (the pause holds the host
+                # till then, and the retry goes first when it ends).
+                await asyncio.sleep(wait if wait is not None else self._backoff(attempt))
                 continue
             if 500 <= answer.status < 600 and retry_errors and not last:
                 await asyncio.sleep(self._backoff(attempt))
@@ -600,8 +644,10 @@ class LinkChecker:
     def _backoff(self, attempt: int) -> float:
         return self.options.backoff * (2 ** attempt) * (0.5 + random.random())  # noqa: S311 - jitter, not crypto
 
-    async def _send(self, method: str, url: str, read_body: bool, extra: dict[str, str], host: _Host) -> Answer:
-        async with host.sem:  # the host's turn first: a busy or paced host must not hold global slots
+    async def _send(self, method: str, url: str, read_body: bool, extra: dict[str, str], host: _Host,
+                    urgent: bool = False) -> Answer:
+        await host.turns.acquire(urgent)  # the host's turn first: a busy or paced host must not hold global slots
+        try:
             if method == "HEAD" and host.get_first:
                 raise _SkipHead
             sent_at = await host.pace()
@@ -609,6 +655,8 @@ class LinkChecker:
                 answer = await self._send_now(method, url, read_body, extra, host)
                 answer.sent_at = sent_at
                 return answer
+        finally:
+            host.turns.release()
 
     async def _send_now(self, method: str, url: str, read_body: bool, extra: dict[str, str], host: _Host) -> Answer:
         host.open += 1

@@ -8,8 +8,14 @@ controller (AIMD) after a 429, and held within the budget a host announces in it
 - A host that refused once recovers: the rate climbs on to about twice the one it refused, and once the host
   has answered half as much again as that within a second, it is no longer paced (only `link_per_host` holds
   it). A host refused again above the rate it refused, at about the rate it took then, has shown its limit: it
-  climbs back to that and stays there, so it gets no further 429. A refusal at a rate well under one the host
-  answered since its last 429 is no limit (a 429 at random): the pace halves, what it took stays the target.
+  climbs back to that and stays there, so it gets no further 429.
+- Not every 429 is about the rate. One at a rate well under what the host has answered within a second during
+  the run is no limit (a page that asks for a pause once, a refusal at random): the host is paused all the same,
+  but a pace learnt from an earlier 429 that this one contradicts is dropped (one held under a limit it has
+  shown is halved). One whose request was followed, before the 429 came back, by a request the host answered is
+  that page's own (a host over its limit refuses everything until its window moves on): the pace is put back
+  as it was, the pause stays. And a 429 is about the rate, whatever the host took before, when a request sent
+  after the refused one is refused too.
 - Requests are evenly spaced, never more than the rate in any second (a late wake-up cannot bunch them), and
   never closer than `link_slow_down` seconds once the host has answered 429.
 - `RateLimit-Remaining`/`RateLimit-Reset` (IETF draft and GitLab), the draft's `RateLimit: r=..;t=..`, and
@@ -26,6 +32,7 @@ import email.utils
 import re
 import time
 from collections import deque
+from dataclasses import dataclass
 
 DECREASE = 0.5  # the pace after a 429: this share of the rate the host accepted
 _EPOCH = 1e9  # a reset header above this is a Unix time (GitHub, GitLab), below it a number of seconds (IETF)
@@ -74,6 +81,22 @@ def rate_budget(headers: dict[str, str], now: float | None = None) -> tuple[int,
     return max(remaining, 0), max(reset, 0.0)
 
 
+# What a refusal changes, and what is put back when it turns out to be a page's own.
+_PACE = ("rate", "ceiling", "confirmed", "step", "climbed_at", "turn_at", "best")
+
+
+@dataclass
+class _Refusal:
+    """A 429 and the pace before it, kept until a request sent between the refused one and the 429's arrival is
+    answered (the 429 was that page's own) or refused too (it was the rate)."""
+
+    sent_at: float  # when the refused request went
+    at: float  # when its 429 came
+    retry_after: float | None
+    telling: bool  # taken as the host's rate
+    before: dict[str, float | bool]
+
+
 def _under(accepted: float) -> float:
     """One request under what a host took (4% under a fast host's rate); half of it for a host that took one."""
     return max(accepted - max(1.0, 0.04 * accepted), 0.5 * accepted)
@@ -99,6 +122,8 @@ class HostPace:
         self.sent: deque[float] = deque()  # when the requests of the last minute were sent
         self.taken: list[float] = []  # when the requests it answered (not 429) of the last two seconds were sent
         self.best = 0  # the most requests it answered that were sent within one second, since its last 429
+        self.shown = 0  # the same over the whole run: a 429 at a rate under it is no limit of so many a second
+        self.pending: _Refusal | None = None  # the last 429, until a request sent meanwhile tells what it was
 
     @property
     def interval(self) -> float:
@@ -157,44 +182,79 @@ class HostPace:
         before = here - bisect.bisect_left(self.taken, sent_at - 1.0) + 1
         after = bisect.bisect_right(self.taken, sent_at + 1.0) - here
         self.best = max(self.best, before, after)
+        self.shown = max(self.shown, before, after)
+        pending = self.pending
+        if pending is not None and pending.sent_at < sent_at <= pending.at:
+            # Sent after the refused request, before its 429 came back, and answered: a host over its limit
+            # would have refused it too. The 429 was that page's own (a page that asks for a pause once): the
+            # host stays paused for its Retry-After, but its pace is what it was (or none, when the 429 had
+            # already been found to contradict the pace it had).
+            self.pending = None
+            if pending.telling or pending.before["confirmed"]:
+                self._restore(pending.before)
 
     def rate_limited(self, retry_after: float | None, floor: float, sent_at: float | None = None) -> None:
         """The host answered 429: hold it for `retry_after`, then pace it at half the rate it refused."""
         now = time.monotonic()
         if now < max(self.paused_until, self.reacted_at + 1.0):  # another answer of the same burst: dealt with
+            pending = self.pending
+            if pending is not None and sent_at is not None and sent_at > pending.sent_at:
+                # A request sent after the refused one was refused too: a host over its limit refuses everything
+                # until its window moves on. It is the rate after all, whatever the host took before.
+                self.pending = None
+                if not pending.telling:
+                    self._restore(pending.before)
+                    self._slow_down(pending.at, pending.sent_at, pending.retry_after, burst=True)
             return
+        before = {name: getattr(self, name) for name in _PACE}
         self.reacted_at = now
         self.floor = floor
         if retry_after is not None:
             self.paused_until = now + retry_after
+        telling = self._slow_down(now, sent_at if sent_at is not None else now, retry_after, burst=False)
+        self.pending = _Refusal(sent_at, now, retry_after, telling, before) if sent_at is not None else None
+
+    def _restore(self, before: dict[str, float | bool]) -> None:
+        for name, value in before.items():
+            setattr(self, name, value)
+
+    def _slow_down(self, now: float, at: float, retry_after: float | None, burst: bool) -> bool:
+        """The pace after a 429 for the request sent at `at`; whether the 429 told the host's rate."""
         # What the host took in its window up to the refused request: the second before it, or the Retry-After's
         # span for a host that counts over a longer window (60 a minute: 40 in two seconds, then "come back in 58
         # seconds"). Counted up to the refused request, not the 429's arrival: the requests sent meanwhile would
         # pace the host above its limit.
-        at = sent_at if sent_at is not None else now
         window = min(max(1.0, retry_after or 0.0), 60.0)
         accepted = max(sum(1 for t in self.sent if at - window <= t <= at) - 1, 1)
         took = _under(accepted) / window
-        # Refused at a rate well under one it has taken in a second since its last 429: not a limit of so many a
-        # second (a refusal at random, or of a longer window than its Retry-After says). The pace still halves,
-        # but what the host has shown it takes stays the rate to climb back to.
-        telling = window > 1.0 or self.best <= 1.25 * accepted + 1
+        # Refused at a rate well under one it has taken in a second during the run: not a limit of so many a
+        # second (a page that asks for a pause, a refusal at random), unless it came in a burst. Counted over the
+        # run, not since the last 429: a pause empties the window before the next refusal, so that count would
+        # always tell, and every such page would slow the host further.
+        telling = burst or window > 1.0 or self.shown <= 1.25 * accepted + 1
         self._climb(now)
+        self.climbed_at, self.turn_at = now, -1e9  # the first request after the pause goes when it ends
+        if not telling:
+            if self.confirmed:  # held under a limit it has shown: the pace it had halves, the limit stays
+                self.rate = DECREASE * self.rate
+            else:  # the rate it was paced at came from a 429 that this one contradicts: pausing is all it asks
+                self.rate = 0.0
+            return False
         if self.rate <= 0:  # refused at full speed: what it took is the rate to get back to
             refused_at, self.confirmed = took, False
-            self.ceiling = took if telling else max(took, _under(self.best))
-        elif self.rate > self.ceiling and not self.confirmed and telling:  # refused again above it
+            self.ceiling = took
+        elif self.rate > self.ceiling and not self.confirmed:  # refused again above it
             refused_at = min(self.rate, took)
             # at about the rate it took before: that is its limit; well above it: a better measure of the rate
             self.confirmed = took <= 1.25 * self.ceiling + 1
             self.ceiling = took
-        else:  # refused at or under the rate it had taken: when that tells, the limit is lower
+        else:  # refused at or under the rate it had taken: the limit is lower
             refused_at = min(self.rate, took)
-            self.ceiling = min(self.ceiling, took) if telling else self.ceiling
+            self.ceiling = min(self.ceiling, took)
         self.best = 0
         self.rate = DECREASE * refused_at
         self.step = 2 * self.ceiling / window  # back to the ceiling within a quarter window, twice it in 3/4
-        self.climbed_at, self.turn_at = now, -1e9  # the first request after the pause goes when it ends
+        return True
 
     def announced(self, remaining: int, reset_in: float, in_flight: int, longest: float) -> None:
         """The host's rate-limit headers say `remaining` requests are left for `reset_in` seconds; the requests

@@ -79,7 +79,7 @@ class ShardOutcome:
 # What a worker learnt about a host, for the parent that checks the pages left to it: its pace (auditor.links.pace:
 # the AIMD rate and the rate it refused, the pause, the announced budget; monotonic times hold across the fork)
 # and its HEAD/GET habits.
-_HOST_STATE = ("rate", "ceiling", "confirmed", "step", "climbed_at", "floor", "turn_at", "last_sent",
+_HOST_STATE = ("rate", "ceiling", "confirmed", "step", "climbed_at", "floor", "turn_at", "last_sent", "shown",
                "paused_until", "reacted_at", "budget", "budget_until", "head_refused", "html_after_head")
 
 
