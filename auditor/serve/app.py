@@ -205,7 +205,8 @@ async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Resp
     """The token (when the server has one), the CSRF check of every POST, and the headers of every answer."""
     def refuse(status: int, message: str) -> Response:
         html = env.get_template("error.html.j2").render(message=message, csrf="", directory=options.directory,
-                                                       path="", query="", bare=True)
+                                                       path="", query="", bare=True,
+                                                       today=options.as_of or dt.date.today())
         return _secured(HTMLResponse(html, status_code=status))
 
     if request.method not in ("GET", "HEAD", "POST"):
@@ -245,7 +246,8 @@ async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Resp
 def _secured(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # `same-origin`: the app's own forms carry an Origin to check (with `no-referrer` Chromium sends "null").
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"
     return response
