@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from auditor import __version__
+from auditor.checks.engine import all_rules
 from auditor.report import inline_code, web_url
 from auditor.safe_text import html_user
 from auditor.serve import queries
@@ -74,8 +75,17 @@ def _local_path(value: str, fallback: str) -> str:
 
 def create_app(engine: Engine, options: ServeOptions) -> Starlette:
     """The app over an open (migrated) store."""
+    all_rules()  # imported once here rather than by the first page that names a rule
     sessions = session_factory(engine)
     env = environment()
+    indexes: dict[int, queries.RunIndex] = {}  # a completed run's entries and findings never change
+
+    def index_of(session: Any, run: Any) -> queries.RunIndex:
+        if run.id not in indexes:
+            if len(indexes) >= 4:
+                indexes.pop(next(iter(indexes)))
+            indexes[run.id] = queries.run_index(session, run)
+        return indexes[run.id]
 
     def today() -> dt.date:
         return options.as_of or dt.date.today()
@@ -117,7 +127,7 @@ def create_app(engine: Engine, options: ServeOptions) -> Starlette:
             run = with_run(request, session)
             if run is None:
                 return no_run(request)
-            found = queries.entries(session, run, wanted)
+            found = queries.entries(session, run, wanted, index_of(session, run))
             return page(request, "entries.html.j2", run=run, wanted=wanted, **found,
                         page_url=lambda n: "?" + urlencode({**wanted.active, "run": run.id, "page": n}))
 

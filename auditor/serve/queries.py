@@ -152,21 +152,37 @@ class EntryFilter:
         return cls(**values, page=page, active={k: v for k, v in values.items() if v})
 
 
-def entries(session: Session, run: Run, wanted: EntryFilter) -> dict[str, Any]:
-    """The run's entries that pass the filter, worst first, a page at a time, with the choices each filter offers."""
+@dataclass
+class RunIndex:
+    """What the entries page filters on for one completed run: it never changes, so the app keeps it (a cache of
+    a few runs) and only the tickets are read on each request."""
+
+    snaps: list[Any]
+    codes: dict[str, set[str]]
+    worst: dict[str, int]  # entry id -> index in SEVERITIES of its worst finding
+    counts: Counter[str]
+
+
+def run_index(session: Session, run: Run) -> RunIndex:
     snaps = session.execute(
         select(EntrySnapshot.entry_id, EntrySnapshot.path, EntrySnapshot.title, EntrySnapshot.kind,
                EntrySnapshot.owner, EntrySnapshot.score).where(EntrySnapshot.run_id == run.id)
     ).all()
-    codes: dict[str, set[str]] = defaultdict(set)
-    worst: dict[str, int] = {}
-    counts: Counter[str] = Counter()
+    index = RunIndex(snaps=list(snaps), codes=defaultdict(set), worst={}, counts=Counter())
     for entry_id, code, severity in session.execute(
             select(FindingRow.entry_id, FindingRow.code, FindingRow.severity).where(FindingRow.run_id == run.id)):
-        codes[entry_id].add(code)
-        counts[entry_id] += 1
-        worst[entry_id] = min(worst.get(entry_id, 3), SEVERITIES.index(severity))
-    tickets = {t.entry_id: t for t in session.scalars(select(Ticket).where(Ticket.directory == run.directory))}
+        index.codes[entry_id].add(code)
+        index.counts[entry_id] += 1
+        index.worst[entry_id] = min(index.worst.get(entry_id, 3), SEVERITIES.index(severity))
+    return index
+
+
+def entries(session: Session, run: Run, wanted: EntryFilter, index: RunIndex | None = None) -> dict[str, Any]:
+    """The run's entries that pass the filter, worst first, a page at a time, with the choices each filter offers."""
+    index = index or run_index(session, run)
+    snaps, codes, worst, counts = index.snaps, index.codes, index.worst, index.counts
+    tickets = {t.entry_id: t for t in session.execute(
+        select(Ticket.id, Ticket.entry_id, Ticket.status, Ticket.due).where(Ticket.directory == run.directory))}
     needle = wanted.q.lower()
 
     def keep(s: Any) -> bool:
