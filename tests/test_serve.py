@@ -93,7 +93,7 @@ def test_issue_types_one_row_per_rule_and_entries_filter(served) -> None:  # noq
         by_rule.setdefault(code, set()).add(entry)
     html = client.get("/issues").text
     links = re.findall(r'href="/entries\?rule=(\w+)&amp;run=\d+"', html)
-    assert sorted(links) == sorted(by_rule)
+    assert sorted(links) == sorted(by_rule)  # the example keeps no convention: one row per rule
     for code, entries in by_rule.items():
         listing = client.get("/entries", params={"rule": code}).text
         assert f'<b id="shown">{len(entries)}</b>' in listing, code
@@ -218,3 +218,30 @@ def test_hostile_entry_text_is_shown_as_text(served) -> None:  # noqa: ANN001
     assert HOSTILE_OWNER in entry  # shown, never a link
     assert "&lt;img src=x onerror=alert(3)&gt;" in entry
     assert HOSTILE_TITLE not in entry and HOSTILE_RELATED not in entry
+
+
+def test_issue_types_lead_with_the_directory_conventions(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from auditor.config import load_config
+    from auditor.pipeline import run_audit
+    from tests.helpers import write_tree
+
+    files = {f"data/server-{n:02d}/server-{n:02d}.yml": (
+        f"name: Server {n}\ndescription: Serves request {n} for the tests.\n"
+        f"source_url: https://example.org/server-{n:02d}\nupdated_at: 2026-04-23 05:34\n") for n in range(25)}
+    root = write_tree(tmp_path / "pairs", files)
+    config = load_config(root)
+    config.settings["offline"] = True
+    db_url = f"sqlite:///{tmp_path / 'store.db'}"
+    run_audit(root, config, LATER, db_url)
+    engine = open_engine(db_url)
+    with TestClient(create_app(engine, ServeOptions(directory=config.name, as_of=LATER))) as client:
+        html = client.get("/issues").text
+    engine.dispose()
+    rows = re.findall(r"<tr>\s*<td>(.*?)</tr>", html, re.S)
+    flags = ['<span class="sev ok">convention</span>' in row for row in rows]
+    assert flags[0] and flags == sorted(flags, reverse=True), "the convention rows come first"
+    (str017,) = [row for row, flag in zip(rows, flags, strict=True) if flag and "STR017" in row]
+    assert "STR017 updated_at on 25 of 25 entries" in text_of(str017)
+    assert "<code>[rules] disable = [&#34;STR017&#34;]</code>" in str017  # its fix: one configuration line

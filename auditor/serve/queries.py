@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from auditor.checks.conventions import DIRECTORY_ID
 from auditor.checks.engine import get_rule
 from auditor.scoring import BANDS, band_of
 from auditor.store import runs as run_store
@@ -46,7 +47,7 @@ def pick_run(session: Session, directory: str | None, run_id: int | None) -> Run
 
 def _findings(session: Session, run_id: int) -> list[Any]:
     columns = (FindingRow.entry_id, FindingRow.code, FindingRow.name, FindingRow.severity, FindingRow.fingerprint,
-               FindingRow.fix)
+               FindingRow.fix, FindingRow.message)
     return list(session.execute(select(*columns).where(FindingRow.run_id == run_id)))
 
 
@@ -103,18 +104,24 @@ def completed_runs_upto(session: Session, run: Run) -> list[Run]:
 
 
 def issue_types(session: Session, run: Run) -> list[dict[str, Any]]:
-    """One row per rule that fired in the run: severity, entries affected, findings, new this run, the fix."""
+    """One row per rule that fired in the run, and one per directory-wide convention finding (a rule firing the same
+    way on most entries, collapsed into one finding whose fix is a configuration line): severity, entries affected,
+    findings, new this run, the fix. Conventions first, then the worst, then the widest."""
     previous = run_store.previous_completed_run(session, run.directory, run.id)
     before = {f.fingerprint for f in _findings(session, previous.id)} if previous else set()
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for f in _findings(session, run.id):
-        row = rows.get(f.code)
+        convention = f.entry_id == DIRECTORY_ID
+        key = (f.code, f.fingerprint if convention else "")
+        row = rows.get(key)
         if row is None:
             rule = get_rule(f.code)
-            row = rows[f.code] = {
+            row = rows[key] = {
                 "code": f.code, "name": f.name, "family": family_of(f.code), "severity": f.severity,
-                "title": rule.title if rule else "", "fix": f.fix, "convention": bool(rule and rule.convention),
-                "entries": set(), "findings": 0, "new": 0,
+                "title": f.message if convention else (rule.title if rule else f.name),
+                # A convention's fix is its configuration line; a rule's row gives the rule's general fix.
+                "fix": f.fix if convention or rule is None else rule.fix.strip().splitlines()[0],
+                "convention": convention, "entries": set(), "findings": 0, "new": 0,
             }
         if SEVERITIES.index(f.severity) < SEVERITIES.index(row["severity"]):
             row["severity"] = f.severity
@@ -122,7 +129,7 @@ def issue_types(session: Session, run: Run) -> list[dict[str, Any]]:
         row["findings"] += 1
         row["new"] += bool(previous) and f.fingerprint not in before
     result = [{**row, "entries": len(row["entries"])} for row in rows.values()]
-    result.sort(key=lambda r: (SEVERITIES.index(r["severity"]), -r["entries"], r["code"]))
+    result.sort(key=lambda r: (not r["convention"], SEVERITIES.index(r["severity"]), -r["entries"], r["code"]))
     return result
 
 
