@@ -1,7 +1,7 @@
 """`auditor serve` as an editor uses it: the real server on a free 127.0.0.1 port, driven by Debian's chromium
-through Playwright. Filter the entries, claim and snooze a ticket, see the same history in `auditor tickets show`;
-hostile entry text runs nothing. Full-page screenshots at 1400 and 400 px are kept in tmp/artefacts/serve/ (or
-$AUDITOR_ARTEFACTS/serve/)."""
+through Playwright. Filter the entries, claim, snooze and resolve a ticket, see the same history in
+`auditor tickets show`; hostile entry text runs nothing. Full-page screenshots at 1400 and 400 px are kept in
+tmp/artefacts/serve/ (or $AUDITOR_ARTEFACTS/serve/)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, str, str]]:
         process.wait(timeout=30)
 
 
-def test_an_editor_filters_claims_and_snoozes_in_chromium(server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_an_editor_filters_and_works_a_ticket_from_claim_to_resolve_in_chromium(server, tmp_path: Path) -> None:  # noqa: ANN001
     from playwright.sync_api import sync_playwright
 
     executable = chromium()
@@ -108,28 +108,33 @@ def test_an_editor_filters_claims_and_snoozes_in_chromium(server, tmp_path: Path
             page.goto(f"{base}/tickets/{ticket.id}")
             claim = page.locator(f"form[action='/tickets/{ticket.id}/claim']")
             claim.locator("input[name=by]").fill("bob")
-            claim.locator("button").click()
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                claim.locator("button").click()
             assert page.url == f"{base}/tickets/{ticket.id}", page.content()
             snooze = page.locator(f"form[action='/tickets/{ticket.id}/snooze']")
             snooze.locator("input[name=until]").fill("2027-01-10")
             snooze.locator("input[name=reason]").fill("waiting for the vendor's release")
-            snooze.locator("button").click()
-            page.wait_for_url(f"{base}/tickets/{ticket.id}")
+            with page.expect_navigation():
+                snooze.locator("button").click()
+            assert "snoozed until 2027-01-10" in page.inner_text("p.meta")
+            # A date that is not after today is refused, as the CLI refuses it, and changes nothing.
+            snooze = page.locator(f"form[action='/tickets/{ticket.id}/snooze']")
+            snooze.locator("input[name=until]").fill("2026-12-28")
+            snooze.locator("input[name=reason]").fill("too soon")
+            with page.expect_navigation():
+                snooze.locator("button").click()
+            assert "is not after 2026-12-28" in page.inner_text("[role=alert]")
+            page.goto(f"{base}/tickets/{ticket.id}")
+            screenshots(page, base, ticket.id, "snoozed")
+            resolve = page.locator(f"form[action='/tickets/{ticket.id}/resolve']")
+            resolve.locator("input[name=reason]").fill("dropped the broken related id")
+            with page.expect_navigation():
+                resolve.locator("button").click()
+            assert page.inner_text("p.meta").startswith(f"#{ticket.id} resolved")
+            assert page.locator(f"form[action='/tickets/{ticket.id}/claim']").count() == 0
             rows = page.eval_on_selector_all(
                 "table.history tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))")
-            assert "snoozed until 2027-01-10" in page.inner_text("p.meta")
 
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
-                for label, url in (("overview", "/"), ("entries", "/entries?severity=error"),
-                                   ("ticket", f"/tickets/{ticket.id}")):
-                    page.goto(base + url)
-                    out = ARTEFACTS / f"{label}-{width}.png"
-                    page.screenshot(path=str(out), full_page=True)
-                    assert out.stat().st_size > 5000
-                # Nothing is wider than the window: at 400 px the tables scroll inside their own box.
-                assert page.evaluate("document.documentElement.scrollWidth") <= width
         finally:
             browser.close()
     assert dialogs == []
@@ -141,3 +146,19 @@ def test_an_editor_filters_claims_and_snoozes_in_chromium(server, tmp_path: Path
     assert [[r[0], r[1], r[2] + ":", r[3]] for r in rows] == [[d, k, a, n] for d, k, a, n in history]
     assert ["2026-12-28", "claimed", "bob:", "claimed by bob"] in history
     assert ["2026-12-28", "snoozed", "ann:", "until 2027-01-10: waiting for the vendor's release"] in history
+    assert history[-1] == ["2026-12-28", "resolved", "ann:", "dropped the broken related id"]
+
+
+def screenshots(page, base: str, ticket_id: int, label: str) -> None:  # noqa: ANN001 - a Playwright page
+    """Full-page PNGs of the overview, the error entries and the ticket at each width, kept as artefacts."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for name, url in (("overview", "/"), ("entries", "/entries?severity=error"),
+                          ("ticket", f"/tickets/{ticket_id}")):
+            page.goto(base + url)
+            out = ARTEFACTS / f"{name}-{width}.png" if name != "ticket" else ARTEFACTS / f"{name}-{label}-{width}.png"
+            page.screenshot(path=str(out), full_page=True)
+            assert out.stat().st_size > 5000
+        # Nothing is wider than the window: at 400 px the tables scroll inside their own box.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.set_viewport_size({"width": 1400, "height": 900})
