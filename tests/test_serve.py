@@ -245,3 +245,40 @@ def test_issue_types_lead_with_the_directory_conventions(tmp_path: Path) -> None
     (str017,) = [row for row, flag in zip(rows, flags, strict=True) if flag and "STR017" in row]
     assert "STR017 updated_at on 25 of 25 entries" in text_of(str017)
     assert "<code>[rules] disable = [&#34;STR017&#34;]</code>" in str017  # its fix: one configuration line
+
+
+def test_a_month_later_the_overview_names_overdue_stale_and_new(served) -> None:  # noqa: ANN001
+    """The example audited three times, the third a month after the second with two entries edited."""
+    import datetime as dt
+
+    from auditor.config import load_config
+    from auditor.pipeline import run_audit
+
+    client, db_url, directory, name = served
+    page = directory / "skills" / "content-refresh.md"
+    page.write_text(re.sub(r"reviewed: .*", "reviewed: 2025-06-01", page.read_text(encoding="utf-8"), count=1),
+                    encoding="utf-8")
+    other = directory / "skills" / "prompt-evaluation.md"
+    other.write_text(other.read_text(encoding="utf-8").replace("related: [", "related: [no-such-entry, ", 1),
+                     encoding="utf-8")
+    config = load_config(directory)
+    config.settings["offline"] = True
+    third = LATER + dt.timedelta(days=30)
+    run_audit(directory, config, third, db_url)
+    engine, session = store(db_url)
+    with session:
+        runs = list(session.scalars(select(Run).where(Run.directory == name).order_by(Run.id)))
+        prints = [set(session.scalars(select(FindingRow.fingerprint).where(FindingRow.run_id == r.id))) for r in runs]
+        tickets = list(session.scalars(select(Ticket).where(Ticket.directory == name)))
+    engine.dispose()
+    html = client.get("/").text
+    assert len(re.findall(r'<td><a href="/\?run=\d+">#\d+</a></td>', html)) == 3
+    stale = re.search(r'<ul class="plain stale">(.*?)</ul>', html, re.S).group(1)
+    assert "/entries/content-refresh?" in stale and "Content refresh" in text_of(stale)
+    assert f"New findings ({len(prints[2] - prints[1])})" in html and len(prints[2] - prints[1]) > 0
+    new = client.get("/issues").text
+    assert "XRF001" in new
+    overdue = {t.id for t in tickets if t.status == "open" and t.due and t.due < third}
+    assert f'id="count-overdue">{len(overdue)}<' in html
+    section = html.split("<h3>Overdue tickets", 1)[1].split("<h3>", 1)[0]
+    assert set(map(int, re.findall(r'href="/tickets/(\d+)"', section))) == overdue

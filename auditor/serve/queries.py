@@ -70,10 +70,13 @@ def overview(session: Session, run: Run) -> dict[str, Any]:
     new = [f for f in findings if previous and f.fingerprint not in before_prints]
     scores = _scores(session, run.id)
     before_scores = _scores(session, previous.id) if previous else {}
-    turned_stale = sorted(
+    turned_stale = [
         entry for entry, score in scores.items()
         if band_of(score) == "stale" and previous and band_of(before_scores.get(entry)) != "stale"
-    )
+    ]
+    titles = {entry_id: title or entry_id for entry_id, title in session.execute(
+        select(EntrySnapshot.entry_id, EntrySnapshot.title)
+        .where(EntrySnapshot.run_id == run.id, EntrySnapshot.entry_id.in_(turned_stale[:200])))}
     bands = Counter(band_of(score) for score in scores.values())
     tickets = list(session.scalars(select(Ticket).where(Ticket.directory == run.directory)))
     overdue = sorted((t for t in tickets if is_overdue(t, run.as_of)), key=lambda t: (t.due, t.id))
@@ -88,7 +91,9 @@ def overview(session: Session, run: Run) -> dict[str, Any]:
         "by_severity": Counter(f.severity for f in findings),
         "new": Counter(f.severity for f in new), "new_count": len(new),
         "resolved_count": len(before_prints - now_prints),
-        "turned_stale": turned_stale, "bands": {band: bands.get(band, 0) for band in BANDS},
+        "turned_stale": sorted(((entry_id, titles.get(entry_id, entry_id), scores[entry_id])
+                                for entry_id in turned_stale), key=lambda item: (-(item[2] or 0), item[0])),
+        "bands": {band: bands.get(band, 0) for band in BANDS},
         "overdue": overdue, "reopened": reopened,
         "tickets": Counter(t.status for t in tickets),
         "trend": [{"run": r, "mean": round(float(means[r.id]), 1) if means.get(r.id) is not None else None}
