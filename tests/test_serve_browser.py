@@ -104,37 +104,22 @@ def test_an_editor_filters_and_works_a_ticket_from_claim_to_resolve_in_chromium(
             assert page.evaluate("window.pwned") is None
             assert page.locator("main img").count() == 0 and page.locator("a[href^='javascript:']").count() == 0
 
-            # Claim, then snooze, from the ticket page.
+            # Claim, then snooze, from the ticket page, typing into its forms.
             page.goto(f"{base}/tickets/{ticket.id}")
-            claim = page.locator(f"form[action='/tickets/{ticket.id}/claim']")
-            claim.locator("input[name=by]").fill("bob")
-            with page.expect_navigation():
-                claim.locator("button").click()
+            submit(page, ticket.id, "claim", by="bob")
             assert page.url == f"{base}/tickets/{ticket.id}", page.content()
-            snooze = page.locator(f"form[action='/tickets/{ticket.id}/snooze']")
-            snooze.locator("input[name=until]").fill("2027-01-10")
-            snooze.locator("input[name=reason]").fill("waiting for the vendor's release")
-            with page.expect_navigation():
-                snooze.locator("button").click()
+            submit(page, ticket.id, "snooze", until="2027-01-10", reason="waiting for the vendor's release")
             assert "snoozed until 2027-01-10" in page.inner_text("p.meta")
             # A date that is not after today is refused, as the CLI refuses it, and changes nothing.
-            snooze = page.locator(f"form[action='/tickets/{ticket.id}/snooze']")
-            snooze.locator("input[name=until]").fill("2026-12-28")
-            snooze.locator("input[name=reason]").fill("too soon")
-            with page.expect_navigation():
-                snooze.locator("button").click()
+            submit(page, ticket.id, "snooze", until="2026-12-28", reason="too soon")
             assert "is not after 2026-12-28" in page.inner_text("[role=alert]")
             page.goto(f"{base}/tickets/{ticket.id}")
             screenshots(page, base, ticket.id, "snoozed")
-            resolve = page.locator(f"form[action='/tickets/{ticket.id}/resolve']")
-            resolve.locator("input[name=reason]").fill("dropped the broken related id")
-            with page.expect_navigation():
-                resolve.locator("button").click()
+            submit(page, ticket.id, "resolve", reason="dropped the broken related id")
             assert page.inner_text("p.meta").startswith(f"#{ticket.id} resolved")
             assert page.locator(f"form[action='/tickets/{ticket.id}/claim']").count() == 0
             rows = page.eval_on_selector_all(
                 "table.history tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))")
-
         finally:
             browser.close()
     assert dialogs == []
@@ -147,6 +132,15 @@ def test_an_editor_filters_and_works_a_ticket_from_claim_to_resolve_in_chromium(
     assert ["2026-12-28", "claimed", "bob:", "claimed by bob"] in history
     assert ["2026-12-28", "snoozed", "ann:", "until 2027-01-10: waiting for the vendor's release"] in history
     assert history[-1] == ["2026-12-28", "resolved", "ann:", "dropped the broken related id"]
+
+
+def submit(page, ticket_id: int, action: str, **fields: str) -> None:  # noqa: ANN001 - a Playwright page
+    """Fill one of the ticket page's action forms and send it, waiting for the page it leads to."""
+    form = page.locator(f"form[action='/tickets/{ticket_id}/{action}']")
+    for name, value in fields.items():
+        form.locator(f"input[name={name}]").fill(value)
+    with page.expect_navigation():
+        form.locator("button").click()
 
 
 def screenshots(page, base: str, ticket_id: int, label: str) -> None:  # noqa: ANN001 - a Playwright page
