@@ -1,10 +1,12 @@
 """`auditor serve` as an editor uses it: the real server on a free 127.0.0.1 port, driven by Debian's chromium
 through Playwright. Filter the entries, claim, snooze and resolve a ticket, see the same history in
-`auditor tickets show`; hostile entry text runs nothing. Full-page screenshots at 1400 and 400 px are kept in
-tmp/artefacts/serve/ (or $AUDITOR_ARTEFACTS/serve/)."""
+`auditor tickets show`; hostile entry text runs nothing; axe-core finds no serious violation. Full-page
+screenshots at 1400 and 400 px (and axe's findings) are kept in tmp/artefacts/serve/ (or
+$AUDITOR_ARTEFACTS/serve/)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -104,6 +106,9 @@ def test_an_editor_filters_and_works_a_ticket_from_claim_to_resolve_in_chromium(
             assert page.evaluate("window.pwned") is None
             assert page.locator("main img").count() == 0 and page.locator("a[href^='javascript:']").count() == 0
 
+            accessibility(page, base, ["/", "/issues", "/entries", "/entries?rule=XRF001", "/entries/hostile",
+                                       "/tickets", f"/tickets/{ticket.id}"])
+
             # Claim, then snooze, from the ticket page, typing into its forms.
             page.goto(f"{base}/tickets/{ticket.id}")
             submit(page, ticket.id, "claim", by="bob")
@@ -132,6 +137,21 @@ def test_an_editor_filters_and_works_a_ticket_from_claim_to_resolve_in_chromium(
     assert ["2026-12-28", "claimed", "bob:", "claimed by bob"] in history
     assert ["2026-12-28", "snoozed", "ann:", "until 2027-01-10: waiting for the vendor's release"] in history
     assert history[-1] == ["2026-12-28", "resolved", "ann:", "dropped the broken related id"]
+
+
+def accessibility(page, base: str, paths: list[str]) -> None:  # noqa: ANN001 - a Playwright page
+    """axe-core on each page, in this browser: no serious or critical violation. Every violation found is kept in
+    the artefacts (axe.json)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, found = Axe(), {}
+    for path in paths:
+        page.goto(base + path)
+        violations = axe.run(page).response["violations"]
+        found[path] = [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"])} for v in violations]
+    (ARTEFACTS / "axe.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
+    serious = {path: [v for v in items if v["impact"] in ("serious", "critical")] for path, items in found.items()}
+    assert not any(serious.values()), serious
 
 
 def submit(page, ticket_id: int, action: str, **fields: str) -> None:  # noqa: ANN001 - a Playwright page
