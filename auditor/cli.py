@@ -26,6 +26,7 @@ from auditor.outfiles import WriteError, write_output
 from auditor.output import exit_code, format_github, format_json, format_sarif, format_text, github_summary
 from auditor.safe_text import for_terminal
 from auditor.schedule.cli import schedule_command
+from auditor.serve.command import serve_command
 
 app = typer.Typer(help="Audit a directory of AI tools, MCP servers, skills and news.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -52,6 +53,7 @@ app.add_typer(tickets_app, name="tickets")
 app.add_typer(links_app, name="links")
 app.add_typer(incident_app, name="incident")
 app.command("schedule")(schedule_command)
+app.command("serve")(serve_command)
 
 Db = Annotated[str | None, typer.Option("--db", help="Store URL (default: AUDITOR_DB, else SQLite in "
                                                      "<directory>/.auditor/).", metavar="URL")]
@@ -835,6 +837,22 @@ def tickets_claim(ticket_id: int, directory: DirOpt = Path("."), db: Db = None, 
     with _ticket_session(directory, db) as (session, _):
         t = actions.claim(session, ticket_id, _actor(by), _as_of(as_of))
         out.print(f"#{t.id} claimed by {t.assignee}")
+
+
+@tickets_app.command("assign")
+def tickets_assign(
+    ticket_id: int,
+    to: Annotated[str, typer.Option("--to", help="Who should work it.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in its history).")] = "",
+    directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
+    by: Annotated[str | None, typer.Option(help="Who assigns it (default: you).")] = None,
+) -> None:
+    """Give a ticket to someone: it shows them as its assignee."""
+    from auditor.tickets import actions
+
+    with _ticket_session(directory, db) as (session, _):
+        t = actions.assign(session, ticket_id, to, reason, _actor(by), _as_of(as_of))
+        out.print(f"#{t.id} assigned to {t.assignee}")
 
 
 @tickets_app.command("snooze")

@@ -26,6 +26,16 @@ class Signal:
     evidence: str = "front-matter"  # what dates it: front-matter | git | claim
 
 
+BANDS = ("fresh", "ageing", "stale", "unknown")
+
+
+def band_of(score: int | None) -> str:
+    """Below 40 fresh, 40-69 ageing, 70 and up stale; `unknown` when nothing dates the entry (None)."""
+    if score is None:
+        return "unknown"
+    return "stale" if score >= 70 else "ageing" if score >= 40 else "fresh"
+
+
 @dataclass
 class StalenessScore:
     entry: str
@@ -40,9 +50,7 @@ class StalenessScore:
 
     @property
     def band(self) -> str:
-        if not self.evidence:
-            return "unknown"
-        return "stale" if self.score >= 70 else "ageing" if self.score >= 40 else "fresh"
+        return band_of(self.score if self.evidence else None)
 
     def strongest(self) -> Signal | None:
         return max(self.signals, key=lambda s: s.strength, default=None)

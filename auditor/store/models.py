@@ -103,7 +103,7 @@ class TicketEvent(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     as_of: Mapped[dt.date] = mapped_column(Date)
-    # opened | updated | resolved | reopened | claimed | snoozed | woke | wontfix
+    # opened | updated | resolved | reopened | claimed | assigned | snoozed | woke | wontfix
     kind: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -66,6 +66,20 @@ def claim(session: Session, ticket_id: int, actor: str, as_of: dt.date) -> Ticke
     return ticket
 
 
+def assign(session: Session, ticket_id: int, assignee: str, reason: str, actor: str, as_of: dt.date) -> Ticket:
+    """Give a ticket to someone (claiming is giving it to oneself); the reason, when given, goes in its history."""
+    ticket = get_ticket(session, ticket_id)
+    if ticket.status == "resolved":
+        raise TicketError(f"ticket #{ticket_id} is resolved; there is nothing to assign")
+    if not assignee.strip():
+        raise TicketError("assigning needs a name (--to)")
+    ticket.assignee = assignee.strip()
+    note = f"assigned to {ticket.assignee} by {actor}" + (f": {reason.strip()}" if reason.strip() else "")
+    _event(ticket, as_of, "assigned", actor, note)
+    session.commit()
+    return ticket
+
+
 def snooze(session: Session, ticket_id: int, until: dt.date, reason: str, actor: str, as_of: dt.date) -> Ticket:
     ticket = get_ticket(session, ticket_id)
     if ticket.status == "resolved":

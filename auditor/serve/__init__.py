@@ -1,0 +1,1 @@
+"""`auditor serve`: the report and the ticket queue as a local web app."""
