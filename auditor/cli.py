@@ -212,7 +212,7 @@ def audit(
     # The run is stored already: a report folder that cannot be written loses nothing but the files.
     advice = (f"run #{result.run_id} is recorded in the store; point --report-dir (or the `report_dir` setting) "
               "at a writable folder with free space and run the audit again")
-    report = write_report(url, result.run_id, target, advice)
+    report = write_report(url, result.run_id, target, advice, cfg.settings)
     _write_ticket_exports(url, cfg.name, target, advice)
     document = format_json(result.findings, directory, result.summary | {"run": result.run_id}, cfg.settings)
     write_output(target / "findings.json", document, advice)
@@ -761,15 +761,19 @@ def _ticket_session(directory: Path, db: str | None) -> Iterator[tuple[Any, str 
         engine.dispose()
 
 
-def _print_ticket_table(tickets: list[Any]) -> None:
+def _print_ticket_table(tickets: list[Any], as_of: dt.date) -> None:
     from rich.table import Table
+
+    from auditor.tickets.actions import overdue_days
 
     table = Table(box=None, pad_edge=False)
     for column in ("id", "priority", "score", "status", "due", "owner", "assignee", "entry", "why", "findings"):
         table.add_column(column)
     for t in tickets:
         codes = " ".join(sorted({f["code"] for f in t.findings}))
-        cells = (f"#{t.id}", t.priority, str(t.score or 0), t.status, str(t.due or ""), t.owner or "",
+        late = overdue_days(t, as_of)
+        due = f"{t.due or ''}" + (f" OVERDUE {late}d" if late else "")
+        cells = (f"#{t.id}", t.priority, str(t.score or 0), t.status, due, t.owner or "",
                  t.assignee or "", t.entry_id, " ".join(t.reasons or []), f"{len(t.findings)} ({codes})")
         table.add_row(*(for_terminal(cell) for cell in cells))
     out.print(table)
@@ -782,16 +786,26 @@ def tickets_list(
     status: Annotated[str, typer.Option(help="open, snoozed, resolved, wontfix or all.")] = "open",
     reason: Annotated[str | None, typer.Option(
         help="Only tickets with one of these reason codes (comma-separated, e.g. STAT_AGE,PRICE_AGE).")] = None,
+    overdue: Annotated[bool, typer.Option(
+        "--overdue", help="Only open tickets past their due date on --as-of.")] = False,
 ) -> None:
-    """The queue, most urgent first (priority, then staleness score)."""
+    """The queue, most urgent first (priority, then staleness score). A ticket past its due date on --as-of (default:
+    today) says OVERDUE and by how many days."""
     from auditor.tickets import actions
 
+    date = _as_of(as_of)
     with _ticket_session(directory, db) as (session, name):
         tickets = actions.list_tickets(session, name, owner, status, reason)
+        if overdue:
+            tickets = [t for t in tickets if actions.overdue_days(t, date)]
         if not tickets:
-            out.print(f"No {status if status != 'all' else ''} tickets.".replace("  ", " "))
+            shown = "overdue" if overdue else status if status != "all" else ""
+            out.print(f"No {shown} tickets.".replace("  ", " "))
             return
-        _print_ticket_table(tickets)
+        late = sum(1 for t in tickets if actions.overdue_days(t, date))
+        _print_ticket_table(tickets, date)
+        if late:
+            out.print(f"{late} overdue on {date} (due before it)")
 
 
 @tickets_app.command("show")

@@ -45,6 +45,26 @@ def list_tickets(
     return tickets
 
 
+def overdue_days(ticket: Ticket, as_of: dt.date) -> int:
+    """Days an open ticket is past its due date on `as_of` (0 when it is not overdue; snoozed, resolved and won't-fix
+    tickets are never overdue)."""
+    if ticket.status != "open" or ticket.due is None or ticket.due >= as_of:
+        return 0
+    return (as_of - ticket.due).days
+
+
+def queue_counts(session: Session, directory: str, as_of: dt.date) -> dict[str, int]:
+    """Open, snoozed and overdue tickets of a directory on `as_of`: a run keeps these in its summary (`queue`), so
+    the report can chart them run by run."""
+    rows = session.execute(select(Ticket.status, Ticket.due).where(Ticket.directory == directory,
+                                                                   Ticket.status.in_(("open", "snoozed"))))
+    counts = {"open": 0, "snoozed": 0, "overdue": 0}
+    for status, due in rows:
+        counts[status] += 1
+        counts["overdue"] += status == "open" and due is not None and due < as_of
+    return counts
+
+
 def get_ticket(session: Session, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id, options=[selectinload(Ticket.events)])
     if ticket is None:
