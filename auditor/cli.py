@@ -213,7 +213,7 @@ def audit(
     advice = (f"run #{result.run_id} is recorded in the store; point --report-dir (or the `report_dir` setting) "
               "at a writable folder with free space and run the audit again")
     report = write_report(url, result.run_id, target, advice, cfg.settings)
-    _write_ticket_exports(url, cfg.name, target, advice)
+    _write_ticket_exports(url, cfg.name, target, advice, cfg.settings)
     document = format_json(result.findings, directory, result.summary | {"run": result.run_id}, cfg.settings)
     write_output(target / "findings.json", document, advice)
     if fmt == AuditFormat.json:
@@ -292,7 +292,7 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _write_ticket_exports(url: str, name: str, target: Path, advice: str) -> None:
+def _write_ticket_exports(url: str, name: str, target: Path, advice: str, settings: dict[str, Any]) -> None:
     from auditor.store.db import open_engine, session_factory
     from auditor.tickets import actions
 
@@ -303,7 +303,8 @@ def _write_ticket_exports(url: str, name: str, target: Path, advice: str) -> Non
     finally:
         engine.dispose()
     write_output(target / "tickets.md", actions.export(tickets, "md"), advice)
-    write_output(target / "tickets.json", actions.export(tickets, "json"), advice)
+    write_output(target / "tickets.json", actions.export(tickets, "json", settings), advice)
+    write_output(target / "tickets.csv", actions.export(tickets, "csv", settings), advice)
 
 
 def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_id: int, report: Path,
@@ -904,15 +905,24 @@ def tickets_export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="md, json or csv.")] = ExportFormat.md,
     directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
-    status: Annotated[str, typer.Option(help="open, snoozed, resolved, wontfix or all.")] = "open",
+    status: Annotated[str | None, typer.Option(
+        help="open, snoozed, resolved, wontfix or all (default: open; all with --since).")] = None,
     reason: Annotated[str | None, typer.Option(help="Only tickets with one of these reason codes.")] = None,
+    since: Annotated[int | None, typer.Option(
+        "--since", help="Only tickets that changed after this run (its number in `auditor runs`).")] = None,
     output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
-    """Export tickets for a tracker."""
+    """Export tickets for a tracker. CSV and JSON give each ticket a stable `key` (a re-import updates instead of
+    duplicating), a title of at most 200 characters and a Markdown description."""
     from auditor.tickets import actions
 
+    settings = _config(directory, None).settings if (directory / "auditor.toml").is_file() else None
     with _ticket_session(directory, db) as (session, name):
-        text = actions.export(actions.list_tickets(session, name, owner, status, reason), fmt.value)
+        tickets = actions.list_tickets(session, name, owner, status or ("all" if since is not None else "open"),
+                                       reason)
+        if since is not None:
+            tickets = actions.changed_since(session, tickets, since)
+        text = actions.export(tickets, fmt.value, settings)
     if output:
         write_output(output, text, "give --out a writable file on a disk with free space")
         err.print(f"wrote {output}")
