@@ -22,7 +22,18 @@ EXAMPLE = ROOT / "examples" / "directory"
 ARTIFACTS = Path(os.environ.get("AUDITOR_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "report"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 RUNS = (dt.date(2026, 11, 28), dt.date(2026, 12, 5), dt.date(2027, 1, 5))
+# axe-core, installed by `make setup` from npm (Makefile): the accessibility check's engine
+AXE = Path(os.environ.get("AUDITOR_AXE_JS", ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"))
 EDITED = ("skills/content-refresh.md", "skills/prompt-evaluation.md")
+
+
+def serious_violations(page) -> list[str]:  # noqa: ANN001 - a Playwright Page
+    """axe-core's serious and critical violations on the page, as `rule: first offending element`."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("axe.run(document).then(r => r.violations"
+                          ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                          ".map(v => v.id + ': ' + v.nodes[0].html.slice(0, 160)))")
+    return list(found)
 
 
 def browser():  # noqa: ANN201 - Playwright's Browser, imported only when chromium is there
@@ -105,12 +116,23 @@ def test_the_report_in_chromium_matches_the_store_and_reads_at_400_px(month: dic
                     box = page.locator("#chart-ages svg").bounding_box()
                     assert box is not None and box["width"] <= 400 and float(size.rstrip("px")) > 0
                 page.screenshot(path=str(ARTIFACTS / f"index-{width}.png"), full_page=True)
+                checked = AXE.is_file()
+                if checked:
+                    assert serious_violations(page) == []
                 # an entry's own page opens from the list, with its findings and fixes
                 page.locator("#first ~ .scroll table tbody tr a").first.click()
                 assert "Fix:" in page.content() and page.url.endswith(".html") and "/entries/" in page.url
                 page.screenshot(path=str(ARTIFACTS / f"entry-{width}.png"), full_page=True)
+                if checked:
+                    assert serious_violations(page) == []
+                    page.goto((month["index"].parent / "issues" / "STR012.html").as_uri())
+                    assert serious_violations(page) == []
                 page.close()
         finally:
             chromium.close()
     assert last.summary["queue"]["overdue"] == len(month["overdue"])
     assert (ARTIFACTS / "index-400.png").stat().st_size > 10_000
+    if not AXE.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no axe-core at {AXE}: `make setup` installs it with npm")
+        pytest.skip(f"no axe-core at {AXE} (`make setup` installs it with npm): the accessibility check did not run")
