@@ -3,10 +3,11 @@ ready in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
 
     python bench/report_size.py N [--keep] [--dir EXISTING_DIR] [--loads 5]
 
-Generates N entries with bench/generate.py (or takes an audited --dir), audits them offline as of 2026-11-28 with
-the real CLI, then prints: the time to write the report (a second `auditor`-less write from the store), the size of
-index.html and of the whole report folder, the number of pages, and index.html's DOMContentLoaded and load times
-(the median of --loads fresh page loads). Not a test: figures go into bench/README.md.
+Generates N entries with bench/generate.py (or takes a directory audited already, --dir), audits them offline as of
+2026-11-28 with the real CLI, then writes the last run's report again from the store into a temporary folder and
+prints: the time that write took, the size of index.html and of the whole report folder, the number of files, and
+index.html's DOMContentLoaded and load times (the median of --loads fresh page loads). Not a test: figures go into
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -92,12 +93,12 @@ def main() -> int:
     print(f"report write: {took:.1f} s for {files} files, {total / 1e6:.1f} MB in all")
     print(f"index.html: {index.stat().st_size / 1e6:.2f} MB; DOMContentLoaded {ready:.0f} ms, load {loaded:.0f} ms "
           f"(median of {args.loads})")
-    if not args.keep and args.dir is None:
+    if args.keep:
+        print(f"kept: {work}")
+    else:
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"kept: {work}")
     return 0
 
 
