@@ -162,3 +162,31 @@ def test_charts_are_svg_with_a_title_and_a_description() -> None:
     svg = str(svg_chart(chart))
     assert svg.count("<rect ") == 2  # zero and unknown values draw no bar
     assert "<title id=\"c-t\">Findings &lt;by&gt; run</title>" in svg and "<desc id=\"c-d\">" in svg
+
+
+def test_on_a_real_directory_the_issue_types_lead_with_its_conventions(tmp_path: Path) -> None:
+    """ever-works-mcp-servers (4,066 YAML entries) from the shared corpora when they are there (AUDITOR_CORPORA, or
+    ../shared/corpora beside the repository)."""
+    import os
+    import shutil
+
+    import pytest
+
+    repo = Path(__file__).resolve().parent.parent
+    corpora = Path(os.environ.get("AUDITOR_CORPORA", repo.parent / "shared" / "corpora"))
+    source = corpora / "ever-works-mcp-servers"
+    if not source.is_dir():
+        pytest.skip(f"no {source} (set AUDITOR_CORPORA to the corpora folder)")
+    root = tmp_path / "ever-works"
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns(".auditor", ".git"))
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    config = load_config(root)
+    config.settings["offline"] = True
+    result = run_audit(root, config, DAY, url)
+    conventions = result.summary["conventions"]
+    rows = view_of(url, result.run_id)["issue_types"]
+    assert sorted(r["code"] for r in rows[:len(conventions)]) == sorted(c["code"] for c in conventions)
+    assert all(r["convention"] for r in rows[:len(conventions)]) and not rows[len(conventions)]["convention"]
+    index = write_report(url, result.run_id, tmp_path / "out")
+    assert index.stat().st_size < 3_000_000
+    assert len(list((tmp_path / "out" / "entries").glob("*.html"))) == len({f.entry for f in result.findings})
