@@ -223,7 +223,8 @@ def run_audit(
             tickets = sync_tickets(session, config.name, run_id, as_of, ticketed_entries, ticketed, config.settings,
                                    intervals, scores, quiet=kept)
             summary["tickets"] = tickets.counts()
-            summary["queue"] = queue_counts(session, config.name, as_of)
+            before = run_store.previous_completed_run(session, config.name, run_id)
+            summary["queue"] = queue_counts(session, config.name, as_of, before.as_of if before else None)
             run_store.finish_run(session, run_id, len(entries), len(findings), summary)
         if "read" in summary:
             summary = {**summary, "read": read}

@@ -81,8 +81,8 @@ def completed_runs(session: Session, directory: str, up_to: int, limit: int) -> 
 
 
 def attention_counts(session: Session, runs: list[Run]) -> list[dict[str, Any]]:
-    """For each run (newest first), what the top of the report counts: errors, overdue tickets (and how many became
-    overdue since the run before), entries that turned stale, new findings, reopened tickets, resolved findings and
+    """For each run (newest first), what the top of the report counts: errors, overdue tickets (and how many of them
+    fell due since the run before), entries that turned stale, new findings, reopened tickets, resolved findings and
     tickets. None where the store cannot tell (the oldest run has no run before it; runs recorded before the
     summary kept the ticket queue)."""
     ids = [r.id for r in runs]
@@ -95,13 +95,11 @@ def attention_counts(session: Session, runs: list[Run]) -> list[dict[str, Any]]:
         summary = run.summary or {}
         before = runs[index + 1] if index + 1 < len(runs) else before_oldest
         queue, tickets = summary.get("queue"), summary.get("tickets") or {}
-        before_queue = ((before.summary or {}).get("queue") if before else None)
         row: dict[str, Any] = {
             "run": run.id, "as_of": run.as_of,
             "errors": (summary.get("by_severity") or {}).get("error", 0),
             "overdue": queue.get("overdue") if queue else None,
-            "became_overdue": (max(queue.get("overdue", 0) - before_queue.get("overdue", 0), 0)
-                               if queue and before_queue else None),
+            "became_overdue": (queue["became_overdue"] if queue and "became_overdue" in queue else None),
             "turned_stale": len(stale[run.id] - stale[before.id]) if before else None,
             "new": len(prints[run.id] - prints[before.id]) if before else None,
             "reopened": tickets.get("reopened"),

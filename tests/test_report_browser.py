@@ -98,6 +98,8 @@ def test_the_report_in_chromium_matches_the_store_and_reads_at_400_px(month: dic
                 by_row = {row.locator("th").inner_text().strip(): row.locator("td").all_inner_texts()
                           for row in cells}
                 assert by_row["Tickets overdue"][0] == str(len(month["overdue"]))
+                fell_due = [t for t in month["overdue"] if t.due >= RUNS[1]]
+                assert by_row["… became overdue since the run before"][:2] == [str(len(fell_due)), "0"]
                 assert by_row["Errors"] == [str(r.summary["by_severity"]["error"]) for r in
                                             reversed(month["results"])]
                 assert by_row["Entries that turned stale"][0] == "2"

@@ -55,15 +55,21 @@ def overdue_days(ticket: Ticket, as_of: dt.date) -> int:
     return (as_of - ticket.due).days
 
 
-def queue_counts(session: Session, directory: str, as_of: dt.date) -> dict[str, int]:
-    """Open, snoozed and overdue tickets of a directory on `as_of`: a run keeps these in its summary (`queue`), so
-    the report can chart them run by run."""
+def queue_counts(session: Session, directory: str, as_of: dt.date, since: dt.date | None = None) -> dict[str, int]:
+    """Open, snoozed and overdue tickets of a directory on `as_of`, and (with `since`, the date of the run before)
+    how many of the overdue ones fell due since then: a run keeps these in its summary (`queue`), so the report can
+    count them run by run."""
     rows = session.execute(select(Ticket.status, Ticket.due).where(Ticket.directory == directory,
                                                                    Ticket.status.in_(("open", "snoozed"))))
     counts = {"open": 0, "snoozed": 0, "overdue": 0}
+    if since is not None:
+        counts["became_overdue"] = 0
     for status, due in rows:
         counts[status] += 1
-        counts["overdue"] += status == "open" and due is not None and due < as_of
+        late = status == "open" and due is not None and due < as_of
+        counts["overdue"] += late
+        if since is not None and late and due >= since:
+            counts["became_overdue"] += 1
     return counts
 
 
