@@ -354,7 +354,7 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
     out.print(f"Tickets: {tickets['opened']} opened · {tickets['updated']} updated · "
               f"{tickets['resolved']} resolved · {tickets['reopened']} reopened")
     out.print(f"Report:  {report.resolve()}")
-    out.print(f"Tickets: {(target / 'tickets.md').resolve()} (and tickets.json); "
+    out.print(f"Tickets: {(target / 'tickets.md').resolve()} (and tickets.json, tickets.csv); "
               f"work them with `auditor tickets list "
               f"{'-d ' + str(directory) if url == resolve_url(directory) else '--db ' + _safe_url(url)}`")
     out.print(f"Store:   {_safe_url(url)}")

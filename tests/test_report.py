@@ -190,3 +190,14 @@ def test_on_a_real_directory_the_issue_types_lead_with_its_conventions(tmp_path:
     index = write_report(url, result.run_id, tmp_path / "out")
     assert index.stat().st_size < 3_000_000
     assert len(list((tmp_path / "out" / "entries").glob("*.html"))) == len({f.entry for f in result.findings})
+
+
+def test_a_rule_docs_address_that_is_not_a_web_address_is_never_a_link(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "dir", {"skills/alpha.md": skill("alpha", ["nope"])})
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    result = run_audit(root, load_config(root), DAY, url)
+    settings = {"rule_docs_url": "javascript:alert(1)//{code}", "docs_url": ""}
+    html = write_report(url, result.run_id, tmp_path / "out", settings=settings).read_text(encoding="utf-8")
+    issue = (tmp_path / "out" / "issues" / "XRF001.html").read_text(encoding="utf-8")
+    assert "javascript:" not in html and "javascript:" not in issue
+    assert "rule docs" not in html and "XRF001" in html
