@@ -166,7 +166,7 @@ def test_charts_are_svg_with_a_title_and_a_description() -> None:
 
 def test_on_a_real_directory_the_issue_types_lead_with_its_conventions(tmp_path: Path) -> None:
     """ever-works-mcp-servers (4,066 YAML entries) from the shared corpora when they are there (AUDITOR_CORPORA, or
-    ../shared/corpora beside the repository)."""
+    the folder `shared/corpora` beside the repository's folder)."""
     import os
     import shutil
 
