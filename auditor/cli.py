@@ -214,8 +214,8 @@ def audit(
     # The run is stored already: a report folder that cannot be written loses nothing but the files.
     advice = (f"run #{result.run_id} is recorded in the store; point --report-dir (or the `report_dir` setting) "
               "at a writable folder with free space and run the audit again")
-    report = write_report(url, result.run_id, target, advice)
-    _write_ticket_exports(url, cfg.name, target, advice)
+    report = write_report(url, result.run_id, target, advice, cfg.settings)
+    _write_ticket_exports(url, cfg.name, target, advice, cfg.settings)
     document = format_json(result.findings, directory, result.summary | {"run": result.run_id}, cfg.settings)
     write_output(target / "findings.json", document, advice)
     if fmt == AuditFormat.json:
@@ -294,7 +294,7 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _write_ticket_exports(url: str, name: str, target: Path, advice: str) -> None:
+def _write_ticket_exports(url: str, name: str, target: Path, advice: str, settings: dict[str, Any]) -> None:
     from auditor.store.db import open_engine, session_factory
     from auditor.tickets import actions
 
@@ -305,7 +305,8 @@ def _write_ticket_exports(url: str, name: str, target: Path, advice: str) -> Non
     finally:
         engine.dispose()
     write_output(target / "tickets.md", actions.export(tickets, "md"), advice)
-    write_output(target / "tickets.json", actions.export(tickets, "json"), advice)
+    write_output(target / "tickets.json", actions.export(tickets, "json", settings), advice)
+    write_output(target / "tickets.csv", actions.export(tickets, "csv", settings), advice)
 
 
 def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_id: int, report: Path,
@@ -355,7 +356,7 @@ def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_
     out.print(f"Tickets: {tickets['opened']} opened · {tickets['updated']} updated · "
               f"{tickets['resolved']} resolved · {tickets['reopened']} reopened")
     out.print(f"Report:  {report.resolve()}")
-    out.print(f"Tickets: {(target / 'tickets.md').resolve()} (and tickets.json); "
+    out.print(f"Tickets: {(target / 'tickets.md').resolve()} (and tickets.json, tickets.csv); "
               f"work them with `auditor tickets list "
               f"{'-d ' + str(directory) if url == resolve_url(directory) else '--db ' + _safe_url(url)}`")
     out.print(f"Store:   {_safe_url(url)}")
@@ -763,15 +764,19 @@ def _ticket_session(directory: Path, db: str | None) -> Iterator[tuple[Any, str 
         engine.dispose()
 
 
-def _print_ticket_table(tickets: list[Any]) -> None:
+def _print_ticket_table(tickets: list[Any], as_of: dt.date) -> None:
     from rich.table import Table
+
+    from auditor.tickets.actions import overdue_days
 
     table = Table(box=None, pad_edge=False)
     for column in ("id", "priority", "score", "status", "due", "owner", "assignee", "entry", "why", "findings"):
         table.add_column(column)
     for t in tickets:
         codes = " ".join(sorted({f["code"] for f in t.findings}))
-        cells = (f"#{t.id}", t.priority, str(t.score or 0), t.status, str(t.due or ""), t.owner or "",
+        late = overdue_days(t, as_of)
+        due = f"{t.due or ''}" + (f" OVERDUE {late}d" if late else "")
+        cells = (f"#{t.id}", t.priority, str(t.score or 0), t.status, due, t.owner or "",
                  t.assignee or "", t.entry_id, " ".join(t.reasons or []), f"{len(t.findings)} ({codes})")
         table.add_row(*(for_terminal(cell) for cell in cells))
     out.print(table)
@@ -784,16 +789,26 @@ def tickets_list(
     status: Annotated[str, typer.Option(help="open, snoozed, resolved, wontfix or all.")] = "open",
     reason: Annotated[str | None, typer.Option(
         help="Only tickets with one of these reason codes (comma-separated, e.g. STAT_AGE,PRICE_AGE).")] = None,
+    overdue: Annotated[bool, typer.Option(
+        "--overdue", help="Only open tickets past their due date on --as-of.")] = False,
 ) -> None:
-    """The queue, most urgent first (priority, then staleness score)."""
+    """The queue, most urgent first (priority, then staleness score). A ticket past its due date on --as-of (default:
+    today) says OVERDUE and by how many days."""
     from auditor.tickets import actions
 
+    date = _as_of(as_of)
     with _ticket_session(directory, db) as (session, name):
         tickets = actions.list_tickets(session, name, owner, status, reason)
+        if overdue:
+            tickets = [t for t in tickets if actions.overdue_days(t, date)]
         if not tickets:
-            out.print(f"No {status if status != 'all' else ''} tickets.".replace("  ", " "))
+            shown = "overdue" if overdue else status if status != "all" else ""
+            out.print(f"No {shown} tickets.".replace("  ", " "))
             return
-        _print_ticket_table(tickets)
+        late = sum(1 for t in tickets if actions.overdue_days(t, date))
+        _print_ticket_table(tickets, date)
+        if late:
+            out.print(f"{late} overdue on {date} (due before it)")
 
 
 @tickets_app.command("show")
@@ -908,15 +923,24 @@ def tickets_export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="md, json or csv.")] = ExportFormat.md,
     directory: DirOpt = Path("."), db: Db = None, as_of: AsOf = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's tickets.")] = None,
-    status: Annotated[str, typer.Option(help="open, snoozed, resolved, wontfix or all.")] = "open",
+    status: Annotated[str | None, typer.Option(
+        help="open, snoozed, resolved, wontfix or all (default: open; all with --since).")] = None,
     reason: Annotated[str | None, typer.Option(help="Only tickets with one of these reason codes.")] = None,
+    since: Annotated[int | None, typer.Option(
+        "--since", help="Only tickets that changed after this run (its number in `auditor runs`).")] = None,
     output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
-    """Export tickets for a tracker."""
+    """Export tickets for a tracker. CSV and JSON give each ticket a stable `key` (a re-import updates instead of
+    duplicating), a title of at most 200 characters and a Markdown description."""
     from auditor.tickets import actions
 
+    settings = _config(directory, None).settings if (directory / "auditor.toml").is_file() else None
     with _ticket_session(directory, db) as (session, name):
-        text = actions.export(actions.list_tickets(session, name, owner, status, reason), fmt.value)
+        tickets = actions.list_tickets(session, name, owner, status or ("all" if since is not None else "open"),
+                                       reason)
+        if since is not None:
+            tickets = actions.changed_since(session, tickets, since)
+        text = actions.export(tickets, fmt.value, settings)
     if output:
         write_output(output, text, "give --out a writable file on a disk with free space")
         err.print(f"wrote {output}")

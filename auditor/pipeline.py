@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,7 +100,24 @@ def _score_summary(scores: dict[str, StalenessScore]) -> dict[str, Any]:
                           "unreviewed": unreviewed, "unreviewed_undated": unreviewed - len(unreviewed_ages),
                           "unreviewed_median_age_days": _median(unreviewed_ages),
                           "unreviewed_overdue": unreviewed_overdue,
+                          "ages": age_histogram(s.age_days for s in scores.values()),
                           "age_evidence": dict(sorted(evidence.items()))}}
+
+
+# The report's histogram of entry ages (days since the last review, or the last change of an unreviewed entry).
+AGE_BUCKETS = ((30, "under 30 days"), (90, "30-89 days"), (180, "90-179 days"), (365, "180-364 days"),
+               (730, "1-2 years"), (None, "2 years or more"))
+
+
+def age_histogram(ages: Iterable[int | None]) -> dict[str, int]:
+    """How many entries fall in each of AGE_BUCKETS, and `unknown` for those nothing dates."""
+    counts = {label: 0 for _, label in AGE_BUCKETS} | {"unknown": 0}
+    for age in ages:
+        if age is None:
+            counts["unknown"] += 1
+            continue
+        counts[next(label for limit, label in AGE_BUCKETS if limit is None or age < limit)] += 1
+    return counts
 
 
 def _median(values: list[int]) -> float | None:
@@ -151,6 +169,7 @@ def run_audit(
     from auditor.store import runs as run_store
     from auditor.store.db import open_engine, session_factory
     from auditor.store.registry_cache import StoreCache
+    from auditor.tickets.actions import queue_counts
     from auditor.tickets.sync import sync_tickets
     from auditor.tickets.wontfix import covered, split_quiet
 
@@ -204,6 +223,8 @@ def run_audit(
             tickets = sync_tickets(session, config.name, run_id, as_of, ticketed_entries, ticketed, config.settings,
                                    intervals, scores, quiet=kept)
             summary["tickets"] = tickets.counts()
+            before = run_store.previous_completed_run(session, config.name, run_id)
+            summary["queue"] = queue_counts(session, config.name, as_of, before.as_of if before else None)
             run_store.finish_run(session, run_id, len(entries), len(findings), summary)
         if "read" in summary:
             summary = {**summary, "read": read}

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, object] = {
     # the docs build one page per rule at rules/<CODE>/). Every finding in text, JSON, SARIF and GitHub output
     # links its rule's page; empty: no link.
     "rule_docs_url": "{base}/rules/{code}/",
+    # The `url` of each ticket in the CSV and JSON exports: {key} is the ticket's external key, whose entry page in
+    # the report is `entries/{key}.html` (e.g. "https://reports.example.org/directory/entries/{key}.html");
+    # empty: that page's path inside the report folder.
+    "ticket_url": "",
     # `auditor check` and `auditor audit` exit 1 when a finding at or above this severity exists.
     "fail_on": "error",
     # An entry gets a refresh ticket only when one of its findings is at least this severe;

@@ -125,7 +125,7 @@ def test_audit_text_summary_then_ticket_commands(directory: Path) -> None:
     exported = json.loads(run("tickets", "export", "--format", "json", "-d", "dir", "--status", "all").stdout)
     assert exported["tickets"][0]["assignee"] == "ada"
     csv_text = run("tickets", "export", "--format", "csv", "-d", "dir", "--status", "all").stdout
-    assert csv_text.splitlines()[0].startswith("id,status,priority")
+    assert csv_text.splitlines()[0].startswith("key,id,title,description,priority,due,owner,labels,state,url")
     assert run("tickets", "resolve", "1", "-d", "dir", "--reason", "fixed", "--as-of", AS_OF).exit_code == 0
     assert run("tickets", "show", "99", "-d", "dir").exit_code == 2
     runs = run("runs", "-d", "dir").stdout

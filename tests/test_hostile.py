@@ -344,11 +344,15 @@ def test_terminal_output_shows_control_characters_as_escapes(audited_hostile: Pa
 def test_html_report_isolates_direction_and_folds_long_values(audited_hostile: Path) -> None:
     from markupsafe import escape
 
-    page = (audited_hostile / ".auditor" / "report" / "index.html").read_text(encoding="utf-8")
-    assert f"<b><bdi>{escape(HOSTILE_TITLE)}</bdi></b>" in page
+    report = audited_hostile / ".auditor" / "report"
+    page = (report / "index.html").read_text(encoding="utf-8")
+    assert f"<bdi>{escape(HOSTILE_TITLE)}</bdi></a>" in page  # the entry's link to its own page
     assert "<script>alert(1)" not in page
     assert "show all 5,000 characters" in page
     assert f"<bdi>{'L' * 300}</bdi>…" in page
+    pages = [p.read_text(encoding="utf-8") for p in (report / "entries").glob("*.html")]
+    assert any(f"<h1><bdi>{escape(HOSTILE_TITLE)}</bdi></h1>" in p for p in pages)
+    assert not any("<script>alert(1)" in p for p in pages)
 
 
 # --- case 9: IPv6 forms that lead to a private IPv4 address ----------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The HTML report: self-contained, escaped, and telling what changed since the last run."""
+"""The HTML report: self-contained, escaped, leading with what needs attention, the issue types and what to do
+first, and telling what changed since the last run."""
 
 from __future__ import annotations
 
@@ -9,9 +10,20 @@ from pathlib import Path
 from auditor.config import load_config
 from auditor.pipeline import run_audit
 from auditor.report import write_report
+from auditor.report_view import build_view, order_key
+from auditor.store.db import open_engine, session_factory
 from tests.helpers import skill, write_tree
 
 DAY = dt.date(2026, 11, 28)
+
+
+def view_of(url: str, run_id: int) -> dict:
+    engine = open_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            return build_view(session, run_id)
+    finally:
+        engine.dispose()
 
 
 def test_report_is_self_contained_and_escapes_entry_text(tmp_path: Path) -> None:
@@ -21,11 +33,18 @@ def test_report_is_self_contained_and_escapes_entry_text(tmp_path: Path) -> None
     })
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     result = run_audit(root, load_config(root), DAY, url)
-    html = write_report(url, result.run_id, tmp_path / "out").read_text(encoding="utf-8")
+    index = write_report(url, result.run_id, tmp_path / "out")
+    html = index.read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert not re.search(r"<(link|script|img)\b", html), "the report must not load anything"
+    assert not re.search(r"<(link|script|img)\b", html), "index.html must not load anything"
     assert "<style>" in html and "first completed run" in html
-    assert "XRF001" in html and "Fix:" in html
+    assert "XRF001" in html and "Issue types" in html
+    pages = list((tmp_path / "out" / "entries").glob("*.html"))
+    assert len(pages) == 1  # beta, the only entry with findings
+    page = pages[0].read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "Fix:" in page
+    assert not re.search(r"<(script|img)\b", page)
+    assert (tmp_path / "out" / "report.css").is_file() and (tmp_path / "out" / "issues" / "XRF001.html").is_file()
 
 
 def test_report_lists_new_and_resolved_findings_and_worst_entry_first(tmp_path: Path) -> None:
@@ -38,16 +57,147 @@ def test_report_lists_new_and_resolved_findings_and_worst_entry_first(tmp_path: 
     write_tree(root, {"skills/beta.md": skill("beta", ["alpha"]) + "\nFIXME two\n"})
     second = run_audit(root, load_config(root), DAY + dt.timedelta(days=7), url)
     html = write_report(url, second.run_id, tmp_path / "out").read_text(encoding="utf-8")
-    changes = html.split("What changed since the last run")[1].split("Findings by family")[0]
-    assert "<b>1</b> new · <b>1</b> resolved" in changes
-    assert "FIXME" in changes.split("New findings")[1].split("Resolved")[0]
-    assert "TODO" in changes.split("Resolved")[1]
-    entries = html.split("Entries that need work")[1]
-    assert entries.index("Alpha") < entries.index("Beta")  # an error outranks a warning
-    assert "Trend" in html
+    attention = html.split("What needs attention this week")[1].split("Issue types")[0]
+    assert "New findings: 1</h3>" in attention and "Resolved: 1 findings" in attention
+    assert "FIXME" in attention.split('id="new"')[1].split('id="reopened"')[0]
+    assert "TODO" in attention.split('id="resolved"')[1]
+    first = html.split("What to do first")[1]
+    assert first.index("Alpha") < first.index("Beta")  # an error outranks a warning
+    view = view_of(url, second.run_id)
+    now, before = view["attention"]["counts"]
+    assert (now["new"], now["resolved"], now["errors"]) == (1, 1, 1)
+    assert before["new"] is None  # the first run has nothing to compare with
+    assert [c["labels"] for c in view["charts"][:3]] == [["#1", "#2"]] * 3
+
+
+def test_what_to_do_first_orders_by_ticket_priority_then_severity_then_staleness() -> None:
+    def entry(path: str, worst: str, score: int, priority: str | None = None, status: str = "open") -> dict:
+        ticket = {"priority": priority, "status": status} if priority else None
+        return {"path": path, "worst": worst, "score": score, "weight": 1, "ticket": ticket}
+
+    entries = [
+        entry("info-stalest", "info", 100, "urgent"),
+        entry("warning-stale", "warning", 90),
+        entry("warning-high", "warning", 10, "high"),
+        entry("error-fresh", "error", 0),
+        entry("warning-urgent-snoozed", "warning", 50, "urgent", status="snoozed"),
+        entry("error-normal", "error", 5, "normal"),
+    ]
+    ordered = [e["path"] for e in sorted(entries, key=order_key)]
+    assert ordered == ["warning-high", "error-normal", "error-fresh", "warning-stale", "warning-urgent-snoozed",
+                       "info-stalest"]
+
+
+def test_an_offline_run_says_what_it_did_not_verify(tmp_path: Path) -> None:
+    import shutil
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "directory"
+    root = tmp_path / "directory"
+    shutil.copytree(example, root, ignore=shutil.ignore_patterns(".auditor"))
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    config = load_config(root)
+    config.settings["offline"] = True
+    result = run_audit(root, config, DAY, url)
+    unverified = sum(1 for f in result.findings if f.code == "CAP008")
+    assert unverified > 0
+    html = write_report(url, result.run_id, tmp_path / "out").read_text(encoding="utf-8")
+    banner = html.split('class="banner"')[1].split("</aside>")[0]
+    assert "Links were not checked" in banner
+    assert f"{unverified} package versions could not be checked" in banner
+    assert f"{unverified} of the {len(result.findings)} findings" in banner
+
+
+def test_a_directory_convention_leads_the_issue_types_with_its_configuration_fix(tmp_path: Path) -> None:
+    from tests.test_conventions import yaml_pairs
+
+    root = yaml_pairs(tmp_path / "dir", 25, 24)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    config = load_config(root)
+    config.settings["offline"] = True
+    result = run_audit(root, config, DAY, url)
+    rows = view_of(url, result.run_id)["issue_types"]
+    kinds = [r["convention"] for r in rows]
+    assert kinds == sorted(kinds, reverse=True) and kinds[0]  # conventions first
+    str017 = next(r for r in rows if r["code"] == "STR017")
+    assert str017["convention"] and str017["entries"] == 24 and str017["of"] == 25
+    assert '[rules] disable = ["STR017"]' in str017["fix"] and str017["docs"].endswith("/rules/STR017/")
+    html = write_report(url, result.run_id, tmp_path / "out").read_text(encoding="utf-8")
+    table = html.split('class="grid issues"')[1].split("</table>")[0]
+    assert table.count('class="convention"') == kinds.count(True)
+    assert "<code>STR017</code>" in table and "24 of 25" in table
+
+
+def test_pages_of_a_previous_report_that_no_longer_apply_are_removed(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "dir", {
+        "skills/alpha.md": skill("alpha", ["beta", "nope"]),
+        "skills/beta.md": skill("beta", ["alpha"]) + "\nTODO one\n",
+    })
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    out = tmp_path / "out"
+    first = run_audit(root, load_config(root), DAY, url)
+    write_report(url, first.run_id, out)
+    assert len(list((out / "entries").glob("*.html"))) == 2
+    write_tree(root, {"skills/beta.md": skill("beta", ["alpha"])})
+    second = run_audit(root, load_config(root), DAY + dt.timedelta(days=7), url)
+    write_report(url, second.run_id, out)
+    assert len(list((out / "entries").glob("*.html"))) == 1
+    assert not (out / "issues" / "STR012.html").exists()
 
 
 def test_backticks_become_code_after_escaping() -> None:
     from auditor.report import inline_code
 
     assert str(inline_code("id `<b>x</b>` & more")) == "id <code>&lt;b&gt;x&lt;/b&gt;</code> &amp; more"
+
+
+def test_charts_are_svg_with_a_title_and_a_description() -> None:
+    from auditor.report_charts import svg_chart
+    from auditor.report_view import chart_description
+
+    chart = {"id": "c", "title": "Findings <by> run", "stacked": True, "labels": ["#1", "#2"], "dates": [],
+             "series": [{"name": "error", "cls": "error", "values": [2, 0]},
+                        {"name": "info", "cls": "info", "values": [1, None]}]}
+    chart["desc"] = chart_description(chart)
+    assert chart["desc"] == "#1: 2 error, 1 info; #2: 0 error."
+    svg = str(svg_chart(chart))
+    assert svg.count("<rect ") == 2  # zero and unknown values draw no bar
+    assert "<title id=\"c-t\">Findings &lt;by&gt; run</title>" in svg and "<desc id=\"c-d\">" in svg
+
+
+def test_on_a_real_directory_the_issue_types_lead_with_its_conventions(tmp_path: Path) -> None:
+    """ever-works-mcp-servers (4,066 YAML entries) from the shared corpora when they are there (AUDITOR_CORPORA, or
+    the folder `shared/corpora` beside the repository's folder)."""
+    import os
+    import shutil
+
+    import pytest
+
+    repo = Path(__file__).resolve().parent.parent
+    corpora = Path(os.environ.get("AUDITOR_CORPORA", repo.parent / "shared" / "corpora"))
+    source = corpora / "ever-works-mcp-servers"
+    if not source.is_dir():
+        pytest.skip(f"no {source} (set AUDITOR_CORPORA to the corpora folder)")
+    root = tmp_path / "ever-works"
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns(".auditor", ".git"))
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    config = load_config(root)
+    config.settings["offline"] = True
+    result = run_audit(root, config, DAY, url)
+    conventions = result.summary["conventions"]
+    rows = view_of(url, result.run_id)["issue_types"]
+    assert sorted(r["code"] for r in rows[:len(conventions)]) == sorted(c["code"] for c in conventions)
+    assert all(r["convention"] for r in rows[:len(conventions)]) and not rows[len(conventions)]["convention"]
+    index = write_report(url, result.run_id, tmp_path / "out")
+    assert index.stat().st_size < 3_000_000
+    assert len(list((tmp_path / "out" / "entries").glob("*.html"))) == len({f.entry for f in result.findings})
+
+
+def test_a_rule_docs_address_that_is_not_a_web_address_is_never_a_link(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "dir", {"skills/alpha.md": skill("alpha", ["nope"])})
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    result = run_audit(root, load_config(root), DAY, url)
+    settings = {"rule_docs_url": "javascript:alert(1)//{code}", "docs_url": ""}
+    html = write_report(url, result.run_id, tmp_path / "out", settings=settings).read_text(encoding="utf-8")
+    issue = (tmp_path / "out" / "issues" / "XRF001.html").read_text(encoding="utf-8")
+    assert "javascript:" not in html and "javascript:" not in issue
+    assert "rule docs" not in html and "XRF001" in html

@@ -190,4 +190,4 @@ def test_tickets_carry_score_and_reasons_and_order_by_score(tmp_path: Path, db_u
         assert [t.entry_id for t in only] == ["gamma"]
         exported = actions.export(actions.list_tickets(session, "scored"), "csv")
     engine.dispose()
-    assert exported.splitlines()[0].startswith("id,status,priority,score,reasons,")
+    assert exported.splitlines()[0].startswith("key,id,title,description,priority,due,owner,labels,state,url,")

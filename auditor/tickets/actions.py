@@ -6,14 +6,16 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from auditor.output import rule_url
 from auditor.safe_text import csv_cell, markdown_code, markdown_text
 from auditor.settings import PRIORITIES
-from auditor.store.models import Ticket, TicketEvent
+from auditor.store.models import Run, Ticket, TicketEvent
 from auditor.store.runs import now
 
 STATUSES = ("open", "snoozed", "resolved", "wontfix")
@@ -43,6 +45,32 @@ def list_tickets(
         tickets = [t for t in tickets if wanted & set(t.reasons or [])]
     tickets.sort(key=lambda t: (-PRIORITIES.index(t.priority), -(t.score or 0), t.due or dt.date.max, t.id))
     return tickets
+
+
+def overdue_days(ticket: Ticket, as_of: dt.date) -> int:
+    """Days an open ticket is past its due date on `as_of` (0 when it is not overdue; snoozed, resolved and won't-fix
+    tickets are never overdue)."""
+    if ticket.status != "open" or ticket.due is None or ticket.due >= as_of:
+        return 0
+    return (as_of - ticket.due).days
+
+
+def queue_counts(session: Session, directory: str, as_of: dt.date, since: dt.date | None = None) -> dict[str, int]:
+    """Open, snoozed and overdue tickets of a directory on `as_of`, and (with `since`, the date of the run before)
+    how many of the overdue ones fell due since then: a run keeps these in its summary (`queue`), so the report can
+    count them run by run."""
+    rows = session.execute(select(Ticket.status, Ticket.due).where(Ticket.directory == directory,
+                                                                   Ticket.status.in_(("open", "snoozed"))))
+    counts = {"open": 0, "snoozed": 0, "overdue": 0}
+    if since is not None:
+        counts["became_overdue"] = 0
+    for status, due in rows:
+        counts[status] += 1
+        late = status == "open" and due is not None and due < as_of
+        counts["overdue"] += late
+        if since is not None and late and due >= since:
+            counts["became_overdue"] += 1
+    return counts
 
 
 def get_ticket(session: Session, ticket_id: int) -> Ticket:
@@ -146,20 +174,85 @@ def ticket_dict(ticket: Ticket, with_events: bool = True) -> dict[str, Any]:
     return data
 
 
-def export(tickets: list[Ticket], fmt: str) -> str:
+TITLE_LIMIT = 200  # characters of an exported title: trackers cap titles (GitHub at 256, Jira at 255)
+CSV_COLUMNS = ("key", "id", "title", "description", "priority", "due", "owner", "labels", "state", "url",
+               "assignee", "entry", "path", "score", "updated_on")
+
+
+def changed_since(session: Session, tickets: list[Ticket], run_id: int) -> list[Ticket]:
+    """The tickets something happened to after run `run_id`: an event of a later run, or an editor's action (claim,
+    snooze, resolve, won't fix) after that run finished."""
+    run = session.get(Run, run_id)
+    if run is None:
+        raise TicketError(f"no run #{run_id} (see `auditor runs`)")
+    after = run.finished_at or run.started_at
+    if after.tzinfo is None:
+        after = after.replace(tzinfo=dt.UTC)
+
+    def _at(event: TicketEvent) -> dt.datetime:
+        return event.at if event.at.tzinfo else event.at.replace(tzinfo=dt.UTC)
+
+    return [t for t in tickets if any((e.run_id is not None and e.run_id > run_id)
+                                      or (e.run_id is None and _at(e) > after) for e in t.events)]
+
+
+def export_title(ticket: Ticket) -> str:
+    """The ticket's title, at most TITLE_LIMIT characters on one line."""
+    title = " ".join(ticket.title.split())
+    return title if len(title) <= TITLE_LIMIT else title[:TITLE_LIMIT - 1].rstrip() + "…"
+
+
+def export_description(ticket: Ticket, settings: Mapping[str, Any] | None = None) -> str:
+    """The ticket's body in Markdown: the entry, then each finding with its place (file:line), evidence, fix and
+    its rule's docs. Text quoted from the directory is escaped so it shows as written."""
+    text = markdown_text
+    lines = [f"Entry {markdown_code(ticket.entry_id)} in {markdown_code(ticket.path)}; staleness {ticket.score or 0}"
+             f"/100; why: {', '.join(ticket.reasons or []) or 'n/a'}.", ""]
+    for f in ticket.findings:
+        place = markdown_code(f"{f['path']}:{f['line']}")
+        lines.append(f"- **{f['code']}** ({f['severity']}) {place}: "
+                     f"{text(f['message'])}")
+        if f.get("evidence"):
+            lines.append(f"  - evidence: {markdown_code(f['evidence'])}")
+        if f.get("fix"):
+            lines.append(f"  - fix: {text(f['fix'])}")
+        docs = rule_url(f["code"], f.get("name", ""), settings)
+        if docs:
+            lines.append(f"  - rule: {docs}")
+    return "\n".join(lines)
+
+
+def export_url(ticket: Ticket, settings: Mapping[str, Any] | None = None) -> str:
+    """Where the ticket's entry is shown: the `ticket_url` setting with {key} filled in, or the entry's page inside
+    the report folder."""
+    template = str((settings or {}).get("ticket_url") or "")
+    return template.replace("{key}", ticket.fingerprint) if template else f"entries/{ticket.fingerprint}.html"
+
+
+def export_fields(ticket: Ticket, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a tracker imports: a stable external key (the same ticket has the same key in every export, so a
+    re-import updates it), a title of at most TITLE_LIMIT characters, a Markdown description and labels."""
+    labels = sorted({f["code"] for f in ticket.findings}) + list(ticket.reasons or [])
+    return {"key": ticket.fingerprint, "id": ticket.id, "title": export_title(ticket),
+            "description": export_description(ticket, settings), "priority": ticket.priority,
+            "due": ticket.due.isoformat() if ticket.due else None, "owner": ticket.owner,
+            "labels": ["auditor", *labels], "state": ticket.status, "url": export_url(ticket, settings)}
+
+
+def export(tickets: list[Ticket], fmt: str, settings: Mapping[str, Any] | None = None) -> str:
     if fmt == "json":
-        return json.dumps({"tickets": [ticket_dict(t) for t in tickets]}, indent=2) + "\n"
+        items = [{**ticket_dict(t), **export_fields(t, settings)} for t in tickets]
+        return json.dumps({"tickets": items}, indent=2) + "\n"
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(["id", "status", "priority", "score", "reasons", "due", "owner", "assignee", "entry", "path",
-                         "findings", "codes", "summary"])
+        writer.writerow(CSV_COLUMNS)
         for t in tickets:
-            row = [t.id, t.status, t.priority, t.score or 0, " ".join(t.reasons or []), t.due or "",
-                   t.owner or "", t.assignee or "",
-                   t.entry_id, t.path, len(t.findings),
-                   " ".join(sorted({f["code"] for f in t.findings})),
-                   " | ".join(f"{f['code']} line {f['line']}: {f['message']}" for f in t.findings)]
+            fields = export_fields(t, settings)
+            extra = {"labels": ",".join(fields["labels"]), "due": fields["due"] or "", "owner": t.owner or "",
+                     "assignee": t.assignee or "", "entry": t.entry_id, "path": t.path, "score": t.score or 0,
+                     "updated_on": t.updated_on.isoformat()}
+            row = [{**fields, **extra}[column] for column in CSV_COLUMNS]
             writer.writerow([csv_cell(cell) for cell in row])
         return buffer.getvalue()
     if fmt == "md":
