@@ -12,8 +12,6 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	# axe-core (npm) for the report's accessibility check in chromium; without npm that test is skipped
-	if command -v npm >/dev/null; then npm install --silent --no-save --prefix $(VENV)/node axe-core@4; fi
 	touch $(STAMP)
 
 audit: $(STAMP)

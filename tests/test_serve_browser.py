@@ -1,8 +1,8 @@
 """`auditor serve` as an editor uses it: the real server on a free 127.0.0.1 port, driven by Debian's chromium
 through Playwright. Filter the entries, claim, snooze and resolve a ticket, see the same history in
 `auditor tickets show`; hostile entry text runs nothing; axe-core finds no serious violation. Full-page
-screenshots at 1400 and 400 px (and axe's findings) are kept in tmp/artefacts/serve/ (or
-$AUDITOR_ARTEFACTS/serve/)."""
+screenshots at 1400 and 400 px (and axe's findings) are kept in test-artifacts/serve/ (or
+$AUDITOR_TEST_ARTIFACTS/serve/)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from auditor.store.db import open_engine, session_factory
 from auditor.store.models import FindingRow, Run, Ticket
 from tests.serve_helpers import HOSTILE_TITLE, ROOT, audit_twice, example_with_hostile
 
-ARTEFACTS = Path(os.environ.get("AUDITOR_ARTEFACTS") or ROOT / "tmp" / "artefacts") / "serve"
+ARTEFACTS = Path(os.environ.get("AUDITOR_TEST_ARTIFACTS") or ROOT / "test-artifacts") / "serve"
 WIDTHS = (1400, 400)
 
 
