@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 _WHY = {
@@ -60,3 +62,34 @@ def write_output(path: Path, text: str, advice: str) -> None:
         except OSError:
             pass
         raise WriteError(path, exc, advice) from None
+
+
+def write_folders(root: Path, names: tuple[str, ...], pages: Iterable[tuple[str, str]], advice: str) -> None:
+    """Replace the folders `root`/<name> whole with `pages` ((path under root, text), each path in one of them): the
+    pages go into a staging folder beside them with plain writes, then each folder is swapped in by a rename, so a
+    reader never sees a half-written page or a folder mixing two runs' pages, and thousands of pages cost one write
+    each (not a temporary file and a rename each). On failure nothing is swapped, the staging folder is removed and
+    WriteError names `root`."""
+    staging = root / f".pages.{os.getpid()}.new"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        for name in names:
+            (staging / name).mkdir(parents=True)
+        for rel, text in pages:
+            if rel.split("/", 1)[0] not in names:
+                raise ValueError(f"{rel} is not in one of the folders {names}")
+            with open(staging / rel, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        for name in names:
+            final, old = root / name, root / f".{name}.{os.getpid()}.old"
+            if final.is_dir() and not final.is_symlink():
+                os.replace(final, old)
+            elif final.exists() or final.is_symlink():
+                final.unlink()
+            os.replace(staging / name, final)
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise WriteError(root, exc, advice) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from auditor import __version__
-from auditor.outfiles import write_output
+from auditor.outfiles import write_folders, write_output
 from auditor.report_charts import svg_chart
 from auditor.report_view import build_view
 from auditor.safe_text import html_user
@@ -101,20 +101,17 @@ def write_report(db_url: str, run_id: int, out_dir: Path, advice: str = "choose 
                  settings: Mapping[str, Any] | None = None) -> Path:
     """Write the report of one run into out_dir and return the path of its index.html (WriteError, saying `advice`,
     when the folder cannot take it: readers never see half a page). index.html stands alone; the pages it links
-    (entries/, issues/, todo/) share report.css. Pages a previous report wrote that this one has not are removed."""
+    (entries/, issues/, todo/) share report.css; each of those folders is replaced whole, so no page of an earlier
+    report is left in them."""
     engine = open_engine(db_url)
-    written: set[str] = set()
     try:
         with session_factory(engine)() as session:
             context = build_context(session, run_id, settings)
-        for name, html in render_pages(context):
-            write_output(out_dir / name, html, advice)
-            written.add(name)
     finally:
         engine.dispose()
+    pages = render_pages(context)
+    _, index = next(pages)
+    write_output(out_dir / "index.html", index, advice)  # first: the page a reader opens, and it stands alone
     write_output(out_dir / "report.css", _css(), advice)
-    for folder in SUBFOLDERS:
-        for old in (out_dir / folder).glob("*.html"):
-            if f"{folder}/{old.name}" not in written:
-                old.unlink(missing_ok=True)
+    write_folders(out_dir, SUBFOLDERS, pages, advice)
     return out_dir / "index.html"

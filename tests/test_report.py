@@ -7,6 +7,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
+
 from auditor.config import load_config
 from auditor.pipeline import run_audit
 from auditor.report import write_report
@@ -201,3 +203,26 @@ def test_a_rule_docs_address_that_is_not_a_web_address_is_never_a_link(tmp_path:
     issue = (tmp_path / "out" / "issues" / "XRF001.html").read_text(encoding="utf-8")
     assert "javascript:" not in html and "javascript:" not in issue
     assert "rule docs" not in html and "XRF001" in html
+
+
+def test_report_folders_are_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    """A failure halfway through the pages (the disk fills) leaves the earlier report's folders as they were and no
+    staging folder behind; a finished write leaves only the new pages."""
+    import errno
+
+    from auditor.outfiles import WriteError, write_folders
+
+    write_folders(tmp_path, ("entries", "todo"), [("entries/a.html", "old a"), ("todo/1.html", "old 1")], "retry")
+
+    def filling_up():
+        yield "entries/b.html", "new b"
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(WriteError, match="no space left on the device; retry"):
+        write_folders(tmp_path, ("entries", "todo"), filling_up(), "retry")
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "entries", "entries/a.html", "todo", "todo/1.html"]
+    write_folders(tmp_path, ("entries", "todo"), [("entries/b.html", "new b")], "retry")
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["entries", "entries/b.html",
+                                                                                       "todo"]
+    assert (tmp_path / "entries" / "b.html").read_text() == "new b"
