@@ -282,3 +282,11 @@ def test_a_month_later_the_overview_names_overdue_stale_and_new(served) -> None:
     assert f'id="count-overdue">{len(overdue)}<' in html
     section = html.split("<h3>Overdue tickets", 1)[1].split("<h3>", 1)[0]
     assert set(map(int, re.findall(r'href="/tickets/(\d+)"', section))) == overdue
+    # The static report's counts and charts, three runs of them: new findings against the run before, per run.
+    history = html.split('id="attention-history"', 1)[1].split("</table>", 1)[0]
+    new_row = re.search(r'<tr data-key="new">(.*?)</tr>', history, re.S).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", new_row) == [str(len(prints[2] - prints[1])),
+                                                         str(len(prints[1] - prints[0])), "–"]
+    assert html.count("<svg") >= 3 and 'id="chart-severity"' in html and 'id="chart-tickets"' in html
+    severity = html.split('id="chart-severity"', 1)[1].split("</figure>", 1)[0]
+    assert len(re.findall(r'<th scope="row">#\d+', severity)) == 3

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from auditor import __version__
 from auditor.checks.engine import all_rules
 from auditor.report import inline_code, web_url
+from auditor.report_charts import svg_chart
 from auditor.safe_text import html_user
 from auditor.serve import queries
 from auditor.shipped import shipped
@@ -63,6 +64,7 @@ def environment() -> Environment:
     env.filters["web_url"] = web_url
     env.filters["q"] = lambda value: quote(str(value), safe="")
     env.globals["version"] = __version__
+    env.globals["svg_chart"] = svg_chart  # the report's inline SVG charts (reports/_macros.html.j2 chart_block)
     return env
 
 

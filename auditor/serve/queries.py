@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from auditor import report_view
 from auditor.checks.conventions import DIRECTORY_ID
 from auditor.checks.engine import get_rule
 from auditor.scoring import BANDS, band_of
@@ -86,7 +87,11 @@ def overview(session: Session, run: Run) -> dict[str, Any]:
         select(EntrySnapshot.run_id, func.avg(EntrySnapshot.score))
         .where(EntrySnapshot.run_id.in_([r.id for r in trend])).group_by(EntrySnapshot.run_id)
     )}
+    history = report_view.completed_runs(session, run.directory, run.id, report_view.HISTORY_RUNS)
     return {
+        # The static report's counts and charts, from the same functions: this run against the five before it.
+        "history": report_view.attention_counts(session, history),
+        "charts": report_view.charts(trend, ((run.summary or {}).get("staleness") or {}).get("ages")),
         "run": run, "previous": previous, "summary": run.summary or {},
         "by_severity": Counter(f.severity for f in findings),
         "new": Counter(f.severity for f in new), "new_count": len(new),
