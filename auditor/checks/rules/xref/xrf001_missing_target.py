@@ -21,6 +21,9 @@ class MissingTarget(Rule):
     example = "`related: [systematic-debuging]` when the entry is `systematic-debugging`."
     fix = "Correct the id (the finding suggests one when git knows the rename or a typo is clear) or remove it."
 
+    def prepare(self, ctx: AuditContext) -> None:
+        ctx.id_index()  # built once here, before the check workers fork, so they share it
+
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         for target in entry.related:
             if target in ctx.by_id or target == entry.id:
