@@ -33,6 +33,8 @@ class AuditContext:
     conventions: list[dict[str, Any]] = field(default_factory=list)
     # Findings an entry's inline suppressions kept quiet (auditor/checks/suppressions.py), for the run summary.
     suppressed: list[Finding] = field(default_factory=list)
+    # Rule codes whose findings on an entry the entry cache gave (path -> codes): those are not checked again.
+    reused: dict[str, frozenset[str]] = field(default_factory=dict)
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
     _id_index: Any = field(default=None, repr=False)
     _closest: dict[tuple[str, str, float], str | None] = field(default_factory=dict, repr=False)
@@ -93,6 +95,10 @@ class Rule:
     reason: ClassVar[str] = "STRUCTURE"
     # The kind of claim whose age the staleness score weighs ("" when the finding is not about age).
     claim: ClassVar[str] = ""
+    # What a finding on one entry depends on, so the entry cache (auditor/checks/cache.py) knows when to reuse it:
+    # "entry" (the entry and the configuration), "date" (and the as-of date), "ids" (and every entry's id, path
+    # and related ids), "directory" (and every entry's content); "" never reuses it (links, registries, files).
+    depends_on: ClassVar[str] = ""
     # False for findings that say a check could not run (unverified, blocked): shown in reports, never on a ticket.
     on_tickets: ClassVar[bool] = True
     # True when prepare() does long work across all entries and check() only looks its results up: in a run
@@ -184,6 +190,7 @@ class LoadProblemRule(Rule):
     """A rule that reports the problems the source recorded while reading files."""
 
     problem_kinds: ClassVar[tuple[str, ...]]
+    depends_on = "entry"
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         for problem in entry.problems:

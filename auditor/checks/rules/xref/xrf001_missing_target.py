@@ -10,6 +10,7 @@ class MissingTarget(Rule):
     code = "XRF001"
     name = "xref.missing-target"
     severity = Severity.error
+    depends_on = "ids"
     reason = "XREF_BROKEN"
     title = "A related id names no entry"
     what = (
