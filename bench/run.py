@@ -10,7 +10,12 @@ a child process of the venv's `auditor`, with the default SQLite store under DIR
   2. re-audit    the same command again                         (tickets exist: the steady weekly run)
   3. check       `auditor check DIR --as-of DATE --format json` (nothing stored; CI's command)
   4. check-one   the same on one entry file, as CI runs it on a change (still reads the whole directory)
-  5. git-dates   the git dating pass alone (auditor/entry_dates.py on the loaded entries), for what it costs
+  then 10 entries are changed (a sentence added to each, bench/run.py's edit_entries), and:
+  5. audit-10    the audit again: the entry cache (.auditor/entry-cache.json) reuses the other entries' findings
+  6. check-10    `check` of one of the changed files
+  7. git-dates   the git dating pass alone (auditor/entry_dates.py on the loaded entries), for what it costs
+Steps 2-4 run with the cache the first audit wrote (nothing changed: every entry's findings are reused but the
+ones that are never cached, web links and registries); `--no-cache` runs every step without it.
 
 For each it measures wall time, the peak RSS of the largest process (os.wait4's rusage: the child or one of its
 forked workers), and the peak PSS of the whole process tree (the child and its workers summed, shared pages
@@ -138,6 +143,16 @@ def run_child(step: Step, log_dir: Path, timeout: float) -> str:
     return out_path.read_text(encoding="utf-8", errors="replace")
 
 
+def edit_entries(directory: Path, count: int = 10) -> list[Path]:
+    """Change `count` entries spread over the directory (a sentence added to each), as a week of editing does."""
+    files = sorted(directory.rglob("*.md"))
+    chosen = files[:: max(len(files) // count, 1)][:count]
+    for path in chosen:
+        path.write_text(path.read_text(encoding="utf-8") + "\nEdited for the benchmark: one more sentence.\n",
+                        encoding="utf-8")
+    return chosen
+
+
 def tail(path: Path, lines: int = 25) -> str:
     try:
         return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -224,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a step is killed")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--strict", action="store_true", help="fail when the findings do not match the plant")
+    parser.add_argument("--no-cache", action="store_true", help="run every step without the entry cache")
     args = parser.parse_args(argv)
     if not AUDITOR.exists():
         print(f"error: {AUDITOR} not found: run `make setup` first", file=sys.stderr)
@@ -252,15 +268,22 @@ def main(argv: list[str] | None = None) -> int:
             return 1
 
         # --offline: the synthetic packages and links must never be looked up on the real registries or web.
-        audit_cmd = [str(AUDITOR), "audit", str(directory), "--as-of", args.as_of, "--offline"]
+        audit_cmd = [str(AUDITOR), "audit", str(directory), "--as-of", args.as_of, "--offline",
+                     *(["--no-cache"] if args.no_cache else [])]
         one = directory / manifest["planted"][0]["path"] if manifest["planted"] else next(directory.rglob("*.md"))
-        check_cmd = [str(AUDITOR), "check", "--as-of", args.as_of, "--format", "json", "--offline"]
+        check_cmd = [str(AUDITOR), "check", "--as-of", args.as_of, "--format", "json", "--offline",
+                     *(["--no-cache"] if args.no_cache else [])]
         steps = [Step("audit", audit_cmd), Step("re-audit", audit_cmd),
-                 Step("check", [*check_cmd, str(directory)]), Step("check-one", [*check_cmd, str(one)])]
+                 Step("check", [*check_cmd, str(directory)]), Step("check-one", [*check_cmd, str(one)]),
+                 Step("audit-10", audit_cmd), Step("check-10", [*check_cmd])]
         comparison: dict[str, object] = {}
+        edited: list[Path] = []
         for step in steps:
+            if step.name == "audit-10":
+                edited = edit_entries(directory)
+                steps[steps.index(step) + 1].command.append(str(edited[0]))
             stdout = run_child(step, logs, args.timeout)
-            if step.name in ("audit", "re-audit"):
+            if step.name in ("audit", "re-audit", "audit-10"):
                 figures = parse_audit(stdout)
                 step.ok = step.exit_code == 0 and figures.get("entries") == args.n
                 if step.ok:
@@ -274,8 +297,9 @@ def main(argv: list[str] | None = None) -> int:
                     document, entries = None, None
                 expected = args.n if step.name == "check" else 1
                 step.ok = step.exit_code in (0, 1) and entries == expected
-                if document is not None and step.name == "check-one":
-                    step.note = f"1 file ({one.relative_to(directory)}), {len(document['findings'])} findings"
+                if document is not None and step.name in ("check-one", "check-10"):
+                    named = one if step.name == "check-one" else edited[0]
+                    step.note = f"1 file ({named.relative_to(directory)}), {len(document['findings'])} findings"
                 elif document is not None:
                     comparison = compare_with_plant(document["findings"], directory, manifest, rule_codes())
                     step.note = (f"{comparison['findings']} findings; planted found "
@@ -300,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"{step.name:<10} {step.seconds:>8.2f} {step.peak_rss_mb:>12.0f} {step.peak_tree_pss_mb:>12.0f} "
                   f"{step.exit_code:>5}  {step.note}")
-        for step in (steps[0], steps[2]):  # the first full audit, and the full check (every rule, nothing stored)
+        for step in (steps[0], steps[2]):  # the first (full) audit, and the check of every entry
             if step.ok:
                 memory = max(step.peak_rss_mb, step.peak_tree_pss_mb)
                 verdict = "met" if step.seconds < TARGET_SECONDS and memory < TARGET_RSS_MB else "MISSED"

@@ -97,7 +97,8 @@ class Rule:
     claim: ClassVar[str] = ""
     # What a finding on one entry depends on, so the entry cache (auditor/checks/cache.py) knows when to reuse it:
     # "entry" (the entry and the configuration), "date" (and the as-of date), "ids" (and every entry's id, path
-    # and related ids), "directory" (and every entry's content); "" never reuses it (links, registries, files).
+    # and related ids), "directory" (and every entry's content), "files" (and every file under the directory);
+    # "" never reuses it (web links, package registries, a live site).
     depends_on: ClassVar[str] = ""
     # False for findings that say a check could not run (unverified, blocked): shown in reports, never on a ticket.
     on_tickets: ClassVar[bool] = True
@@ -126,6 +127,10 @@ class Rule:
     def convention_key(self, finding: Finding) -> str | None:
         """Findings with the same key are the same convention (None: this finding is never one)."""
         return finding.key
+
+    def dependency(self, ctx: AuditContext) -> str:
+        """What this run's findings on one entry depend on (`depends_on`, unless the run changes it)."""
+        return self.depends_on
 
     def prepare(self, ctx: AuditContext) -> None:
         """Called once per run before any entry is checked: work across all entries goes here."""

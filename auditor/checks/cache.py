@@ -7,11 +7,12 @@ A rule declares what its findings on one entry depend on (`Rule.depends_on`):
 - `ids`: that and the directory's id graph (every entry's id, path and `related` ids) and the git HEAD (renames);
 - `directory`: that, the as-of date, the git HEAD and the content of every entry (duplicates, a directory's
   date style);
+- `files`: that and every file under the directory (path, size, modification time): links to files, manifests;
 - "" (the default): never reused (web links, package registries, other files, a live site).
 
 Every key also holds the auditor's code and version, the rule packs and the configuration (after what was
 inferred from the directory), so changing any of them starts afresh. The cache is a JSON file beside the
-directory's store, `.auditor/entry-cache.json`; its keys are keyed hashes (HMAC) under a secret kept in the
+directory's store, `.auditor/entry-cache.json`; its keys are keyed hashes (BLAKE2b) under a secret kept in the
 user's cache folder, so a cache file committed into a directory cannot pass for one this machine wrote and hide
 findings. A cache that cannot be read or written is ignored: the run is then a full one. `--no-cache` ignores it.
 """
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
 import os
 import subprocess
@@ -31,8 +31,10 @@ from typing import Any
 import auditor
 from auditor.models import Edit, Entry, Finding, Severity
 
-ENTRY, DATE, IDS, DIRECTORY = "entry", "date", "ids", "directory"
-LEVELS = (ENTRY, DATE, IDS, DIRECTORY)
+ENTRY, DATE, IDS, DIRECTORY, FILES = "entry", "date", "ids", "directory", "files"
+LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES)
+# Settings that change how a run goes, never what it finds: they leave the cache as it is.
+RUN_ONLY = frozenset({"workers", "parallel_min_entries", "db", "rule_time_budget"})
 FILE_NAME = "entry-cache.json"
 FORMAT = 1
 
@@ -44,8 +46,8 @@ DECLARED: dict[str, str] = {
 }
 
 
-def depends_on(rule: Any) -> str:
-    return DECLARED.get(rule.code, rule.depends_on)
+def depends_on(rule: Any, ctx: Any) -> str:
+    return DECLARED.get(rule.code) or rule.dependency(ctx)
 
 
 def _code_digest() -> str:
@@ -60,7 +62,8 @@ def _code_digest() -> str:
 
 def _config_digest(config: Any) -> str:
     """The rule packs as merged with the directory's own, the settings, which rules run and how severe."""
-    basis = {"settings": config.settings, "pack": config.pack, "disabled": sorted(config.disabled),
+    settings = {key: value for key, value in config.settings.items() if key not in RUN_ONLY}
+    basis = {"settings": settings, "pack": config.pack, "disabled": sorted(config.disabled),
              "enabled": sorted(config.enabled), "enforced": sorted(config.enforced),
              "severities": {code: severity.name for code, severity in sorted(config.severities.items())},
              "inferred": config.inferred, "name": config.name}
@@ -74,6 +77,21 @@ def _git_head(root: Path) -> str:
     except (OSError, subprocess.SubprocessError):
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _listing(root: Path) -> str:
+    """Every file under `root` but the auditor's own and git's, with its size and modification time."""
+    digest = hashlib.sha256()
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if name not in (".git", ".auditor"))
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            digest.update(f"{os.path.relpath(path, root)}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def _secret() -> bytes | None:
@@ -151,27 +169,32 @@ class EntryCache:
         return cache
 
     def _sign(self, text: str) -> str:
-        return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()[:32]
+        """A keyed hash (BLAKE2b with the secret as its key, as an HMAC would be but faster)."""
+        return hashlib.blake2b(text.encode(), key=self.secret, digest_size=16).hexdigest()
 
     def plan(self, entries: list[Entry], targets: list[Entry], rules: list[Any], ctx: Any) -> tuple[
             dict[str, frozenset[str]], list[Finding]]:
         """For each target entry the codes whose findings are reused (path -> codes), and those findings."""
         root = ctx.root
-        head = _git_head(root) if root is not None and any(depends_on(r) in (IDS, DIRECTORY) for r in rules) else ""
+        wanted = {depends_on(rule, ctx) for rule in rules}
+        head = _git_head(root) if root is not None and wanted & {IDS, DIRECTORY, FILES} else ""
         graph = sorted((e.id, e.path, tuple(e.related)) for e in entries)
-        contents = sorted(_content_key(e) for e in entries)
+        content_keys = {id(e): _content_key(e) for e in entries}
+        contents = sorted(content_keys.values())
+        directory = hashlib.sha256(json.dumps([ctx.as_of.isoformat(), head, contents]).encode()).hexdigest()
         self.levels = {
             ENTRY: "",
             DATE: ctx.as_of.isoformat(),
             IDS: hashlib.sha256(json.dumps([head, graph]).encode()).hexdigest(),
-            DIRECTORY: hashlib.sha256(json.dumps([ctx.as_of.isoformat(), head, contents]).encode()).hexdigest(),
+            DIRECTORY: directory,
+            FILES: f"{directory}:{_listing(root)}" if root is not None and FILES in wanted and targets else "",
         }
         ids_seen: dict[str, int] = {}
         for entry in entries:
             ids_seen[entry.id] = ids_seen.get(entry.id, 0) + 1
         by_level: dict[str, list[str]] = {}
         for rule in rules:
-            level = depends_on(rule)
+            level = depends_on(rule, ctx)
             if level in LEVELS:
                 by_level.setdefault(level, []).append(rule.code)
         reused: dict[str, frozenset[str]] = {}
@@ -182,8 +205,11 @@ class EntryCache:
             # always checked afresh.
             if not entry.content_hash or ids_seen[entry.id] > 1:
                 continue
-            own = f"{self.base}\x1f{_content_key(entry)}\x1f{_dated_key(entry)}"
-            keys = {level: self._sign(f"{own}\x1f{level}\x1f{self.levels[level]}") for level in by_level}
+            own = f"{self.base}\x1f{content_keys[id(entry)]}\x1f{_dated_key(entry)}"
+            # The codes are in the key: a rule that moved to another level (or to none) is not reused from a group
+            # that did not hold its findings.
+            keys = {level: self._sign(f"{own}\x1f{level}\x1f{self.levels[level]}\x1f{' '.join(codes)}")
+                    for level, codes in by_level.items()}
             self.keys[entry.path] = keys
             stored = self.stored.get(entry.path)
             if not isinstance(stored, dict):
@@ -231,4 +257,4 @@ class EntryCache:
             pass
 
 
-__all__ = ["DATE", "DIRECTORY", "ENTRY", "IDS", "EntryCache", "depends_on", "finding_from", "finding_record"]
+__all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "EntryCache", "depends_on", "finding_from", "finding_record"]

@@ -89,8 +89,9 @@ def run_rules(
     todo = [entry for entry in entries if ctx.reused.get(entry.path, frozenset()) != every]
     if progress and len(todo) < len(entries):
         progress(len(entries) - len(todo))
-    if ctx.reused:
-        rules = [rule for rule in rules if any(rule.code not in ctx.reused.get(entry.path, ()) for entry in todo)]
+    if ctx.reused:  # the reused sets are shared (few distinct ones): a rule no entry needs is not even prepared
+        left = {ctx.reused.get(entry.path, frozenset()) for entry in todo}
+        rules = [rule for rule in rules if any(rule.code not in codes for codes in left)]
     workers = worker_count(ctx.config.settings, len(todo))
     if workers > 1:
         # Rules whose prepare() is long and whose check() only looks its results up (the duplicate index) are
@@ -125,11 +126,16 @@ def run_rules(
 def _check_slice(entries: list[Entry], rules: list[Rule], ctx: AuditContext,
                  progress: Callable[[int], None] | None = None) -> list[Finding]:
     findings: list[Finding] = []
+    remaining: dict[frozenset[str], list[Rule]] = {}  # the rules left to run, per set of codes the cache gave
+    nothing: frozenset[str] = frozenset()
     with RuleBudget(float(ctx.config.settings.get("rule_time_budget") or 0)) as budget:
         for entry in entries:
-            reused = ctx.reused.get(entry.path, ())
-            for rule in rules:
-                if rule.code in entry.ignore or rule.code in reused:
+            reused = ctx.reused.get(entry.path, nothing)
+            left = remaining.get(reused)
+            if left is None:
+                left = remaining[reused] = [rule for rule in rules if rule.code not in reused]
+            for rule in left:
+                if rule.code in entry.ignore:
                     continue
                 budget.start()
                 try:
