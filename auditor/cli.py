@@ -622,8 +622,9 @@ def fix(
             if found is None:
                 raise usage_error(f"no rule {code!r}; `auditor rules list` shows them all")
             codes.add(found.code)
+    # No entry cache: `fix --diff` writes nothing, and a fix is planned from what the files hold now.
     findings, _summary, root, _cfg, _ = _run_check(paths, root, as_of, config, True, False, input_format, None,
-                                                   stored_links=True)
+                                                   stored_links=True, use_cache=False)
     planned = plan_fixes(findings, root, codes)
     fixed = sum(len(p.fixed) for p in planned)
     changed = [p for p in planned if p.after != p.before]

@@ -53,7 +53,10 @@ def same_as_full(root: Path, as_of: str = AS_OF, only: set[str] | None = None) -
 
 def test_the_example_directory_gives_the_same_findings_from_the_cache(tmp_path: Path) -> None:
     root = tmp_path / "directory"
-    shutil.copytree(EXAMPLES, root)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
+    same_as_full(root)
+    assert not (root / ".auditor").exists()  # no folder of the auditor's: nothing written into the directory
+    (root / ".auditor").mkdir()  # as an audit with the default store makes it
     first = same_as_full(root)
     assert first["results_reused"] == 0 and (root / ".auditor" / FILE_NAME).is_file()
     again = same_as_full(root)
@@ -66,6 +69,7 @@ def test_the_example_directory_gives_the_same_findings_from_the_cache(tmp_path: 
 def test_a_generated_directory_after_edits_renames_and_deletions(tmp_path: Path) -> None:
     root = tmp_path / "directory"
     generator().generate(300, root, seed=3)
+    (root / ".auditor").mkdir()
     files = sorted(p for p in root.rglob("*.md"))
     assert same_as_full(root)["results_reused"] == 0
     full = same_as_full(root)["results_reused"]
@@ -100,7 +104,8 @@ def test_a_generated_directory_after_edits_renames_and_deletions(tmp_path: Path)
 
 def test_changing_the_configuration_or_no_cache_starts_afresh(tmp_path: Path) -> None:
     root = tmp_path / "directory"
-    shutil.copytree(EXAMPLES, root)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
+    (root / ".auditor").mkdir()
     same_as_full(root)
     toml = root / "auditor.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + "\n[rules]\ndisable = [\"PRS001\"]\n", encoding="utf-8")

@@ -12,9 +12,11 @@ A rule declares what its findings on one entry depend on (`Rule.depends_on`):
 
 Every key also holds the auditor's code and version, the rule packs and the configuration (after what was
 inferred from the directory), so changing any of them starts afresh. The cache is a JSON file beside the
-directory's store, `.auditor/entry-cache.json`; its keys are keyed hashes (BLAKE2b) under a secret kept in the
-user's cache folder, so a cache file committed into a directory cannot pass for one this machine wrote and hide
-findings. A cache that cannot be read or written is ignored: the run is then a full one. `--no-cache` ignores it.
+directory's store, `.auditor/entry-cache.json`, written only when that folder exists (an audit with the default
+store makes it; `check` in a fresh checkout writes nothing). Its keys are keyed hashes (BLAKE2b) under a secret
+kept in the user's cache folder, so a cache file committed into a directory cannot pass for one this machine
+wrote and hide findings. A cache that cannot be read or written is ignored: the run is then a full one.
+`--no-cache` ignores it.
 """
 
 from __future__ import annotations
@@ -247,9 +249,10 @@ class EntryCache:
                 continue
             entries[entry.path] = {level: {"key": key, "findings": grouped.get((entry.id, level), [])}
                                    for level, key in keys.items()}
+        if not self.path.parent.is_dir():  # only where the auditor keeps its files already: `check` in a clean
+            return                          # checkout (CI, a pre-commit hook) leaves the tree as it was
         document = {"format": FORMAT, "base": self._sign(self.base), "entries": entries}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
             temporary.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
             os.replace(temporary, self.path)
