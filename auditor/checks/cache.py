@@ -113,9 +113,13 @@ def _secret() -> bytes | None:
 
 
 def _content_key(entry: Entry) -> str:
-    """What the entry's file holds and what loading noted about it (a duplicate id, a problem)."""
+    """What the entry's file holds and what loading made of it with the other files it read (a duplicate id, a
+    problem, where references land, the kind and category a format gives)."""
     problems = [(p.kind, p.message, p.line, p.field, p.evidence) for p in entry.problems]
-    basis = [entry.path, entry.id, entry.content_hash, entry.twin_path, entry.lines, problems]
+    refs = [(r.kind, r.target, r.line, r.resolved, r.suggestion, r.field, r.path) for r in entry.refs]
+    basis = [entry.path, entry.id, entry.content_hash, entry.twin_path, entry.lines, problems, refs, entry.kind,
+             entry.category, entry.source_format, entry.for_model, entry.body_repeats_summary, entry.title,
+             entry.summary, entry.related, entry.links, entry.body_start, len(entry.body_lines)]
     return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
 
 
@@ -203,9 +207,9 @@ class EntryCache:
         interned: dict[frozenset[str], frozenset[str]] = {}
         findings: list[Finding] = []
         for entry in targets:
-            # Findings are told apart by entry id: entries sharing an id, or read without a content hash, are
-            # always checked afresh.
-            if not entry.content_hash or ids_seen[entry.id] > 1:
+            # Findings are told apart by entry id: entries sharing an id, read without a content hash, or read
+            # from a pair of files (whose hash is the first file's alone) are always checked afresh.
+            if not entry.content_hash or entry.twin_path or ids_seen[entry.id] > 1:
                 continue
             own = f"{self.base}\x1f{content_keys[id(entry)]}\x1f{_dated_key(entry)}"
             # The codes are in the key: a rule that moved to another level (or to none) is not reused from a group
