@@ -145,7 +145,8 @@ def run_child(step: Step, log_dir: Path, timeout: float) -> str:
 
 def edit_entries(directory: Path, count: int = 10) -> list[Path]:
     """Change `count` entries spread over the directory (a sentence added to each), as a week of editing does."""
-    files = sorted(directory.rglob("*.md"))
+    files = sorted(p for p in directory.rglob("*.md") if not any(part.startswith(".")  # not .auditor's reports
+                                                                 for part in p.relative_to(directory).parts))
     chosen = files[:: max(len(files) // count, 1)][:count]
     for path in chosen:
         path.write_text(path.read_text(encoding="utf-8") + "\nEdited for the benchmark: one more sentence.\n",
