@@ -64,6 +64,9 @@ InputFormat = Annotated[str | None, typer.Option(
     "--input-format", metavar="FORMAT",
     help="How the directory keeps its entries: auto (detect), folder, or a comma-separated mix of awesome, skills, "
          "yaml-pairs, registry-json, plugins, docs-pages (the `input_format` setting).")]
+NoCache = Annotated[bool, typer.Option(
+    "--no-cache", help="Run every rule on every entry: reuse nothing from the entry cache (.auditor/entry-cache.json, "
+                       "findings on entries that did not change), and do not write it.")]
 AllowPrivate = Annotated[bool, typer.Option(
     "--allow-private-addresses",
     help="Let the link checker connect to private, loopback and link-local addresses (`allow_private_addresses`).")]
@@ -157,6 +160,7 @@ def audit(
         "`auditor crawl-worker` on other machines join it.")] = None,
     crawl_workers: Annotated[int, typer.Option(
         "--crawl-workers", min=1, help="Crawler processes this audit runs for a crawl shared with --redis.")] = 1,
+    no_cache: NoCache = False,
 ) -> None:
     """Audit a whole directory: record the run, update tickets, write the HTML report."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -195,7 +199,7 @@ def audit(
                               style="bold red")
                     raise typer.Exit(4)
                 result = run_audit(directory, cfg, date, url, progress, check_links=True, check_registries=True,
-                                   source=site.source if site else None)
+                                   source=site.source if site else None, use_cache=not no_cache)
         except KeyboardInterrupt:
             err.print("interrupted: the run was recorded as interrupted; earlier runs and tickets are intact")
             raise typer.Exit(130) from None
@@ -429,6 +433,7 @@ def check(
         "--skip-non-entries", help="Skip named files that are not entries of the directory (a README, a workflow, "
                                    "a file outside the root) instead of exit 2: for hooks that pass every changed "
                                    "file (.pre-commit-hooks.yaml).")] = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Check the named entry files (for CI): nothing is stored, references resolve against the directory."""
     if stdin or stdin_filename is not None:
@@ -441,16 +446,16 @@ def check(
                               "directory, whose text stdin replaces)")
         with text_in_place_of(stdin_filename, sys.stdin.buffer.read()):
             _check([stdin_filename], root, as_of, config, fmt, fail_on, offline, allow_private, input_format, None,
-                   quiet)
+                   quiet, use_cache=not no_cache)
         return
     _check(paths, root, as_of, config, fmt, fail_on, offline, allow_private, input_format, changed_since, quiet,
-           skip_non_entries)
+           skip_non_entries, use_cache=not no_cache)
 
 
 def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None,
                offline: bool, allow_private: bool, input_format: str | None,
                changed_since: str | None, skip_non_entries: bool = False, stored_links: bool = False,
-               ) -> tuple[list[Any], dict[str, Any], Path, Config, Any]:
+               use_cache: bool = True) -> tuple[list[Any], dict[str, Any], Path, Config, Any]:
     """What `check` finds: (findings, summary, root, configuration, the change or None). Nothing is printed but the
     root line, and nothing is stored. With `stored_links`, web links are judged by the store's last verdicts
     (nothing fetched), when the directory has a store."""
@@ -521,7 +526,7 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
     with _stored_links(root, cfg, date) if stored_links else contextlib.nullcontext() as stored:
         findings = check_entries(entries, cfg, date, only=wanted,
                                  registry=RegistryClient.from_settings(cfg.settings), links=stored or links,
-                                 root=root, suppressed=silenced)
+                                 root=root, suppressed=silenced, use_cache=use_cache)
     if links is not None and links.network_down:
         err.print(f"warning: the network is unavailable ({links.network_reason}): links that failed before HTTP "
                   "are unverified, not broken", style="yellow")
@@ -563,9 +568,10 @@ def _stored_links(root: Path, cfg: Config, date: dt.date) -> Iterator[Any]:
 
 def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, config: Path | None, fmt: FindingFormat,
            fail_on: Level, offline: bool, allow_private: bool, input_format: str | None,
-           changed_since: str | None, quiet: bool, skip_non_entries: bool = False) -> None:
+           changed_since: str | None, quiet: bool, skip_non_entries: bool = False, use_cache: bool = True) -> None:
     findings, summary, root, cfg, changes = _run_check(paths, root, as_of, config, offline, allow_private,
-                                                       input_format, changed_since, skip_non_entries)
+                                                       input_format, changed_since, skip_non_entries,
+                                                       use_cache=use_cache)
     checked, elsewhere = summary["entries"], (summary.get("changed_since") or {}).get("findings_on_unchanged_lines")
     settings = cfg.settings
     if fmt == FindingFormat.json:
@@ -619,8 +625,9 @@ def fix(
             if found is None:
                 raise usage_error(f"no rule {code!r}; `auditor rules list` shows them all")
             codes.add(found.code)
+    # No entry cache: `fix --diff` writes nothing, and a fix is planned from what the files hold now.
     findings, _summary, root, _cfg, _ = _run_check(paths, root, as_of, config, True, False, input_format, None,
-                                                   stored_links=True)
+                                                   stored_links=True, use_cache=False)
     planned = plan_fixes(findings, root, codes)
     fixed = sum(len(p.fixed) for p in planned)
     changed = [p for p in planned if p.after != p.before]

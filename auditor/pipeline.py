@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.checks.base import AuditContext
+from auditor.checks.cache import EntryCache
 from auditor.checks.conventions import DIRECTORY_ID, directory_entry
 from auditor.checks.engine import all_rules, run_rules
 from auditor.checks.inferred import infer_into
@@ -40,7 +41,7 @@ def check_entries(
     entries: list[Entry], config: Config, as_of: dt.date, only: set[str] | None = None,
     progress: Progress = _no_progress, registry: RegistryClient | None = None,
     links: LinkBook | None = None, root: Path | None = None, conventions: list[dict[str, Any]] | None = None,
-    suppressed: list[Finding] | None = None,
+    suppressed: list[Finding] | None = None, use_cache: bool = False, cache_report: dict[str, int] | None = None,
 ) -> list[Finding]:
     """Date the entries (auditor/entry_dates.py: stated dates, git history under `root`), then run the rules.
     With `only`, judge (and date) just those entry paths, still resolving against all entries.
@@ -48,14 +49,20 @@ def check_entries(
     Without a `links` book no web link is fetched (internal links are still checked, against `root` when given).
     A `conventions` list gets what was collapsed into directory findings (auditor/checks/conventions.py), a
     `suppressed` list the findings inline suppressions kept quiet (auditor/checks/suppressions.py).
-    Without an auditor.toml, kinds the directory's entries mostly do not fit are held to what they carry."""
+    Without an auditor.toml, kinds the directory's entries mostly do not fit are held to what they carry.
+    With `use_cache` and a `root`, findings on entries that did not change are reused from the entry cache
+    (auditor/checks/cache.py) and this run's are written back to it; a `cache_report` gets how many rule results
+    on how many entries were reused."""
     infer_into(config, entries)
     targets = entries if only is None else [e for e in entries if e.path in only]
     date_entries(targets, root, config, every=entries)
     ctx = AuditContext.build(entries, config, as_of)
     ctx.targets, ctx.registry = targets, registry
     ctx.links, ctx.root = links, root
-    findings = run_rules(targets, ctx, progress("checking", len(targets)))
+    cache = EntryCache.open(root, config) if use_cache else None
+    findings = run_rules(targets, ctx, progress("checking", len(targets)), cache)
+    if cache_report is not None and cache is not None:
+        cache_report.update(results_reused=cache.reused_count, entries_reused=len(ctx.reused))
     if conventions is not None:
         conventions.extend(ctx.conventions)
     if suppressed is not None:
@@ -155,13 +162,16 @@ def run_audit(
     check_links: bool = False,
     check_registries: bool = False,
     source: Source | None = None,
+    use_cache: bool = True,
 ) -> AuditResult:
     """Audit a content folder (or, with `source`, entries from any source) and record it.
     Results land in one transaction: a run that fails midway is marked failed and leaves earlier runs and every
     ticket as they were.
     With `check_links` (and not the `offline` setting) web links are fetched, with their history in the store.
     With `check_registries` (and not `offline`) package registries are asked; without, versions are judged from
-    the store's earlier registry answers where it has them, and are otherwise "unverified"."""
+    the store's earlier registry answers where it has them, and are otherwise "unverified".
+    Without `use_cache` every rule runs on every entry (`--no-cache`); with it, unchanged entries' findings are
+    reused (auditor/checks/cache.py)."""
     from auditor.checks.registry import RegistryClient
     from auditor.links.book import LinkBook
     from auditor.links.history import StoreHistory
@@ -190,7 +200,8 @@ def run_audit(
         conventions: list[dict[str, Any]] = []
         quiet: list[Finding] = []
         findings = check_entries(entries, config, as_of, progress=progress, registry=registry, links=links,
-                                  root=source.root, conventions=conventions, suppressed=quiet)
+                                  root=source.root, conventions=conventions, suppressed=quiet,
+                                  use_cache=use_cache)
         with make_session() as session:  # what won't-fix tickets cover stays quiet until its evidence changes
             findings, kept = split_quiet(findings, covered(session, config.name))
         scores = score_entries(entries, findings, as_of, config)

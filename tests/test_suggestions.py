@@ -98,3 +98,39 @@ def test_git_history_decides_for_related_ids(tmp_path: Path) -> None:
     assert "renamed to `skills/postmortem-writing.md`" in fixes["postmortems"]
     assert fixes["postmortems"].endswith("replace `postmortems` with `postmortem-writing` in `related`.")
     assert "deleted in commit" in fixes["runbook"] and "remove `runbook` from `related`" in fixes["runbook"]
+
+
+def test_the_id_index_suggests_what_scoring_every_id_suggests() -> None:
+    """closest_id answers from trigram postings (auditor/checks/id_index.py); scoring every id of a reachable
+    length, as it once did, must give the same id or none, for typos, case changes, slashes and every setting."""
+    import random
+
+    from auditor.checks.id_index import IdIndex
+
+    rng = random.Random(7)
+    words = ["gpt", "mini", "agent", "server", "mcp", "slack", "automation", "debug", "test", "Crm", "2", "4o", "v1"]
+    ids = list(dict.fromkeys("-".join(rng.choice(words) for _ in range(rng.randint(1, 4))) for _ in range(1500)))
+    ids += ["skills/react19-test-patterns", "x/./y", "Gpt-Mini"]
+    index = IdIndex(ids)
+
+    def typo(name: str) -> str:
+        chars = list(name)
+        for _ in range(rng.randint(0, 3)):
+            at = rng.randint(0, max(len(chars) - 1, 0))
+            choice = rng.randint(0, 2)
+            if choice == 0:
+                chars.insert(at, rng.choice("ab-2eO"))
+            elif chars and choice == 1:
+                chars.pop(at)
+            elif chars:
+                chars[at] = rng.choice("abe-3")
+        return "".join(chars)
+
+    suggested = 0
+    for _ in range(1500):
+        wanted, besides = typo(rng.choice(ids)), rng.choice(ids)
+        settings = rng.choice([None, {"max_edits": 1}, {"max_edits": 3, "min_similarity": 70}])
+        expected = index.scan(wanted, besides, 70, settings)
+        assert index.closest(wanted, besides, 70, settings) == expected, (wanted, besides, settings)
+        suggested += expected is not None
+    assert 300 < suggested < 1400  # both answers occur

@@ -33,11 +33,11 @@ class AuditContext:
     conventions: list[dict[str, Any]] = field(default_factory=list)
     # Findings an entry's inline suppressions kept quiet (auditor/checks/suppressions.py), for the run summary.
     suppressed: list[Finding] = field(default_factory=list)
+    # Rule codes whose findings on an entry the entry cache gave (path -> codes): those are not checked again.
+    reused: dict[str, frozenset[str]] = field(default_factory=dict)
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
-    _ids: list[str] | None = field(default=None, repr=False)
-    _ids_by_length: dict[int, list[str]] = field(default_factory=dict, repr=False)
-    _closest: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
-    _candidates: dict[tuple[int, float], list[str]] = field(default_factory=dict, repr=False)
+    _id_index: Any = field(default=None, repr=False)
+    _closest: dict[tuple[str, str, float], str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, entries: list[Entry], config: Config, as_of: dt.date) -> AuditContext:
@@ -61,38 +61,22 @@ class AuditContext:
 
     def closest_id(self, wanted: str, besides: str, cutoff: float = 70) -> str | None:
         """The known entry id most like `wanted` (rapidfuzz ratio at least `cutoff`), never `besides`, and only one
-        close enough to be what the writer meant (`suggestions` in the rule pack): otherwise None."""
-        from rapidfuzz import fuzz, process
-
-        from auditor.suggestions import close_enough
-
-        if self._ids is None:
-            self._ids = list(self.by_id)
-            self._closest = {}
-            self._candidates = {}
-            self._ids_by_length = {}
-            for known in self._ids:
-                self._ids_by_length.setdefault(len(known), []).append(known)
-        remembered = self._closest.get((wanted, besides))
-        if remembered is not None or (wanted, besides) in self._closest:
+        close enough to be what the writer meant (`suggestions` in the rule pack): otherwise None.
+        Answered from an index of the ids (auditor/checks/id_index.py) built once per run."""
+        remembered = self._closest.get((wanted, besides, cutoff))
+        if remembered is not None or (wanted, besides, cutoff) in self._closest:
             return remembered
-        # A ratio of r needs 2*common/(len(a)+len(b)) >= r, so ids far shorter or longer cannot reach the cutoff.
-        share = cutoff / 100
-        candidates = self._candidates.get((len(wanted), cutoff))
-        if candidates is None:  # the same list serves every id of this length: built once
-            low, high = len(wanted) * share / (2 - share), len(wanted) * (2 - share) / share
-            candidates = [known for length, ids in self._ids_by_length.items() if low <= length <= high
-                          for known in ids]
-            self._candidates[(len(wanted), cutoff)] = candidates
-        found = None
-        settings = self.pack.get("suggestions")
-        for match, _score, _index in process.extract(wanted, candidates, scorer=fuzz.ratio, score_cutoff=cutoff,
-                                                     limit=5):
-            if match != besides and close_enough(wanted, match, settings):
-                found = match
-                break
-        self._closest[(wanted, besides)] = found
+        found = self.id_index().closest(wanted, besides, cutoff, self.pack.get("suggestions"))
+        self._closest[(wanted, besides, cutoff)] = found
         return found
+
+    def id_index(self) -> Any:
+        """The index closest_id answers from; a rule's prepare() builds it so forked workers share it."""
+        if self._id_index is None:
+            from auditor.checks.id_index import IdIndex
+
+            self._id_index = IdIndex(list(self.by_id))
+        return self._id_index
 
 
 class Rule:
@@ -111,6 +95,11 @@ class Rule:
     reason: ClassVar[str] = "STRUCTURE"
     # The kind of claim whose age the staleness score weighs ("" when the finding is not about age).
     claim: ClassVar[str] = ""
+    # What a finding on one entry depends on, so the entry cache (auditor/checks/cache.py) knows when to reuse it:
+    # "entry" (the entry and the configuration), "date" (and the as-of date), "ids" (and every entry's id, path
+    # and related ids), "directory" (and every entry's content), "files" (and every file under the directory);
+    # "" never reuses it (web links, package registries, a live site).
+    depends_on: ClassVar[str] = ""
     # False for findings that say a check could not run (unverified, blocked): shown in reports, never on a ticket.
     on_tickets: ClassVar[bool] = True
     # True when prepare() does long work across all entries and check() only looks its results up: in a run
@@ -138,6 +127,10 @@ class Rule:
     def convention_key(self, finding: Finding) -> str | None:
         """Findings with the same key are the same convention (None: this finding is never one)."""
         return finding.key
+
+    def dependency(self, ctx: AuditContext) -> str:
+        """What this run's findings on one entry depend on (`depends_on`, unless the run changes it)."""
+        return self.depends_on
 
     def prepare(self, ctx: AuditContext) -> None:
         """Called once per run before any entry is checked: work across all entries goes here."""
@@ -202,6 +195,7 @@ class LoadProblemRule(Rule):
     """A rule that reports the problems the source recorded while reading files."""
 
     problem_kinds: ClassVar[tuple[str, ...]]
+    depends_on = "entry"
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         for problem in entry.problems:

@@ -16,6 +16,7 @@ from typing import Any
 
 from auditor.checks import rules as rules_package
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.cache import EntryCache
 from auditor.checks.conventions import collapse_conventions
 from auditor.checks.suppressions import apply_suppressions
 from auditor.config import Config
@@ -71,13 +72,27 @@ def run_rules(
     entries: list[Entry],
     ctx: AuditContext,
     progress: Callable[[int], None] | None = None,
+    cache: EntryCache | None = None,
 ) -> list[Finding]:
     """All findings for these entries, sorted by path and line. A failing rule is a bug, so it raises.
 
     Every rule's `prepare()` runs here first (work across all entries, network included); the per-entry checks
-    then run in `workers` forked processes when there are at least `parallel_min_entries` entries."""
-    rules = active_rules(ctx.config)
-    workers = worker_count(ctx.config.settings, len(entries))
+    then run in `workers` forked processes when there are at least `parallel_min_entries` entries.
+    With a `cache` (auditor/checks/cache.py), a rule's findings on an entry are reused when nothing they depend
+    on changed; only the rest is checked, and a rule with nothing left to check is not prepared."""
+    active = active_rules(ctx.config)
+    rules = active
+    reused_findings: list[Finding] = []
+    if cache is not None:
+        ctx.reused, reused_findings = cache.plan(ctx.entries, entries, rules, ctx)
+    every = frozenset(rule.code for rule in rules)
+    todo = [entry for entry in entries if ctx.reused.get(entry.path, frozenset()) != every]
+    if progress and len(todo) < len(entries):
+        progress(len(entries) - len(todo))
+    if ctx.reused:  # the reused sets are shared (few distinct ones): a rule no entry needs is not even prepared
+        left = {ctx.reused.get(entry.path, frozenset()) for entry in todo}
+        rules = [rule for rule in rules if any(rule.code not in codes for codes in left)]
+    workers = worker_count(ctx.config.settings, len(todo))
     if workers > 1:
         # Rules whose prepare() is long and whose check() only looks its results up (the duplicate index) are
         # prepared and checked here while the workers check the entries against all the others.
@@ -89,28 +104,37 @@ def run_rules(
         def meanwhile() -> list[Finding]:
             for rule in alongside:
                 rule.prepare(ctx)
-            return _check_slice(entries, alongside, ctx)
+            return _check_slice(todo, alongside, ctx)
 
-        findings = _check_in_workers(entries, others, ctx, workers, progress, meanwhile)
+        findings = _check_in_workers(todo, others, ctx, workers, progress, meanwhile)
     else:
         for rule in rules:
             rule.prepare(ctx)
-        findings = _check_slice(entries, rules, ctx, progress)
-    unused = next((rule for rule in rules if rule.code == "SUP001"), None)
-    findings, ctx.suppressed = apply_suppressions(entries, findings, unused, {rule.code for rule in rules})
+        findings = _check_slice(todo, rules, ctx, progress)
+    if cache is not None:
+        cache.save(entries, findings, reused_findings)
+        findings.extend(reused_findings)
+    unused = next((rule for rule in active if rule.code == "SUP001"), None)
+    findings, ctx.suppressed = apply_suppressions(entries, findings, unused, {rule.code for rule in active})
     for finding in findings:
         finding.fingerprint = finding.fingerprint or fingerprint(finding)
     findings.sort(key=lambda f: (f.path, f.line, f.code))
-    findings, ctx.conventions = collapse_conventions(findings, entries, rules, ctx)
+    findings, ctx.conventions = collapse_conventions(findings, entries, active, ctx)
     return findings
 
 
 def _check_slice(entries: list[Entry], rules: list[Rule], ctx: AuditContext,
                  progress: Callable[[int], None] | None = None) -> list[Finding]:
     findings: list[Finding] = []
+    remaining: dict[frozenset[str], list[Rule]] = {}  # the rules left to run, per set of codes the cache gave
+    nothing: frozenset[str] = frozenset()
     with RuleBudget(float(ctx.config.settings.get("rule_time_budget") or 0)) as budget:
         for entry in entries:
-            for rule in rules:
+            reused = ctx.reused.get(entry.path, nothing)
+            left = remaining.get(reused)
+            if left is None:
+                left = remaining[reused] = [rule for rule in rules if rule.code not in reused]
+            for rule in left:
                 if rule.code in entry.ignore:
                     continue
                 budget.start()

@@ -39,6 +39,8 @@ class IncidentContext:
 class DocumentRule(Rule):
     """A rule over post-mortem documents; subclasses implement `check_document`."""
 
+    depends_on = "entry"  # an entry is never a post-mortem: nothing to find in it
+
     reason = "POSTMORTEM"
     # Whether the rule also reads documents the loader could not read (only PM001 does).
     judges_unreadable: ClassVar[bool] = False

@@ -85,6 +85,7 @@ class IncidentRule(Rule):
     """A rule over incident-response entries only; subclasses implement `check_incident`."""
 
     reason = "INCIDENT_PROCESS"
+    depends_on = "entry"  # the entry and the incident pack
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         pack = incident_pack(ctx)

@@ -409,6 +409,7 @@ class DuplicateRule(Rule):
     part: ClassVar[str]
     reason = "DUPLICATE"
     prepare_alongside = True
+    depends_on = "directory"
 
     def prepare(self, ctx: AuditContext) -> None:
         self._index = DuplicateIndex.of(ctx)

@@ -67,6 +67,10 @@ def evidence(used: Used, judgement: Judgement) -> str:
 class WebLinkRule(Rule):
     """A rule about web links: `prepare()` has the run's LinkBook check every URL the judged entries use."""
 
+    def dependency(self, ctx: AuditContext) -> str:
+        # Without a link book only links inside the directory are judged: from its entries and files alone.
+        return "files" if ctx.links is None else ""
+
     def prepare(self, ctx: AuditContext) -> None:
         if ctx.links is not None:
             ctx.links.ensure(ctx.targets if ctx.targets is not None else ctx.entries)

@@ -8,6 +8,7 @@ from auditor.models import Entry, Finding, Severity
 
 
 class InternalMissing(Rule):
+    depends_on = "files"
     code = "LNK004"
     name = "links.internal-missing"
     severity = Severity.error

@@ -6,6 +6,7 @@ from auditor.models import Entry, Finding, Severity
 
 
 class MalformedTarget(Rule):
+    depends_on = "entry"
     code = "LNK008"
     name = "links.malformed-target"
     severity = Severity.error

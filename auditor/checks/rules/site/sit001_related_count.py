@@ -9,6 +9,7 @@ class RelatedCount(Rule):
     code = "SIT001"
     name = "site.related-count"
     severity = Severity.warning
+    depends_on = "entry"
     reason = "XREF_BROKEN"
     title = "The Related block's stated count disagrees with the items it shows"
     what = "On a crawled entry page, compares the number the Related block states (\"3 Indexed items\", read with the profile's `related.count` selector) with the number of related items it shows."

@@ -15,6 +15,7 @@ class StaleRelatedBlurb(Rule):
     code = "SIT002"
     name = "site.stale-related-blurb"
     severity = Severity.warning
+    depends_on = "directory"
     reason = "XREF_STALE"
     title = "A Related blurb no longer matches the related entry's own summary"
     what = "For each item of a crawled page's Related block whose entry was crawled too, compares the blurb shown with that entry's current summary (rapidfuzz ratio, ignoring case and spacing). Below `blurb_similarity` (rules/site.yml, default 90) it is reported, with the current summary as the fix."

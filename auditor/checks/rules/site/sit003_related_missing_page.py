@@ -9,6 +9,7 @@ class RelatedMissingPage(Rule):
     code = "SIT003"
     name = "site.related-missing-page"
     severity = Severity.error
+    depends_on = "ids"
     reason = "XREF_BROKEN"
     title = "A Related item links to a page that does not exist"
     what = "Reports items of a crawled page's Related block whose link answered 404 or 410 during the crawl, or that have no link at all. The fix names the closest existing entry."

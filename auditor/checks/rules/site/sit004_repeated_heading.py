@@ -8,6 +8,7 @@ class RepeatedHeading(Rule):
     code = "SIT004"
     name = "site.repeated-heading"
     severity = Severity.warning
+    depends_on = "entry"
     reason = "STRUCTURE"
     title = "A heading appears twice on a crawled page"
     what = "Reports a heading text (any level, ignoring case and spacing) that appears more than once on a crawled page, read with the profile's `headings` selector. Repeats of a `## ` heading inside the entry's body are STR010's and are not reported again here, and the titles of Related items are not page headings."

@@ -9,6 +9,7 @@ class InternalLinkMissing(Rule):
     code = "SIT005"
     name = "site.internal-link-missing"
     severity = Severity.error
+    depends_on = "ids"
     reason = "LINK_BROKEN"
     title = "A link to another page of the site answers 404"
     what = "Reports links from a crawled entry page to other pages of the same site (in the body and the Related block, or where the profile's `internal_links` says) that answered 404 or 410 during the crawl. Related items are SIT003's."

@@ -9,6 +9,7 @@ class CrawlError(Rule):
     code = "SIT006"
     name = "site.crawl-error"
     severity = Severity.info
+    depends_on = "entry"
     reason = "CRAWL"
     on_tickets = False
     title = "Part of a crawled page could not be read or checked"

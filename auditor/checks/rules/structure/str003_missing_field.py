@@ -10,6 +10,7 @@ class MissingField(Rule):
     code = "STR003"
     name = "structure.missing-field"
     severity = Severity.error
+    depends_on = "entry"
     title = "A front-matter field the entry's kind requires is missing or empty"
     what = "Checks the front matter against `required_fields` for the entry's kind in `rules/kinds.yml`."
     why = "Listings, Related blocks and the review schedule all read these fields; a missing title or owner breaks them."

@@ -14,6 +14,7 @@ class InvalidFieldType(Rule):
     code = "STR007"
     name = "structure.invalid-field-type"
     severity = Severity.error
+    depends_on = "entry"
     title = "A front-matter field has a value of the wrong type"
     what = "Checks front-matter values against `field_types` in `rules/kinds.yml` (text, list or mapping)."
     why = "A `related` that is a mapping or `links` that is a list is silently ignored by every page that reads it."

@@ -10,6 +10,7 @@ class MissingSection(Rule):
     code = "STR008"
     name = "structure.missing-section"
     severity = Severity.warning
+    depends_on = "entry"
     title = "A body section the entry's kind requires is missing"
     what = "Checks the entry's `## ` headings against `required_sections` for its kind in `rules/kinds.yml`."
     why = "Readers compare entries section by section; a skill without Expected Output leaves them guessing."

@@ -8,6 +8,7 @@ class EmptySection(Rule):
     code = "STR009"
     name = "structure.empty-section"
     severity = Severity.warning
+    depends_on = "entry"
     title = "A section heading has nothing under it"
     what = "Reports `## ` sections with no text and no non-empty sub-section before the next heading of their level."
     why = "An empty heading promises content the entry does not have and reads as an unfinished page."

@@ -8,6 +8,7 @@ class DuplicateHeading(Rule):
     code = "STR010"
     name = "structure.duplicate-heading"
     severity = Severity.warning
+    depends_on = "entry"
     title = "The same heading appears twice in one entry"
     what = "Reports a `## ` heading whose text (ignoring case) already appeared earlier in the entry."
     why = "Repeated headings usually come from a bad merge or paste; readers see the same block twice or two halves of one."

@@ -11,6 +11,7 @@ class UnansweredQuestion(Rule):
     code = "STR011"
     name = "structure.unanswered-question"
     severity = Severity.warning
+    depends_on = "entry"
     title = "A question in the FAQ has no answer"
     what = (
         "In the FAQ section (`faq_section` in `rules/kinds.yml`), reports a `### Question?` heading with no text "

@@ -51,6 +51,7 @@ class PlaceholderText(Rule):
     code = "STR012"
     name = "structure.placeholder-text"
     severity = Severity.warning
+    depends_on = "entry"
     reason = "PLACEHOLDER"
     title = "Placeholder text (TODO, TBD, lorem ipsum) is left in the entry"
     what = ("Reports words (in any case), capital words (only as written) and patterns listed in "

@@ -9,6 +9,7 @@ class FutureDate(Rule):
     code = "STR013"
     name = "structure.future-date"
     severity = Severity.warning
+    depends_on = "date"
     reason = "FUTURE_DATE"
     title = "A front-matter date lies after the audit date"
     what = "Reports `updated`, `reviewed` or `published` dates later than the audit date (`--as-of`, default today)."

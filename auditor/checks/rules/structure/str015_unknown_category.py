@@ -27,6 +27,7 @@ def category_key(text: str) -> str:
 
 
 class UnknownCategory(Rule):
+    depends_on = "files"
     code = "STR015"
     name = "structure.unknown-category"
     severity = Severity.warning

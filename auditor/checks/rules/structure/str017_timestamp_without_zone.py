@@ -10,6 +10,7 @@ class TimestampWithoutZone(Rule):
     code = "STR017"
     name = "structure.timestamp-without-zone"
     severity = Severity.info
+    depends_on = "entry"
     title = "A timestamp has a time of day but no time zone"
     what = (
         "Reports values in an entry's data written as a date with a time but without `Z` or an offset "

@@ -10,6 +10,7 @@ class MixedDateFormats(Rule):
     code = "STR018"
     name = "structure.mixed-date-formats"
     severity = Severity.warning
+    depends_on = "directory"
     title = "A date field is written in another format than the rest of the directory"
     what = (
         "For every date-like field of the entries' data (`updated`, `updated_at`, `lastUpdated`, "

@@ -9,6 +9,7 @@ class UnusedSuppression(Rule):
     code = "SUP001"
     name = "suppression.unused"
     severity = Severity.info
+    depends_on = "entry"
     title = "An inline suppression silences nothing"
     what = (
         "Reports an `<!-- auditor-disable-next-line CODE -->`, an `<!-- auditor-disable CODE -->` range or an "

@@ -13,6 +13,7 @@ from auditor.models import Entry, Finding, Reference
 
 class ReferenceRule(Rule):
     """Reports the entry's references of one kind that name nothing (the source resolved them while reading)."""
+    depends_on = "files"
 
     ref_kind: ClassVar[str]
     noun: ClassVar[str]

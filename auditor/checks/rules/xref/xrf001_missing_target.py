@@ -10,6 +10,7 @@ class MissingTarget(Rule):
     code = "XRF001"
     name = "xref.missing-target"
     severity = Severity.error
+    depends_on = "ids"
     reason = "XREF_BROKEN"
     title = "A related id names no entry"
     what = (
@@ -20,6 +21,9 @@ class MissingTarget(Rule):
     why = "The Related block renders a dead link or silently drops the item; either way readers lose the pointer."
     example = "`related: [systematic-debuging]` when the entry is `systematic-debugging`."
     fix = "Correct the id (the finding suggests one when git knows the rename or a typo is clear) or remove it."
+
+    def prepare(self, ctx: AuditContext) -> None:
+        ctx.id_index()  # built once here, before the check workers fork, so they share it
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         for target in entry.related:

@@ -8,6 +8,7 @@ class SelfReference(Rule):
     code = "XRF002"
     name = "xref.self-reference"
     severity = Severity.warning
+    depends_on = "entry"
     reason = "XREF_BROKEN"
     title = "An entry lists itself as related"
     what = "Reports an entry whose `related` list contains its own id."

@@ -8,6 +8,7 @@ class OneWayRelation(Rule):
     code = "XRF003"
     name = "xref.one-way-relation"
     severity = Severity.info
+    depends_on = "ids"
     reason = "XREF_ONE_WAY"
     title = "A related entry does not relate back"
     what = "Reports `related` ids whose entry does not list this entry in its own `related`."

@@ -8,6 +8,7 @@ class OrphanEntry(Rule):
     code = "XRF004"
     name = "xref.orphan-entry"
     severity = Severity.info
+    depends_on = "ids"
     reason = "ORPHAN"
     title = "No other entry relates to this one"
     what = "Reports entries that appear in no other entry's `related` list."

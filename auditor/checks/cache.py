@@ -1,0 +1,267 @@
+"""The entry cache: what a rule found in an entry, reused by the next run when nothing it depends on changed.
+
+A rule declares what its findings on one entry depend on (`Rule.depends_on`):
+
+- `entry`: the entry alone (its file's content, what loading noted about it, its dates) and the configuration;
+- `date`: that and the as-of date;
+- `ids`: that and the directory's id graph (every entry's id, path and `related` ids) and the git HEAD (renames);
+- `directory`: that, the as-of date, the git HEAD and the content of every entry (duplicates, a directory's
+  date style);
+- `files`: that and every file under the directory (path, size, modification time): links to files, manifests;
+- "" (the default): never reused (web links, package registries, other files, a live site).
+
+Every key also holds the auditor's code and version, the rule packs and the configuration (after what was
+inferred from the directory), so changing any of them starts afresh. The cache is a JSON file beside the
+directory's store, `.auditor/entry-cache.json`, written only when that folder exists (an audit with the default
+store makes it; `check` in a fresh checkout writes nothing). Its keys are keyed hashes (BLAKE2b) under a secret
+kept in the user's cache folder, so a cache file committed into a directory cannot pass for one this machine
+wrote and hide findings. A cache that cannot be read or written is ignored: the run is then a full one.
+`--no-cache` ignores it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import auditor
+from auditor.models import Edit, Entry, Finding, Severity
+
+ENTRY, DATE, IDS, DIRECTORY, FILES = "entry", "date", "ids", "directory", "files"
+LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES)
+# Settings that change how a run goes, never what it finds: they leave the cache as it is.
+RUN_ONLY = frozenset({"workers", "parallel_min_entries", "db", "rule_time_budget"})
+FILE_NAME = "entry-cache.json"
+FORMAT = 1
+
+# Rules whose modules are being reworked elsewhere declare their dependency here until they carry it themselves.
+DECLARED: dict[str, str] = {
+    **{f"PRS00{n}": ENTRY for n in range(1, 8)},  # shipped prose packs; PRS008 reads style files: never reused
+    **{f"STL00{n}": DATE for n in range(1, 9)},
+    "PRC001": DATE, "PRC002": ENTRY, "PRC003": ENTRY,
+}
+
+
+def depends_on(rule: Any, ctx: Any) -> str:
+    return DECLARED.get(rule.code) or rule.dependency(ctx)
+
+
+def _code_digest() -> str:
+    """The auditor's version and the text of its code: a changed rule is a new rule."""
+    digest = hashlib.sha256(auditor.__version__.encode())
+    package = Path(auditor.__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _config_digest(config: Any) -> str:
+    """The rule packs as merged with the directory's own, the settings, which rules run and how severe."""
+    settings = {key: value for key, value in config.settings.items() if key not in RUN_ONLY}
+    basis = {"settings": settings, "pack": config.pack, "disabled": sorted(config.disabled),
+             "enabled": sorted(config.enabled), "enforced": sorted(config.enforced),
+             "severities": {code: severity.name for code, severity in sorted(config.severities.items())},
+             "inferred": config.inferred, "name": config.name}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _git_head(root: Path) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _listing(root: Path) -> str:
+    """Every file under `root` but the auditor's own and git's, with its size and modification time."""
+    digest = hashlib.sha256()
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if name not in (".git", ".auditor"))
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            digest.update(f"{os.path.relpath(path, root)}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _secret() -> bytes | None:
+    """This user's cache key (created once, readable by the user alone); None when it cannot be kept."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "auditor"
+    path = base / "cache-key"
+    try:
+        if not path.exists():
+            base.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(os.urandom(32))
+        secret = path.read_bytes()
+    except OSError:
+        return None
+    return secret if len(secret) == 32 else None
+
+
+def _content_key(entry: Entry) -> str:
+    """What the entry's file holds and what loading made of it with the other files it read (a duplicate id, a
+    problem, where references land, the kind and category a format gives)."""
+    problems = [(p.kind, p.message, p.line, p.field, p.evidence) for p in entry.problems]
+    refs = [(r.kind, r.target, r.line, r.resolved, r.suggestion, r.field, r.path) for r in entry.refs]
+    basis = [entry.path, entry.id, entry.content_hash, entry.twin_path, entry.lines, problems, refs, entry.kind,
+             entry.category, entry.source_format, entry.for_model, entry.body_repeats_summary, entry.title,
+             entry.summary, entry.related, entry.links, entry.body_start, len(entry.body_lines)]
+    return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
+
+
+def _dated_key(entry: Entry) -> str:
+    basis = [entry.updated, entry.reviewed, entry.published, entry.last_changed, entry.last_changed_by,
+             entry.last_changed_ref]
+    return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    record = {name: getattr(finding, name) for name in Finding.__dataclass_fields__}
+    record["severity"] = finding.severity.name
+    record["claim_date"] = finding.claim_date.isoformat() if finding.claim_date else None
+    record["edit"] = vars(finding.edit) if finding.edit else None
+    return record
+
+
+def finding_from(record: dict[str, Any]) -> Finding:
+    values = dict(record)
+    values["severity"] = Severity.parse(values["severity"])
+    values["claim_date"] = dt.date.fromisoformat(values["claim_date"]) if values["claim_date"] else None
+    values["edit"] = Edit(**values["edit"]) if values["edit"] else None
+    return Finding(**values)
+
+
+class EntryCache:
+    """One run's view of the cache file: which (entry, rule) results can be reused, and what to write back."""
+
+    def __init__(self, path: Path, secret: bytes, base: str) -> None:
+        self.path, self.secret, self.base = path, secret, base
+        self.stored: dict[str, Any] = {}
+        self.levels: dict[str, str] = {}
+        self.keys: dict[str, dict[str, str]] = {}  # path -> level -> this run's key
+        self.reused_count = 0
+
+    @classmethod
+    def open(cls, root: Path | None, config: Any) -> EntryCache | None:
+        """The cache of the directory at `root`, or None when there is none to keep (no root, no secret)."""
+        if root is None:
+            return None
+        secret = _secret()
+        if secret is None:
+            return None
+        base = hashlib.sha256(f"{FORMAT}\x1f{_code_digest()}\x1f{_config_digest(config)}".encode()).hexdigest()
+        cache = cls(root / ".auditor" / FILE_NAME, secret, base)
+        try:
+            stored = json.loads(cache.path.read_text(encoding="utf-8"))
+            if isinstance(stored, dict) and stored.get("base") == cache._sign(base) and \
+                    isinstance(stored.get("entries"), dict):
+                cache.stored = stored["entries"]
+        except (OSError, ValueError):
+            pass
+        return cache
+
+    def _sign(self, text: str) -> str:
+        """A keyed hash (BLAKE2b with the secret as its key, as an HMAC would be but faster)."""
+        return hashlib.blake2b(text.encode(), key=self.secret, digest_size=16).hexdigest()
+
+    def plan(self, entries: list[Entry], targets: list[Entry], rules: list[Any], ctx: Any) -> tuple[
+            dict[str, frozenset[str]], list[Finding]]:
+        """For each target entry the codes whose findings are reused (path -> codes), and those findings."""
+        root = ctx.root
+        wanted = {depends_on(rule, ctx) for rule in rules}
+        head = _git_head(root) if root is not None and wanted & {IDS, DIRECTORY, FILES} else ""
+        graph = sorted((e.id, e.path, tuple(e.related)) for e in entries)
+        content_keys = {id(e): _content_key(e) for e in entries}
+        contents = sorted(content_keys.values())
+        directory = hashlib.sha256(json.dumps([ctx.as_of.isoformat(), head, contents]).encode()).hexdigest()
+        self.levels = {
+            ENTRY: "",
+            DATE: ctx.as_of.isoformat(),
+            IDS: hashlib.sha256(json.dumps([head, graph]).encode()).hexdigest(),
+            DIRECTORY: directory,
+            FILES: f"{directory}:{_listing(root)}" if root is not None and FILES in wanted and targets else "",
+        }
+        ids_seen: dict[str, int] = {}
+        for entry in entries:
+            ids_seen[entry.id] = ids_seen.get(entry.id, 0) + 1
+        by_level: dict[str, list[str]] = {}
+        for rule in rules:
+            level = depends_on(rule, ctx)
+            if level in LEVELS:
+                by_level.setdefault(level, []).append(rule.code)
+        reused: dict[str, frozenset[str]] = {}
+        interned: dict[frozenset[str], frozenset[str]] = {}
+        findings: list[Finding] = []
+        for entry in targets:
+            # Findings are told apart by entry id: entries sharing an id, read without a content hash, or read
+            # from a pair of files (whose hash is the first file's alone) are always checked afresh.
+            if not entry.content_hash or entry.twin_path or ids_seen[entry.id] > 1:
+                continue
+            own = f"{self.base}\x1f{content_keys[id(entry)]}\x1f{_dated_key(entry)}"
+            # The codes are in the key: a rule that moved to another level (or to none) is not reused from a group
+            # that did not hold its findings.
+            keys = {level: self._sign(f"{own}\x1f{level}\x1f{self.levels[level]}\x1f{' '.join(codes)}")
+                    for level, codes in by_level.items()}
+            self.keys[entry.path] = keys
+            stored = self.stored.get(entry.path)
+            if not isinstance(stored, dict):
+                continue
+            codes: set[str] = set()
+            for level, key in keys.items():
+                kept = stored.get(level)
+                if isinstance(kept, dict) and kept.get("key") == key:
+                    codes.update(by_level[level])
+                    findings.extend(finding_from(record) for record in kept.get("findings", []))
+            if codes:
+                frozen = frozenset(codes)
+                reused[entry.path] = interned.setdefault(frozen, frozen)
+        self.reused = reused
+        self.by_level = by_level
+        self.reused_count = sum(len(codes) for codes in reused.values())
+        return reused, findings
+
+    def save(self, targets: list[Entry], fresh: Iterable[Finding], reused_findings: list[Finding]) -> None:
+        """Write back this run's keys and findings for the target entries (others are kept as they were)."""
+        level_of = {code: level for level, codes in self.by_level.items() for code in codes}
+        grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        timed_out: set[str] = set()
+        for finding in [*fresh, *reused_findings]:
+            if finding.key.startswith("rule-time:"):  # a rule stopped by its time budget: not a result to keep
+                timed_out.add(finding.entry)
+            level = level_of.get(finding.code)
+            if level is not None:
+                grouped.setdefault((finding.entry, level), []).append(finding_record(finding))
+        entries = dict(self.stored)
+        for entry in targets:
+            keys = self.keys.get(entry.path)
+            if keys is None or entry.id in timed_out:
+                entries.pop(entry.path, None)
+                continue
+            entries[entry.path] = {level: {"key": key, "findings": grouped.get((entry.id, level), [])}
+                                   for level, key in keys.items()}
+        if not self.path.parent.is_dir():  # only where the auditor keeps its files already: `check` in a clean
+            return                          # checkout (CI, a pre-commit hook) leaves the tree as it was
+        document = {"format": FORMAT, "base": self._sign(self.base), "entries": entries}
+        try:
+            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:  # a directory that cannot be written still gets its findings; the next run is a full one
+            pass
+
+
+__all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "EntryCache", "depends_on", "finding_from", "finding_record"]
