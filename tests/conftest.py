@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,9 @@ from sqlalchemy import create_engine, text
 
 PG_URL = os.environ.get("AUDITOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("AUDITOR_TEST_REDIS", "redis://127.0.0.1:6379/15")
+# The entry cache's per-user key (auditor/checks/cache.py) goes under XDG_CACHE_HOME: a folder of the test run's own,
+# never the real home folder (the CLI runs the tests start inherit it).
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="auditor-tests-cache-")
 
 
 def _pg_available() -> bool:
