@@ -41,15 +41,8 @@ FILE_NAME = "entry-cache.json"
 FORMAT = 1
 
 # Rules whose modules are being reworked elsewhere declare their dependency here until they carry it themselves.
-DECLARED: dict[str, str] = {
-    **{f"PRS00{n}": ENTRY for n in range(1, 8)},  # shipped prose packs; PRS008 reads style files: never reused
-    **{f"STL00{n}": DATE for n in range(1, 9)},
-    "PRC001": DATE, "PRC002": ENTRY, "PRC003": ENTRY,
-}
-
-
 def depends_on(rule: Any, ctx: Any) -> str:
-    return DECLARED.get(rule.code) or rule.dependency(ctx)
+    return rule.dependency(ctx)
 
 
 def _code_digest() -> str:

@@ -1126,6 +1126,7 @@ class PackRule(Rule):
     pack: ClassVar[str]
     reason = "PROSE"
     claim = "prose"
+    depends_on = "entry"  # a shipped pack over the entry's own text (the packs are part of the cache's key)
 
     def prepare(self, ctx: AuditContext) -> None:
         engine_for(ctx)  # compile the packs once per run, before any entry

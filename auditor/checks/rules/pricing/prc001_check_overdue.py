@@ -8,6 +8,7 @@ from auditor.models import Entry, Finding, Severity
 
 class PriceCheckOverdue(Rule):
     code = "PRC001"
+    depends_on = "date"  # ages against the audit date
     name = "pricing.check-overdue"
     severity = Severity.warning
     reason = "PRICE_AGE"

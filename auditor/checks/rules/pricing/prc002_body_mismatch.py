@@ -11,6 +11,7 @@ NEAR = 60  # at most this many characters between a plan's name and its price in
 
 class BodyPriceMismatch(Rule):
     code = "PRC002"
+    depends_on = "entry"
     name = "pricing.body-mismatch"
     severity = Severity.warning
     reason = "PRICE_MISMATCH"

@@ -7,6 +7,7 @@ from auditor.models import Entry, Finding, Severity
 
 class IncompletePrice(Rule):
     code = "PRC003"
+    depends_on = "entry"
     name = "pricing.incomplete-price"
     severity = Severity.warning
     reason = "PRICE_INCOMPLETE"

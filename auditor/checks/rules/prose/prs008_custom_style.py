@@ -7,6 +7,7 @@ from auditor.models import Entry, Finding, Severity
 
 class CustomStyle(PackRule):
     code = "PRS008"
+    depends_on = ""  # reads the directory's style files: never reused
     name = "prose.custom-style"
     severity = Severity.warning
     pack = ""

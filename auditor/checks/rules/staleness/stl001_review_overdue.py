@@ -7,6 +7,7 @@ from auditor.models import Entry, Finding, Severity
 
 class ReviewOverdue(Rule):
     code = "STL001"
+    depends_on = "date"  # ages against the audit date
     name = "staleness.review-overdue"
     severity = Severity.warning
     reason = "REVIEW_DUE"

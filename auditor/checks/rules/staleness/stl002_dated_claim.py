@@ -16,6 +16,7 @@ from auditor.models import Entry, Finding, Severity
 
 class DatedClaim(ClaimRule):
     code = "STL002"
+    depends_on = "date"  # ages against the audit date
     name = "staleness.dated-claim"
     severity = Severity.warning
     reason = "DATED_CLAIM"

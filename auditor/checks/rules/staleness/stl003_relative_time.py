@@ -10,6 +10,7 @@ _QUOTED = re.compile(r"\u201c[^\u201d\n]*\u201d|\"[^\"\n]*\"")
 
 class RelativeTime(ClaimRule):
     code = "STL003"
+    depends_on = "date"  # ages against the audit date
     name = "staleness.relative-time"
     severity = Severity.info
     reason = "RELATIVE_TIME"

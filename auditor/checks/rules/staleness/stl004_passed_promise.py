@@ -30,6 +30,7 @@ def _relative_end(kind: str, anchor: dt.date) -> dt.date | None:
 
 class PassedPromise(ClaimRule):
     code = "STL004"
+    depends_on = "date"  # ages against the audit date
     name = "staleness.passed-promise"
     severity = Severity.warning
     reason = "PASSED_PROMISE"

@@ -17,6 +17,7 @@ from auditor.models import Entry, Finding, Severity
 
 class StaleStatistic(ClaimRule):
     code = "STL005"
+    depends_on = "date"  # ages against the audit date
     name = "staleness.stale-statistic"
     severity = Severity.warning
     reason = "STAT_AGE"

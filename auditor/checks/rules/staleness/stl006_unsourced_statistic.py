@@ -9,6 +9,7 @@ from auditor.models import Entry, Finding, Severity
 
 class UnsourcedStatistic(ClaimRule):
     code = "STL006"
+    depends_on = "date"  # ages against the audit date
     name = "staleness.unsourced-statistic"
     severity = Severity.info
     reason = "STAT_UNSOURCED"

@@ -8,6 +8,7 @@ from auditor.models import Entry, Finding, Severity
 
 class FactMismatch(ClaimRule):
     code = "STL007"
+    depends_on = "date"  # ages against the audit date
     name = "staleness.fact-mismatch"
     severity = Severity.error
     reason = "STAT_MISMATCH"

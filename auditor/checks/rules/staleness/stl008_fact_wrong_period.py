@@ -8,6 +8,7 @@ from auditor.models import Entry, Finding, Severity
 
 class FactWrongPeriod(ClaimRule):
     code = "STL008"
+    depends_on = "date"  # ages against the audit date
     name = "staleness.fact-wrong-period"
     severity = Severity.warning
     reason = "STAT_PERIOD"
