@@ -139,7 +139,9 @@ def test_the_workers_share_the_profiles_politeness_limits(tmp_path: Path, pg_url
                 flight["now"] += 1
                 flight["most"] = max(flight["most"], flight["now"])
             try:
-                time.sleep(0.02)  # slow enough that every worker keeps its share of the limit busy
+                # Slow enough that every worker keeps its share of the limit busy, and that the crawl (about 5 s)
+                # outlasts the second worker's start on a loaded machine (at 0.02 s a page, once it did not).
+                time.sleep(0.05)
                 super().do_GET()
             finally:
                 with lock:
