@@ -74,7 +74,7 @@ def server() -> Iterator[WebServer]:
 def clone(tmp_path: Path, canary_hosts: list[str]) -> Path:
     """The example directory as a contributor's clone: mcp/github-mcp.md links only to GitHub."""
     root = tmp_path / "clone"
-    shutil.copytree(EXAMPLES, root)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
     with (root / "auditor.toml").open("a", encoding="utf-8") as config:
         config.write("\n" + settings(canary_hosts))
     return root

@@ -61,7 +61,7 @@ def test_json_of_check_audit_and_links_check_match_their_schemas(directory: Path
     assert dead["column"] == len("See the [guide](") + 1 and dead["line"] == 7
     assert dead["docs_url"] == "https://auditor.readthedocs.io/en/latest/rules/LNK001/" and dead["fix"]
     example = tmp_path / "example"
-    shutil.copytree(EXAMPLES, example)
+    shutil.copytree(EXAMPLES, example, ignore=shutil.ignore_patterns(".auditor"))
     audited = run("audit", str(example), "--offline", "--as-of", AS_OF, "--format", "json",
                   "--db", f"sqlite:///{tmp_path / 'a.db'}")
     assert len(valid(json.loads(audited.stdout), "findings.schema.json")["findings"]) > 10
