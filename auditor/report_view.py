@@ -278,7 +278,7 @@ def build_view(session: Session, run_id: int, settings: Mapping[str, Any] | None
             "title": (snap.title if snap else None) or ("Directory conventions" if entry_id == DIRECTORY_ID
                                                         else entry_id),
             "kind": snap.kind if snap else None, "owner": snap.owner if snap else None,
-            "score": (snap.score if snap and snap.score is not None else 0),
+            "score": snap.score if snap else None,  # None: nothing dates the entry (unknown, not fresh)
             "weight": sum(SEVERITY_WEIGHT[f["severity"]] for f in items),
             "reasons": sorted({f["reason"] for f in items if f["reason"]}),
             "worst": items[0]["severity"], "findings": items,

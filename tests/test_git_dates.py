@@ -222,3 +222,15 @@ def test_the_run_summary_and_report_show_unreviewed_entries_and_unknown_ones(tmp
     staleness = __import__("json").loads(result.stdout)["summary"]["staleness"]
     assert (staleness["fresh"], staleness["unknown"], staleness["unreviewed_undated"]) == (0, len(NAMES), len(NAMES))
     assert "12 unknown (no date)" in (repo / ".auditor" / "report" / "index.html").read_text(encoding="utf-8")
+    # Stored as unknown too (no score), so the app and the report's pages never show an undated entry as fresh.
+    from sqlalchemy import func, select
+
+    from auditor.store.db import open_engine, session_factory
+    from auditor.store.models import EntrySnapshot
+
+    engine = open_engine(f"sqlite:///{repo / '.auditor' / 'auditor.db'}")
+    with session_factory(engine)() as session:
+        last = session.scalar(select(func.max(EntrySnapshot.run_id)))
+        stored = list(session.scalars(select(EntrySnapshot.score).where(EntrySnapshot.run_id == last)))
+    engine.dispose()
+    assert len(stored) == len(NAMES) and set(stored) == {None}

@@ -36,7 +36,8 @@ def record_entries_and_findings(
     snapshots = [
         {"run_id": run_id, "entry_id": e.id, "path": e.path, "kind": e.kind, "title": e.title,
          "owner": e.owner, "content_hash": e.content_hash,
-         "score": scores[e.id].score if e.id in scores else None}
+         # None when nothing dates the entry (band `unknown`): a stored 0 would read as fresh
+         "score": scores[e.id].score if e.id in scores and scores[e.id].evidence else None}
         for e in entries
     ]
     if snapshots:
