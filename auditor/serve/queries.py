@@ -20,7 +20,6 @@ from auditor.tickets.actions import STATUSES
 
 SEVERITIES = ("error", "warning", "info")
 PAGE_SIZE = 100
-TREND_RUNS = 12
 
 
 def family_of(code: str) -> str:
@@ -82,7 +81,7 @@ def overview(session: Session, run: Run) -> dict[str, Any]:
     tickets = list(session.scalars(select(Ticket).where(Ticket.directory == run.directory)))
     overdue = sorted((t for t in tickets if is_overdue(t, run.as_of)), key=lambda t: (t.due, t.id))
     reopened = [t for t in tickets if t.status == "open" and t.reopen_count]
-    trend = list(reversed(completed_runs_upto(session, run)))
+    trend = list(reversed(report_view.completed_runs(session, run.directory, run.id, report_view.TREND_RUNS)))
     means = {run_id: mean for run_id, mean in session.execute(
         select(EntrySnapshot.run_id, func.avg(EntrySnapshot.score))
         .where(EntrySnapshot.run_id.in_([r.id for r in trend])).group_by(EntrySnapshot.run_id)
@@ -104,13 +103,6 @@ def overview(session: Session, run: Run) -> dict[str, Any]:
         "trend": [{"run": r, "mean": round(float(means[r.id]), 1) if means.get(r.id) is not None else None}
                   for r in trend],
     }
-
-
-def completed_runs_upto(session: Session, run: Run) -> list[Run]:
-    return list(session.scalars(
-        select(Run).where(Run.directory == run.directory, Run.status == "completed", Run.id <= run.id)
-        .order_by(Run.id.desc()).limit(TREND_RUNS)
-    ))
 
 
 def issue_types(session: Session, run: Run) -> list[dict[str, Any]]:
