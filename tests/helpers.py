@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -52,3 +53,8 @@ def skill(entry_id: str, related: list[str] | None = None, reviewed: str = "2026
             Yes, for the tests.
             """)
     return front + body
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in `root` (a repository a test made); its output."""
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout

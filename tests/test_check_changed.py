@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from typer.testing import CliRunner
 
 from auditor.cli import app
 from auditor.sources.changes import changes_since
-from tests.helpers import AS_OF, skill, write_tree
+from tests.helpers import AS_OF, git, skill, write_tree
 
 BODY = """\
 ## Use cases
@@ -31,10 +30,6 @@ The thing, done.
 ### Is it useful?
 Yes, for the tests.
 """
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture

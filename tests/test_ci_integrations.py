@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import skill, write_tree
+from tests.helpers import git, skill, write_tree
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = str(Path(sys.executable).parent)  # where this environment's `auditor` is: installed from this checkout
@@ -29,10 +29,6 @@ The thing, done.
 ### Is it useful?
 Yes, for the tests.
 """
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
 
 
 def repository(root: Path) -> Path:
