@@ -30,11 +30,15 @@ if TYPE_CHECKING:  # `auditor check` stores nothing: the store, tickets and HTTP
 _no_progress = no_progress
 
 
-def load_entries(root: Path, config: Config, progress: Progress = _no_progress) -> list[Entry]:
-    """The entries of a directory, read in its format (`input_format`: the content folder, or one detected)."""
+def load_entries(root: Path, config: Config, progress: Progress = _no_progress, use_cache: bool = True) -> list[Entry]:
+    """The entries of a directory, read in its format (`input_format`: the content folder, or one detected); with
+    `use_cache`, unchanged files of a content folder give the entries parsed on an earlier run."""
     from auditor.sources.detect import source_for
 
-    return source_for(root, config).load(config, progress)
+    source = source_for(root, config)
+    if hasattr(source, "use_cache"):
+        source.use_cache = use_cache
+    return source.load(config, progress)
 
 
 def check_entries(
@@ -170,8 +174,9 @@ def run_audit(
     With `check_links` (and not the `offline` setting) web links are fetched, with their history in the store.
     With `check_registries` (and not `offline`) package registries are asked; without, versions are judged from
     the store's earlier registry answers where it has them, and are otherwise "unverified".
-    Without `use_cache` every rule runs on every entry (`--no-cache`); with it, unchanged entries' findings are
-    reused (auditor/checks/cache.py)."""
+    Without `use_cache` every file is parsed and every rule runs on every entry (`--no-cache`); with it, unchanged
+    files' parsed entries (auditor/sources/parsed_cache.py) and unchanged entries' findings (auditor/checks/cache.py)
+    are reused."""
     from auditor.checks.registry import RegistryClient
     from auditor.links.book import LinkBook
     from auditor.links.history import StoreHistory
@@ -185,6 +190,8 @@ def run_audit(
 
     if source is None:
         source = source_for(root, config)
+    if hasattr(source, "use_cache"):  # the content folder keeps parsed entries between runs (unless --no-cache)
+        source.use_cache = use_cache
     engine = open_engine(db_url)
     make_session = session_factory(engine)
     with make_session() as session:

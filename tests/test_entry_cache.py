@@ -38,7 +38,7 @@ def run(root: Path, cached: bool, as_of: str = AS_OF, only: set[str] | None = No
         report: dict[str, int] | None = None) -> list[dict]:
     """Every finding's whole record (fingerprint, edit, dates included), in the order the run gives them."""
     config = load_config(root)
-    entries = load_entries(root, config)
+    entries = load_entries(root, config, use_cache=cached)
     findings: list[Finding] = check_entries(entries, config, dt.date.fromisoformat(as_of), only=only, root=root,
                                             use_cache=cached, cache_report=report)
     return [finding_record(f) for f in findings]

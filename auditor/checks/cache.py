@@ -30,7 +30,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import auditor
+from auditor.cache_key import code_digest as _code_digest
+from auditor.cache_key import secret as _secret
 from auditor.models import Edit, Entry, Finding, Severity
 
 ENTRY, DATE, IDS, DIRECTORY, FILES = "entry", "date", "ids", "directory", "files"
@@ -43,16 +44,6 @@ FORMAT = 1
 # Rules whose modules are being reworked elsewhere declare their dependency here until they carry it themselves.
 def depends_on(rule: Any, ctx: Any) -> str:
     return rule.dependency(ctx)
-
-
-def _code_digest() -> str:
-    """The auditor's version and the text of its code: a changed rule is a new rule."""
-    digest = hashlib.sha256(auditor.__version__.encode())
-    package = Path(auditor.__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _config_digest(config: Any) -> str:
@@ -87,22 +78,6 @@ def _listing(root: Path) -> str:
                 continue
             digest.update(f"{os.path.relpath(path, root)}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
-
-
-def _secret() -> bytes | None:
-    """This user's cache key (created once, readable by the user alone); None when it cannot be kept."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "auditor"
-    path = base / "cache-key"
-    try:
-        if not path.exists():
-            base.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as out:
-                out.write(os.urandom(32))
-        secret = path.read_bytes()
-    except OSError:
-        return None
-    return secret if len(secret) == 32 else None
 
 
 def _content_key(entry: Entry) -> str:

@@ -37,22 +37,35 @@ class FolderSource:
     read_paths: list[str] = field(default_factory=list)  # the files read, for the run summary
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) for files left unread
     marked: list[tuple[str, str]] = field(default_factory=list)  # of those, the archival or generated copies
+    use_cache: bool = True  # parsed entries of unchanged files from earlier runs (auditor/sources/parsed_cache.py)
+    cache_hits: int = 0  # how many entries this load took from that cache
 
     @property
     def location(self) -> str:
         return str(self.root.resolve())
 
     def load(self, config: Config, progress: Progress = no_progress) -> list[Entry]:
-        from auditor.sources.folder import iter_entry_files, load_files
+        from auditor.sources.folder import iter_entry_rels, load_files
         from auditor.sources.marked import drop_marked
+        from auditor.sources.parsed_cache import ParsedCache
         from auditor.sources.safe_files import max_entry_bytes
 
         self.skipped = []
         exclude = tuple(config.settings["exclude"])
-        found = [p.relative_to(self.root).as_posix() for p in iter_entry_files(self.root, exclude, self.skipped)]
-        kept, self.marked = drop_marked(self.root, found, config.pack)
+        limit = max_entry_bytes(config.settings)
+        cache = ParsedCache.open(self.root, config.kinds, limit, config.pack) if self.use_cache else None
+        found = list(iter_entry_rels(self.root, exclude, self.skipped))
+        # A file kept unchanged in the cache was not marked as an archival copy when it was read: not looked at again
+        known = {rel for rel in found if cache.unchanged(rel, self.root / rel)} if cache is not None else set()
+        kept, self.marked = drop_marked(self.root, [rel for rel in found if rel not in known], config.pack)
+        if known:
+            unmarked = set(kept) | known
+            kept = [rel for rel in found if rel in unmarked]
         self.skipped.extend(self.marked)
         self.read_paths = kept
         paths = [self.root / rel for rel in kept]
-        return load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)),
-                          max_entry_bytes(config.settings))
+        entries = load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)), limit, cache)
+        if cache is not None:
+            cache.save(complete=True)
+            self.cache_hits = cache.hits
+        return entries

@@ -5,12 +5,17 @@ from __future__ import annotations
 import fnmatch
 import gc
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.models import Entry, LoadProblem
 from auditor.sources.markdown import read_entry
 from auditor.sources.safe_files import DEFAULT_MAX_ENTRY_BYTES, Refused, read_capped, refused_problem, too_large_problem
+
+if TYPE_CHECKING:
+    from auditor.sources.parsed_cache import ParsedCache
 
 DEFAULT_EXCLUDE = ("README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*")
 
@@ -18,18 +23,30 @@ DEFAULT_EXCLUDE = ("README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE*")
 def iter_entry_files(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
                      skipped: list[tuple[str, str]] | None = None) -> Iterator[Path]:
     """Markdown files under root, sorted, skipping hidden folders and excluded names (added to `skipped`)."""
+    for rel in iter_entry_rels(root, exclude, skipped):
+        yield root / rel
+
+
+def iter_entry_rels(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
+                    skipped: list[tuple[str, str]] | None = None) -> Iterator[str]:
+    """The same files as iter_entry_files, as paths relative to root with POSIX separators."""
+    excluded = re.compile("|".join(fnmatch.translate(pattern) for pattern in exclude)) if exclude else None
+    top = os.fspath(root)
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d != "node_modules")
+        base = os.path.relpath(folder, top).replace(os.sep, "/")
+        prefix = "" if base == "." else base + "/"
         for name in sorted(files):
             if not name.endswith(".md"):
                 continue
-            path = Path(folder) / name
-            rel = path.relative_to(root).as_posix()
-            if any(fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(rel, pattern) for pattern in exclude):
+            rel = prefix + name
+            # fnmatch.fnmatch's own case rule (os.path.normcase), with its patterns compiled once
+            if excluded is not None and (excluded.match(os.path.normcase(name))
+                                         or excluded.match(os.path.normcase(rel))):
                 if skipped is not None:
                     skipped.append((rel, "excluded by the `exclude` setting"))
                 continue
-            yield path
+            yield rel
 
 
 def load_folder(
@@ -49,25 +66,22 @@ def load_files(
     kinds: tuple[str, ...],
     progress: Callable[[int], None] | None = None,
     max_bytes: int = DEFAULT_MAX_ENTRY_BYTES,
+    cache: ParsedCache | None = None,
 ) -> list[Entry]:
     """The entries in these files (found under root), with duplicate ids marked. Only regular files inside the
-    root are read (see safe_files), and at most `max_bytes` of each."""
+    root are read (see safe_files), and at most `max_bytes` of each. With a `cache`, a file that has not changed
+    since an earlier run gives the entry read then, and what is read now is kept for the next run."""
     entries: list[Entry] = []
+    top = os.fspath(root)
     for path in paths:
-        rel = path.relative_to(root).as_posix()
-        try:
-            read = read_capped(root, path, max_bytes)
-        except Refused as exc:
-            entry = Entry(id=path.stem, path=rel)
-            entry.problems.append(refused_problem(exc))
-        except OSError as exc:
-            entry = Entry(id=path.stem, path=rel)
-            entry.problems.append(LoadProblem("unreadable", f"the file cannot be read: {exc.strerror}", 1))
+        rel = os.path.relpath(path, top).replace(os.sep, "/")
+        cached = cache.get(rel, path) if cache is not None else None
+        if cached is not None:
+            entries.append(cached)
         else:
-            entry = read_entry(read.data, path.stem, rel, kinds)
-            if read.truncated:
-                entry.problems.insert(0, too_large_problem(read, max_bytes))
-        entries.append(entry)
+            entries.append(_read_file(root, path, rel, kinds, max_bytes))
+            if cache is not None:
+                cache.put(rel, entries[-1])
         if progress:
             progress(1)
         if len(entries) % _FREEZE_EVERY == 0:
@@ -76,6 +90,23 @@ def load_files(
             gc.freeze()
     mark_duplicate_ids(entries)
     return entries
+
+
+def _read_file(root: Path, path: Path, rel: str, kinds: tuple[str, ...], max_bytes: int) -> Entry:
+    """The entry one file holds; a file that cannot be read is an entry carrying that problem."""
+    try:
+        read = read_capped(root, path, max_bytes)
+    except Refused as exc:
+        entry = Entry(id=path.stem, path=rel)
+        entry.problems.append(refused_problem(exc))
+    except OSError as exc:
+        entry = Entry(id=path.stem, path=rel)
+        entry.problems.append(LoadProblem("unreadable", f"the file cannot be read: {exc.strerror}", 1))
+    else:
+        entry = read_entry(read.data, path.stem, rel, kinds)
+        if read.truncated:
+            entry.problems.insert(0, too_large_problem(read, max_bytes))
+    return entry
 
 
 _FREEZE_EVERY = 2000

@@ -1,0 +1,157 @@
+"""Parsed entries kept between runs: a content-folder file whose size and modification time have not changed since
+it was read is not read and parsed again (parsing is most of the time an unchanged 50 000-entry directory takes).
+
+Beside the directory's store, in `.auditor/parsed/`, written only when that folder exists (an audit with the
+default store makes it; `check` in a fresh checkout writes nothing). The entries are split into `SHARDS` files by
+path, so a run that changed a few files rewrites a few shards. Each shard is one pickled mapping
+`path -> (size, mtime_ns, pickled entry)`, preceded by a keyed hash (BLAKE2b) of its bytes under this user's secret
+(auditor/cache_key.py): a shard committed into a directory or edited by anyone else is not unpickled, only ignored.
+The key also holds the auditor's code and version, the kinds and the size limit entries are read with, and the
+markers of archival copies, so any change to them starts afresh. A file modified within `RACY_SECONDS` of the run
+is read but not kept: a second edit in the same clock tick, of the same size, would otherwise go unseen (git's
+"racily clean" files). A cache that cannot be read or written is ignored, and `--no-cache` does not use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+from auditor.cache_key import code_digest, secret
+from auditor.models import Entry
+from auditor.sources.safe_files import OVERLAID, Refused, resolve
+
+FOLDER = "parsed"
+SHARDS = 32
+FORMAT = 1
+RACY_SECONDS = 2.0
+_MAC_BYTES = 32
+
+
+class ParsedCache:
+    """One run's view of the parsed-entry cache of a directory: what can be taken from it, and what to write back."""
+
+    def __init__(self, root: Path, folder: Path, key: bytes, base: bytes) -> None:
+        self.root, self.folder, self.key, self.base = root, folder, key, base
+        self._shards: dict[int, dict[str, tuple[int, int, bytes]]] = {}
+        self._dirty: set[int] = set()
+        self._seen: set[str] = set()
+        self._stamps: dict[str, tuple[int, int] | None] = {}  # taken before reading: a later edit is a later mtime
+        self.hits = 0
+        self.started_ns = time.time_ns()
+
+    @classmethod
+    def open(cls, root: Path, kinds: tuple[str, ...], max_bytes: int, pack: dict[str, Any]) -> ParsedCache | None:
+        """The cache of the content folder at `root`, or None when none can be kept (no secret)."""
+        key = secret()
+        if key is None:
+            return None
+        basis = json.dumps([FORMAT, code_digest(), list(kinds), max_bytes, pack.get("skipped_files")],
+                           sort_keys=True, default=str)
+        return cls(root, root / ".auditor" / FOLDER, key, hashlib.sha256(basis.encode()).digest())
+
+    def _shard_of(self, rel: str) -> int:
+        return zlib.crc32(rel.encode("utf-8")) % SHARDS
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hashlib.blake2b(self.base + payload, key=self.key, digest_size=_MAC_BYTES).digest()
+
+    def _shard(self, number: int) -> dict[str, tuple[int, int, bytes]]:
+        shard = self._shards.get(number)
+        if shard is None:
+            shard = {}
+            try:
+                data = (self.folder / f"{number:02d}.bin").read_bytes()
+                if len(data) > _MAC_BYTES and data[:_MAC_BYTES] == self._mac(data[_MAC_BYTES:]):
+                    loaded = pickle.loads(data[_MAC_BYTES:])  # noqa: S301 - signed by this user's key, checked above
+                    if isinstance(loaded, dict):
+                        shard = loaded
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+                shard = {}
+            self._shards[number] = shard
+        return shard
+
+    def _stamp(self, path: Path) -> tuple[int, int] | None:
+        """(size, mtime_ns) of a regular file inside the root that nothing stands in for, else None."""
+        try:
+            real = resolve(self.root, path)
+            if real in OVERLAID:
+                return None
+            info = os.stat(real)
+        except (OSError, Refused):
+            return None
+        return info.st_size, info.st_mtime_ns
+
+    def get(self, rel: str, path: Path) -> Entry | None:
+        """The entry read from this file on an earlier run, when the file has not changed since."""
+        self._seen.add(rel)
+        stamp = self._stamps[rel] if rel in self._stamps else self._stamp(path)
+        self._stamps[rel] = stamp
+        if stamp is None:
+            return None
+        kept = self._shard(self._shard_of(rel)).get(rel)
+        if kept is None or (kept[0], kept[1]) != stamp:
+            return None
+        try:
+            entry = pickle.loads(kept[2])  # noqa: S301 - its shard's signature was checked when it was read
+        except Exception:  # noqa: BLE001 - a record that no longer unpickles (a changed model) is read afresh
+            return None
+        if not isinstance(entry, Entry):
+            return None
+        self.hits += 1
+        return entry
+
+    def unchanged(self, rel: str, path: Path) -> bool:
+        """Whether this file is kept as it is now (so what was found in it then still holds)."""
+        stamp = self._stamps[rel] = self._stamp(path)  # `get` takes it from here: one stat per file
+        kept = self._shard(self._shard_of(rel)).get(rel) if stamp is not None else None
+        return kept is not None and (kept[0], kept[1]) == stamp
+
+    def put(self, rel: str, entry: Entry) -> None:
+        """Keep the entry just read from this file (before anything else changes it), unless the file is too new.
+        The file's size and time are those `get` saw before it was read."""
+        stamp = self._stamps.get(rel)
+        number = self._shard_of(rel)
+        shard = self._shard(number)
+        # A file that could not be read may become readable with its time unchanged (its mode or owner changed).
+        unread = any(problem.kind == "unreadable" for problem in entry.problems)
+        if stamp is None or unread or self.started_ns - stamp[1] < RACY_SECONDS * 1e9:
+            if shard.pop(rel, None) is not None:
+                self._dirty.add(number)
+            return
+        shard[rel] = (stamp[0], stamp[1], pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        self._dirty.add(number)
+
+    def save(self, complete: bool) -> None:
+        """Write the shards that changed. With `complete` (every file of the folder was asked for), files that are
+        gone are dropped too."""
+        if complete:
+            for number in range(SHARDS):
+                shard = self._shard(number)
+                gone = [rel for rel in shard if rel not in self._seen]
+                for rel in gone:
+                    del shard[rel]
+                if gone:
+                    self._dirty.add(number)
+        if not self._dirty or not self.folder.parent.is_dir():
+            return
+        try:
+            self.folder.mkdir(exist_ok=True)
+            for number in sorted(self._dirty):
+                payload = pickle.dumps(self._shards[number], protocol=pickle.HIGHEST_PROTOCOL)
+                target = self.folder / f"{number:02d}.bin"
+                temporary = target.with_suffix(f".{os.getpid()}.tmp")
+                temporary.write_bytes(self._mac(payload) + payload)
+                os.replace(temporary, target)
+        except OSError:  # a folder that cannot be written: the next run reads the files again
+            pass
+        self._dirty.clear()
+
+
+__all__ = ["FOLDER", "ParsedCache"]

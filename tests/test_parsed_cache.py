@@ -1,0 +1,126 @@
+"""The parsed-entry cache (auditor/sources/parsed_cache.py): unchanged files give the entries an earlier run parsed,
+and anything that changed, looks changed or cannot be trusted is read again."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from auditor.config import load_config
+from auditor.models import Entry
+from auditor.sources.base import FolderSource
+from auditor.sources.parsed_cache import FOLDER
+from auditor.sources.safe_files import OVERLAID
+from tests.helpers import skill, write_tree
+
+OLD = time.time() - 3600  # files last changed an hour ago: outside the window where an edit could go unseen
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # the cache's secret key lives there
+
+
+def directory(root: Path, count: int = 6) -> Path:
+    write_tree(root, {"auditor.toml": 'name = "parsed"\n',
+                      **{f"skills/s{n}.md": skill(f"s{n}", [f"s{(n + 1) % count}"]) for n in range(count)}})
+    (root / ".auditor").mkdir()
+    age(root)
+    return root
+
+
+def age(root: Path, when: float = OLD) -> None:
+    for path in root.rglob("*.md"):
+        os.utime(path, (when, when))
+
+
+def load(root: Path, use_cache: bool = True) -> tuple[list[Entry], int]:
+    source = FolderSource(root, use_cache=use_cache)
+    entries = source.load(load_config(root))
+    return entries, source.cache_hits
+
+
+def test_a_second_run_takes_every_unchanged_entry_from_the_cache_as_it_was_parsed(tmp_path: Path) -> None:
+    root = directory(tmp_path / "d")
+    first, hits = load(root)
+    assert hits == 0 and len(list((root / ".auditor" / FOLDER).glob("*.bin"))) > 0
+    again, hits = load(root)
+    assert hits == len(first) == 6
+    assert again == first  # every field: front matter, body, sections, problems
+    plain, hits = load(root, use_cache=False)
+    assert hits == 0 and plain == first
+
+
+def test_an_edited_file_is_read_again_and_a_deleted_one_forgotten(tmp_path: Path) -> None:
+    root = directory(tmp_path / "d")
+    load(root)
+    edited = root / "skills" / "s2.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("## Use cases", "## Uses"), encoding="utf-8")
+    os.utime(edited, (OLD + 60, OLD + 60))  # another time, as any edit gives
+    (root / "skills" / "s5.md").unlink()
+    entries, hits = load(root)
+    assert hits == 4
+    assert [s.title for s in next(e for e in entries if e.id == "s2").sections if s.level == 2][0] == "Uses"
+    assert "s5" not in {e.id for e in entries}
+    _, hits = load(root)
+    assert hits == 5  # the edit is kept now; nothing of the deleted file is left to take
+
+
+def test_a_file_changed_within_the_racy_window_is_not_kept(tmp_path: Path) -> None:
+    root = directory(tmp_path / "d")
+    age(root, time.time())  # just written: a second edit in the same clock tick would keep size and time
+    load(root)
+    _, hits = load(root)
+    assert hits == 0
+
+
+def test_a_shard_written_by_anyone_else_is_ignored_not_unpickled(tmp_path: Path) -> None:
+    root = directory(tmp_path / "d")
+    first, _ = load(root)
+    for shard in (root / ".auditor" / FOLDER).glob("*.bin"):
+        data = bytearray(shard.read_bytes())
+        data[-5] ^= 0xFF  # one byte of the pickled entries changed: the signature no longer matches
+        shard.write_bytes(bytes(data))
+    entries, hits = load(root)
+    assert hits == 0 and entries == first
+
+
+def test_another_users_key_does_not_read_this_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = directory(tmp_path / "d")
+    load(root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    _, hits = load(root)
+    assert hits == 0
+
+
+def test_text_given_on_stdin_stands_for_the_file_not_the_cached_entry(tmp_path: Path) -> None:
+    root = directory(tmp_path / "d")
+    load(root)
+    path = root / "skills" / "s1.md"
+    OVERLAID[os.path.realpath(path)] = path.read_bytes().replace(b"## Use cases", b"## Overlaid")
+    try:
+        entries, hits = load(root)
+    finally:
+        OVERLAID.clear()
+    assert hits == 5
+    assert any(s.title == "Overlaid" for s in next(e for e in entries if e.id == "s1").sections)
+
+
+def test_duplicate_ids_are_marked_the_same_from_the_cache(tmp_path: Path) -> None:
+    root = directory(tmp_path / "d")
+    write_tree(root, {"skills/copy.md": skill("s1", [], extra_front="id: s1\n")})
+    age(root)
+    first, _ = load(root)
+    again, hits = load(root)
+    assert hits == 7 and again == first
+    assert sum(1 for e in again if e.id == "s1") == 1 and any(e.id.startswith("s1@") for e in again)
+
+
+def test_a_directory_without_the_auditors_folder_gets_nothing_written(tmp_path: Path) -> None:
+    root = directory(tmp_path / "d")
+    (root / ".auditor").rmdir()
+    load(root)
+    assert not (root / ".auditor").exists()
