@@ -56,7 +56,7 @@ class FolderSource:
         cache = ParsedCache.open(self.root, config.kinds, limit, config.pack) if self.use_cache else None
         found = list(iter_entry_rels(self.root, exclude, self.skipped))
         # A file kept unchanged in the cache was not marked as an archival copy when it was read: not looked at again
-        known = {rel for rel in found if cache.unchanged(rel, self.root / rel)} if cache is not None else set()
+        known = {rel for rel in found if cache.unchanged(rel)} if cache is not None else set()
         kept, self.marked = drop_marked(self.root, [rel for rel in found if rel not in known], config.pack)
         if known:
             unmarked = set(kept) | known

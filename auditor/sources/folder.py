@@ -72,10 +72,11 @@ def load_files(
     root are read (see safe_files), and at most `max_bytes` of each. With a `cache`, a file that has not changed
     since an earlier run gives the entry read then, and what is read now is kept for the next run."""
     entries: list[Entry] = []
-    top = os.fspath(root)
+    top = os.fspath(root) + os.sep
     for path in paths:
-        rel = os.path.relpath(path, top).replace(os.sep, "/")
-        cached = cache.get(rel, path) if cache is not None else None
+        name = os.fspath(path)
+        rel = (name[len(top):] if name.startswith(top) else os.path.relpath(name, top)).replace(os.sep, "/")
+        cached = cache.get(rel) if cache is not None else None
         if cached is not None:
             entries.append(cached)
         else:

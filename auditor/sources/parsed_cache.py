@@ -25,7 +25,7 @@ from typing import Any
 
 from auditor.cache_key import code_digest, secret
 from auditor.models import Entry
-from auditor.sources.safe_files import OVERLAID, Refused, resolve
+from auditor.sources.safe_files import plain_file_info
 
 FOLDER = "parsed"
 SHARDS = 32
@@ -39,6 +39,7 @@ class ParsedCache:
 
     def __init__(self, root: Path, folder: Path, key: bytes, base: bytes) -> None:
         self.root, self.folder, self.key, self.base = root, folder, key, base
+        self._top = os.path.abspath(root)
         self._shards: dict[int, dict[str, tuple[int, int, bytes]]] = {}
         self._dirty: set[int] = set()
         self._seen: set[str] = set()
@@ -77,21 +78,15 @@ class ParsedCache:
             self._shards[number] = shard
         return shard
 
-    def _stamp(self, path: Path) -> tuple[int, int] | None:
+    def _stamp(self, rel: str) -> tuple[int, int] | None:
         """(size, mtime_ns) of a regular file inside the root that nothing stands in for, else None."""
-        try:
-            real = resolve(self.root, path)
-            if real in OVERLAID:
-                return None
-            info = os.stat(real)
-        except (OSError, Refused):
-            return None
-        return info.st_size, info.st_mtime_ns
+        info = plain_file_info(self._top, rel)
+        return (info.st_size, info.st_mtime_ns) if info is not None else None
 
-    def get(self, rel: str, path: Path) -> Entry | None:
+    def get(self, rel: str) -> Entry | None:
         """The entry read from this file on an earlier run, when the file has not changed since."""
         self._seen.add(rel)
-        stamp = self._stamps[rel] if rel in self._stamps else self._stamp(path)
+        stamp = self._stamps[rel] if rel in self._stamps else self._stamp(rel)
         self._stamps[rel] = stamp
         if stamp is None:
             return None
@@ -107,9 +102,9 @@ class ParsedCache:
         self.hits += 1
         return entry
 
-    def unchanged(self, rel: str, path: Path) -> bool:
+    def unchanged(self, rel: str) -> bool:
         """Whether this file is kept as it is now (so what was found in it then still holds)."""
-        stamp = self._stamps[rel] = self._stamp(path)  # `get` takes it from here: one stat per file
+        stamp = self._stamps[rel] = self._stamp(rel)  # `get` takes it from here: one stat per file
         kept = self._shard(self._shard_of(rel)).get(rel) if stamp is not None else None
         return kept is not None and (kept[0], kept[1]) == stamp
 

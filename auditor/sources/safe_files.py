@@ -94,6 +94,30 @@ def resolve(root: Path, path: Path) -> str:
     return real
 
 
+# Text standing in for a file, by real path: `auditor check --stdin` (auditor/sources/overlay.py).
+OVERLAID: dict[str, bytes] = {}
+
+
+def plain_file_info(root: str, rel: str) -> os.stat_result | None:
+    """The status of `root/rel` (`root` an absolute path) when it is a regular file, not a symbolic link, in a
+    folder inside the root, and nothing stands in for its text (OVERLAID); else None. The common case of
+    `resolve`, without pathlib: one lstat per file, for telling which files changed since an earlier run."""
+    full = f"{root}{os.sep}{rel}"
+    try:
+        info = os.lstat(full)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    folder, name = os.path.split(full)
+    real_folder = _real_folder(folder)
+    if not _inside(real_folder, _real_root(root)):
+        return None
+    if OVERLAID and os.path.join(real_folder, name) in OVERLAID:
+        return None
+    return info
+
+
 @dataclass
 class Read:
     """What was read of a file: at most the limit, cut after the last whole line; `size` is the file's size."""
@@ -104,10 +128,6 @@ class Read:
     @property
     def truncated(self) -> bool:
         return self.size > len(self.data)
-
-
-# Text standing in for a file, by real path: `auditor check --stdin` (auditor/sources/overlay.py).
-OVERLAID: dict[str, bytes] = {}
 
 
 def read_capped(root: Path | None, path: Path, limit: int | None = None) -> Read:
