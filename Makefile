@@ -2,17 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
+# Wheels of the auditor's build and runtime requirements, so the tests can pip-install the auditor the way the
+# GitHub Action and pre-commit do, with no index (tests/test_ci_integrations.py). Only `setup` and `test` build it.
+WHEELHOUSE := .wheelhouse
+WHEELHOUSE_STAMP := $(WHEELHOUSE)/.built
 AS_OF_FLAG := $(if $(AS_OF),--as-of $(AS_OF),)
 
 .PHONY: audit test lint docs setup clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(WHEELHOUSE_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
+
+$(WHEELHOUSE_STAMP): $(STAMP)
+	rm -rf $(WHEELHOUSE)
+	mkdir -p $(WHEELHOUSE)
+	$(VENV)/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb")); \
+		print(*p["build-system"]["requires"], *p["project"]["dependencies"], sep="\n")' > $(WHEELHOUSE)/requirements.txt
+	$(VENV)/bin/python -m pip wheel --quiet --disable-pip-version-check -w $(WHEELHOUSE) -r $(WHEELHOUSE)/requirements.txt
+	touch $(WHEELHOUSE_STAMP)
 
 audit: $(STAMP)
 	$(VENV)/bin/auditor audit examples/directory $(AS_OF_FLAG)
@@ -25,8 +37,8 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(VENV)/bin/mkdocs build --strict
 
-test: $(STAMP) lint
+test: setup lint
 	$(VENV)/bin/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) examples/directory/.auditor .pytest_cache .ruff_cache site docs/rules docs/reference
+	rm -rf $(VENV) $(WHEELHOUSE) examples/directory/.auditor .pytest_cache .ruff_cache site docs/rules docs/reference

@@ -1,5 +1,9 @@
 """The GitHub Action (action.yml) and the pre-commit hook (.pre-commit-hooks.yaml), run for real on git repositories
-the tests create: the action's run steps as a plain bash script, the hook's entry on the files a commit stages."""
+the tests create: the action's run steps as a plain bash script (its install step into a fresh virtual environment),
+the hook's entry on the files a commit stages, and the hook through the `pre-commit` package itself.
+
+Installs take packages only from the wheelhouse `make setup` builds (.wheelhouse/: wheels of the auditor's build and
+runtime requirements), with no package index, so nothing here reaches beyond this machine."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from tests.helpers import git, skill, write_tree
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = str(Path(sys.executable).parent)  # where this environment's `auditor` is: installed from this checkout
+WHEELHOUSE = REPO / ".wheelhouse"
 BODY = """## Use cases
 - When something needs doing.
 ## Key features
@@ -58,7 +63,38 @@ def expression(text: str, inputs: dict[str, str], github: dict[str, str]) -> str
     return re.sub(r"\$\{\{\s*(.+?)\s*\}\}", value, text)
 
 
-def test_the_action_checks_a_pull_requests_changed_lines_with_annotations_and_a_summary(tmp_path: Path) -> None:
+@pytest.fixture
+def offline_install_env(tmp_path: Path) -> dict[str, str]:
+    """The environment a pip install runs in here: packages only from the wheelhouse, no index and no pip config
+    file (this machine's extra indexes, find-links and constraints stay out), no background update of virtualenv's
+    seed wheels, and a proxy on a closed local port, so anything that still tried the network would fail. The test
+    environment's own bin folder is off PATH: the `auditor` that runs is the one just installed."""
+    if not (WHEELHOUSE / ".built").exists():
+        pytest.fail(f"{WHEELHOUSE} is missing or incomplete: `make setup` builds it")
+    dropped = ("PIP_", "VIRTUALENV_", "PRE_COMMIT", "PYTHON")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(dropped) and key.upper() not in ("VIRTUAL_ENV", "NO_PROXY", "ALL_PROXY")}
+    path = [folder for folder in env["PATH"].split(os.pathsep) if folder != BIN]
+    closed = "http://127.0.0.1:9"
+    env.update(PATH=os.pathsep.join(path), PIP_NO_INDEX="1", PIP_FIND_LINKS=str(WHEELHOUSE),
+               PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", VIRTUALENV_NO_PERIODIC_UPDATE="1",
+               VIRTUALENV_OVERRIDE_APP_DATA=str(tmp_path / "virtualenv-data"), HTTP_PROXY=closed,
+               HTTPS_PROXY=closed, http_proxy=closed, https_proxy=closed)
+    return env
+
+
+def committed_tree(destination: Path) -> Path:
+    """This checkout's HEAD as files, with no .git: what GitHub puts at an action's github.action_path."""
+    destination.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", "HEAD"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
+    return destination
+
+
+@pytest.mark.slow  # the install step puts the auditor and its requirements into a fresh virtual environment
+def test_the_action_checks_a_pull_requests_changed_lines_with_annotations_and_a_summary(
+        tmp_path: Path, offline_install_env: dict[str, str]) -> None:
     action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
@@ -77,19 +113,26 @@ def test_the_action_checks_a_pull_requests_changed_lines_with_annotations_and_a_
     git(clone, "add", "-A")
     git(clone, "commit", "-q", "-m", "add gamma")
 
+    # setup-python's part: a fresh Python first on PATH, with pip and nothing else.
+    runner_python = tmp_path / "runner-python"
+    subprocess.run([sys.executable, "-m", "venv", str(runner_python)], check=True)
     inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
-    github = {"action_path": str(REPO), "base_ref": "main", "event": ""}
+    github = {"action_path": str(committed_tree(tmp_path / "action")), "base_ref": "main", "event": ""}
     summary = tmp_path / "summary.md"
-    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ["PATH"], "GITHUB_STEP_SUMMARY": str(summary)}
+    env = {**offline_install_env, "PATH": str(runner_python / "bin") + os.pathsep + offline_install_env["PATH"],
+           "GITHUB_STEP_SUMMARY": str(summary)}
     done = None
     for step in steps:
-        if "run" not in step or step.get("id") == "install":
+        if "run" not in step:
             continue
         assert step["shell"] == "bash"
         step_env = {**env, **{k: expression(str(v), inputs, github) for k, v in step.get("env", {}).items()}}
         folder = clone / expression(step.get("working-directory", "."), inputs, github)
         done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=folder, env=step_env, capture_output=True,
                               text=True, check=False)
+        if step.get("id") == "install":
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert (runner_python / "bin" / "auditor").exists()
     assert done is not None
     assert done.returncode == 1, done.stderr
     annotations = [line for line in done.stdout.splitlines() if line.startswith("::")]
@@ -152,3 +195,28 @@ def test_the_pre_commit_hook_fails_a_commit_with_a_broken_entry_and_passes_a_cle
     clean = subprocess.run(entry + staged_files(root, hook), cwd=root, env=env, capture_output=True, text=True,
                            check=False)
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+@pytest.mark.slow  # each `try-repo` builds the hook's virtual environment and pip-installs the auditor into it
+def test_pre_commit_try_repo_fails_a_commit_with_a_broken_entry_and_passes_a_clean_one(
+        tmp_path: Path, offline_install_env: dict[str, str]) -> None:
+    # The committed tree at this checkout's HEAD (`--ref`): pre-commit clones it and pip-installs it, as it would
+    # the auditor's repository named in a directory's .pre-commit-config.yaml.
+    head = git(REPO, "rev-parse", "HEAD").strip()
+    try_repo = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "auditor-check", "--ref", head,
+                "--color", "never"]
+    env = {**offline_install_env, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    root = repository(tmp_path / "dir")
+    write_tree(root, {"skills/gamma.md": skill("gamma", ["alphaa"], body=BODY), "README.md": "# Changed\n",
+                      "notes/plan.yml": "steps: [one, two]\n"})
+    git(root, "add", "-A")
+    broken = subprocess.run(try_repo, cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert re.search(r"^auditor check\.+Failed$", broken.stdout, re.MULTILINE), broken.stdout
+    assert re.search(r"^skills/gamma\.md:\d+: XRF001 related id `alphaa`", broken.stdout, re.MULTILINE)
+
+    write_tree(root, {"skills/gamma.md": skill("gamma", ["alpha"], body=BODY)})
+    git(root, "add", "-A")
+    clean = subprocess.run(try_repo, cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert re.search(r"^auditor check\.+Passed$", clean.stdout, re.MULTILINE), clean.stdout
