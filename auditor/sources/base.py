@@ -38,9 +38,7 @@ class FolderSource:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) for files left unread
     marked: list[tuple[str, str]] = field(default_factory=list)  # of those, the archival or generated copies
     use_cache: bool = True  # parsed entries of unchanged files from earlier runs (auditor/sources/parsed_cache.py)
-    # With the cache, the files read whole (those a check judges); the others' entries load lazily. None: all whole.
-    eager: Callable[[str], bool] | None = None
-    cache_hits: int = 0  # how many entries this load took from that cache (whole or lazily)
+    cache_hits: int = 0  # how many entries this load took from that cache
 
     @property
     def location(self) -> str:
@@ -66,9 +64,8 @@ class FolderSource:
         self.skipped.extend(self.marked)
         self.read_paths = kept
         paths = [self.root / rel for rel in kept]
-        entries = load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)), limit, cache,
-                             self.eager)
+        entries = load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)), limit, cache)
         if cache is not None:
             cache.save(complete=True)
-            self.cache_hits = cache.hits + cache.lazy
+            self.cache_hits = cache.hits
         return entries

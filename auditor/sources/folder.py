@@ -7,7 +7,6 @@ import gc
 import os
 import re
 from collections.abc import Callable, Iterator
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,23 +67,16 @@ def load_files(
     progress: Callable[[int], None] | None = None,
     max_bytes: int = DEFAULT_MAX_ENTRY_BYTES,
     cache: ParsedCache | None = None,
-    eager: Callable[[str], bool] | None = None,
 ) -> list[Entry]:
     """The entries in these files (found under root), with duplicate ids marked. Only regular files inside the
     root are read (see safe_files), and at most `max_bytes` of each. With a `cache`, a file that has not changed
-    since an earlier run gives the entry read then, and what is read now is kept for the next run; with `eager`
-    too, an unchanged file it says False of gives a LazyEntry (its front matter and body load when first read)."""
+    since an earlier run gives the entry read then, and what is read now is kept for the next run."""
     entries: list[Entry] = []
     top = os.fspath(root) + os.sep
     for path in paths:
         name = os.fspath(path)
         rel = (name[len(top):] if name.startswith(top) else os.path.relpath(name, top)).replace(os.sep, "/")
-        cached = None
-        if cache is not None:
-            if eager is not None and not eager(rel):
-                cached = cache.get_lazy(rel, partial(_read_file, root, path, rel, kinds, max_bytes))
-            else:
-                cached = cache.get(rel)
+        cached = cache.get(rel) if cache is not None else None
         if cached is not None:
             entries.append(cached)
         else:
