@@ -11,6 +11,14 @@ from pathlib import Path
 
 import auditor
 
+NO_CACHE_ENV = "AUDITOR_NO_CACHE"
+
+
+def caches_off() -> bool:
+    """Whether AUDITOR_NO_CACHE asks every command and run in this process tree to use no cache (as `--no-cache`
+    does for one command): to run a whole test suite, a CI job or a benchmark with nothing reused."""
+    return os.environ.get(NO_CACHE_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
 
 @cache
 def code_digest() -> str:

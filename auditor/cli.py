@@ -65,8 +65,9 @@ InputFormat = Annotated[str | None, typer.Option(
     help="How the directory keeps its entries: auto (detect), folder, or a comma-separated mix of awesome, skills, "
          "yaml-pairs, registry-json, plugins, docs-pages (the `input_format` setting).")]
 NoCache = Annotated[bool, typer.Option(
-    "--no-cache", help="Run every rule on every entry: reuse nothing from the entry cache (.auditor/entry-cache.json, "
-                       "findings on entries that did not change), and do not write it.")]
+    "--no-cache", help="Read every file and run every rule on every entry: reuse nothing from the caches in "
+                       ".auditor/ (parsed entries; findings on entries that did not change), and do not write them "
+                       "(AUDITOR_NO_CACHE=1 does the same for every command).")]
 AllowPrivate = Annotated[bool, typer.Option(
     "--allow-private-addresses",
     help="Let the link checker connect to private, loopback and link-local addresses (`allow_private_addresses`).")]

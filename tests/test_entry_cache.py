@@ -24,6 +24,7 @@ EXAMPLES = PROJECT / "examples" / "directory"
 @pytest.fixture(autouse=True)
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # the cache's secret key lives there
+    monkeypatch.delenv("AUDITOR_NO_CACHE", raising=False)  # these test the cache: on even in a --no-cache suite run
 
 
 def generator():  # noqa: ANN201 - bench/generate.py as a module

@@ -22,6 +22,7 @@ OLD = time.time() - 3600  # files last changed an hour ago: outside the window w
 @pytest.fixture(autouse=True)
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # the cache's secret key lives there
+    monkeypatch.delenv("AUDITOR_NO_CACHE", raising=False)  # these test the cache: on even in a --no-cache suite run
 
 
 def directory(root: Path, count: int = 6) -> Path:
@@ -124,3 +125,15 @@ def test_a_directory_without_the_auditors_folder_gets_nothing_written(tmp_path: 
     (root / ".auditor").rmdir()
     load(root)
     assert not (root / ".auditor").exists()
+
+
+def test_auditor_no_cache_turns_every_cache_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = directory(tmp_path / "d")
+    monkeypatch.setenv("AUDITOR_NO_CACHE", "1")
+    load(root)
+    _, hits = load(root)
+    assert hits == 0 and not (root / ".auditor" / FOLDER).exists()
+    monkeypatch.setenv("AUDITOR_NO_CACHE", "0")
+    load(root)
+    _, hits = load(root)
+    assert hits == 6

@@ -16,7 +16,7 @@ directory's store, `.auditor/entry-cache.json`, written only when that folder ex
 store makes it; `check` in a fresh checkout writes nothing). Its keys are keyed hashes (BLAKE2b) under a secret
 kept in the user's cache folder, so a cache file committed into a directory cannot pass for one this machine
 wrote and hide findings. A cache that cannot be read or written is ignored: the run is then a full one.
-`--no-cache` ignores it.
+`--no-cache` (or AUDITOR_NO_CACHE=1 in the environment) ignores it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from auditor.cache_key import caches_off
 from auditor.cache_key import code_digest as _code_digest
 from auditor.cache_key import secret as _secret
 from auditor.models import Edit, Entry, Finding, Severity
@@ -126,7 +127,7 @@ class EntryCache:
     @classmethod
     def open(cls, root: Path | None, config: Any) -> EntryCache | None:
         """The cache of the directory at `root`, or None when there is none to keep (no root, no secret)."""
-        if root is None:
+        if root is None or caches_off():
             return None
         secret = _secret()
         if secret is None:

@@ -9,7 +9,8 @@ path, so a run that changed a few files rewrites a few shards. Each shard is one
 The key also holds the auditor's code and version, the kinds and the size limit entries are read with, and the
 markers of archival copies, so any change to them starts afresh. A file modified within `RACY_SECONDS` of the run
 is read but not kept: a second edit in the same clock tick, of the same size, would otherwise go unseen (git's
-"racily clean" files). A cache that cannot be read or written is ignored, and `--no-cache` does not use it.
+"racily clean" files). A cache that cannot be read or written is ignored, and `--no-cache` (or AUDITOR_NO_CACHE=1)
+does not use it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from auditor.cache_key import code_digest, secret
+from auditor.cache_key import caches_off, code_digest, secret
 from auditor.models import Entry
 from auditor.sources.safe_files import plain_file_info
 
@@ -51,7 +52,7 @@ class ParsedCache:
     def open(cls, root: Path, kinds: tuple[str, ...], max_bytes: int, pack: dict[str, Any]) -> ParsedCache | None:
         """The cache of the content folder at `root`, or None when none can be kept (no secret)."""
         key = secret()
-        if key is None:
+        if key is None or caches_off():
             return None
         basis = json.dumps([FORMAT, code_digest(), list(kinds), max_bytes, pack.get("skipped_files")],
                            sort_keys=True, default=str)
