@@ -65,7 +65,5 @@ class FolderSource:
         self.read_paths = kept
         paths = [self.root / rel for rel in kept]
         entries = load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)), limit, cache)
-        if cache is not None:
-            cache.save(complete=True)
-            self.cache_hits = cache.hits
+        self.cache_hits = cache.hits if cache is not None else 0
         return entries

@@ -4,7 +4,7 @@ it was read is not read and parsed again (parsing is most of the time an unchang
 Beside the directory's store, in `.auditor/parsed/`, written only when that folder exists (an audit with the
 default store makes it; `check` in a fresh checkout writes nothing). The entries are split into `SHARDS` files by
 path, so a run that changed a few files rewrites a few shards. Each shard is one pickled mapping
-`path -> (size, mtime_ns, pickled entry)`, preceded by a keyed hash (BLAKE2b) of its bytes under this user's secret
+`path -> (size, mtime_ns, entry)`, preceded by a keyed hash (BLAKE2b) of its bytes under this user's secret
 (auditor/cache_key.py): a shard committed into a directory or edited by anyone else is not unpickled, only ignored.
 The key also holds the auditor's code and version, the kinds and the size limit entries are read with, and the
 markers of archival copies, so any change to them starts afresh. A file modified within `RACY_SECONDS` of the run
@@ -15,6 +15,7 @@ does not use it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -41,7 +42,7 @@ class ParsedCache:
     def __init__(self, root: Path, folder: Path, key: bytes, base: bytes) -> None:
         self.root, self.folder, self.key, self.base = root, folder, key, base
         self._top = os.path.abspath(root)
-        self._shards: dict[int, dict[str, tuple[int, int, bytes]]] = {}
+        self._shards: dict[int, dict[str, tuple[int, int, Entry]]] = {}
         self._dirty: set[int] = set()
         self._seen: set[str] = set()
         self._stamps: dict[str, tuple[int, int] | None] = {}  # taken before reading: a later edit is a later mtime
@@ -64,14 +65,22 @@ class ParsedCache:
     def _mac(self, payload: bytes) -> bytes:
         return hashlib.blake2b(self.base + payload, key=self.key, digest_size=_MAC_BYTES).digest()
 
-    def _shard(self, number: int) -> dict[str, tuple[int, int, bytes]]:
+    def _shard(self, number: int) -> dict[str, tuple[int, int, Entry]]:
         shard = self._shards.get(number)
         if shard is None:
             shard = {}
             try:
                 data = (self.folder / f"{number:02d}.bin").read_bytes()
                 if len(data) > _MAC_BYTES and data[:_MAC_BYTES] == self._mac(data[_MAC_BYTES:]):
-                    loaded = pickle.loads(data[_MAC_BYTES:])  # noqa: S301 - signed by this user's key, checked above
+                    # Thousands of objects at once and no cycles among them: the collector would only walk the heap
+                    collecting = gc.isenabled()
+                    gc.disable()
+                    try:
+                        loaded = pickle.loads(data[_MAC_BYTES:])  # noqa: S301 - signed by this user's key (above)
+                    finally:
+                        if collecting:
+                            gc.enable()
+                    gc.freeze()  # entries live for the run (as load_files freezes those it reads): out of its sight
                     if isinstance(loaded, dict):
                         shard = loaded
             except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
@@ -92,16 +101,10 @@ class ParsedCache:
         if stamp is None:
             return None
         kept = self._shard(self._shard_of(rel)).get(rel)
-        if kept is None or (kept[0], kept[1]) != stamp:
-            return None
-        try:
-            entry = pickle.loads(kept[2])  # noqa: S301 - its shard's signature was checked when it was read
-        except Exception:  # noqa: BLE001 - a record that no longer unpickles (a changed model) is read afresh
-            return None
-        if not isinstance(entry, Entry):
+        if kept is None or (kept[0], kept[1]) != stamp or not isinstance(kept[2], Entry):
             return None
         self.hits += 1
-        return entry
+        return kept[2]
 
     def unchanged(self, rel: str) -> bool:
         """Whether this file is kept as it is now (so what was found in it then still holds)."""
@@ -121,12 +124,13 @@ class ParsedCache:
             if shard.pop(rel, None) is not None:
                 self._dirty.add(number)
             return
-        shard[rel] = (stamp[0], stamp[1], pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        shard[rel] = (stamp[0], stamp[1], entry)
         self._dirty.add(number)
 
     def save(self, complete: bool) -> None:
-        """Write the shards that changed. With `complete` (every file of the folder was asked for), files that are
-        gone are dropped too."""
+        """Write the shards that changed, before anything changes the entries read (a shard is pickled whole: a
+        string many of its entries hold is written once). With `complete` (every file of the folder was asked
+        for), files that are gone are dropped too."""
         if complete:
             for number in range(SHARDS):
                 shard = self._shard(number)
