@@ -62,6 +62,9 @@ def test_the_example_directory_gives_the_same_findings_from_the_cache(tmp_path: 
     assert first["results_reused"] == 0 and (root / ".auditor" / FILE_NAME).is_file()
     again = same_as_full(root)
     assert again["results_reused"] > 0 and again["entries_reused"] == len(load_entries(root, load_config(root)))
+    written = (root / ".auditor" / FILE_NAME).stat().st_mtime_ns
+    run(root, True)
+    assert (root / ".auditor" / FILE_NAME).stat().st_mtime_ns == written  # nothing changed: nothing rewritten
     # Another day: only what depends on the date is judged again, and the findings still match a full run.
     later = same_as_full(root, as_of="2027-03-01")
     assert 0 < later["results_reused"] < again["results_reused"]
