@@ -18,6 +18,7 @@ from auditor.checks.inferred import infer_into
 from auditor.checks.suppressions import suppressed_summary
 from auditor.config import Config
 from auditor.entry_dates import date_entries
+from auditor.heap import settle
 from auditor.models import Entry, Finding, Severity
 from auditor.scoring import StalenessScore, score_entries
 from auditor.sources.base import Progress, Source, no_progress
@@ -212,6 +213,7 @@ def run_audit(
         with make_session() as session:  # what won't-fix tickets cover stays quiet until its evidence changes
             findings, kept = split_quiet(findings, covered(session, config.name))
         scores = score_entries(entries, findings, as_of, config)
+        settle(len(entries))  # findings and scores live until the run is stored and reported
         summary = summarize(entries, findings, scores)
         if conventions:
             summary["conventions"] = conventions

@@ -33,6 +33,7 @@ from typing import Any
 from auditor.cache_key import caches_off
 from auditor.cache_key import code_digest as _code_digest
 from auditor.cache_key import secret as _secret
+from auditor.heap import settle
 from auditor.models import Edit, Entry, Finding, Severity
 
 ENTRY, DATE, IDS, DIRECTORY, FILES = "entry", "date", "ids", "directory", "files"
@@ -141,6 +142,7 @@ class EntryCache:
                 cache.stored = stored["entries"]
         except (OSError, ValueError):
             pass
+        settle(len(cache.stored))  # read once, kept for the run
         return cache
 
     def _sign(self, text: str) -> str:

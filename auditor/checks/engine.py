@@ -20,6 +20,7 @@ from auditor.checks.cache import EntryCache
 from auditor.checks.conventions import collapse_conventions
 from auditor.checks.suppressions import apply_suppressions
 from auditor.config import Config
+from auditor.heap import settle
 from auditor.models import Entry, Finding
 from auditor.parallel import fork_pool, worker_count
 
@@ -85,6 +86,7 @@ def run_rules(
     reused_findings: list[Finding] = []
     if cache is not None:
         ctx.reused, reused_findings = cache.plan(ctx.entries, entries, rules, ctx)
+        settle(len(reused_findings))
     every = frozenset(rule.code for rule in rules)
     todo = [entry for entry in entries if ctx.reused.get(entry.path, frozenset()) != every]
     if progress and len(todo) < len(entries):
@@ -233,7 +235,8 @@ def _check_in_workers(entries: list[Entry], rules: list[Rule], ctx: AuditContext
     _SHARED = (entries, rules, ctx)
     findings: list[Finding] = []
     # Frozen objects are skipped by the children's garbage collector, which would otherwise touch (and so copy)
-    # every page of the inherited entries.
+    # every page of the inherited entries. What loading froze stays frozen after (auditor/heap.py).
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         with fork_pool(workers) as pool:
@@ -248,5 +251,6 @@ def _check_in_workers(entries: list[Entry], rules: list[Rule], ctx: AuditContext
             pool.join()
     finally:
         _SHARED = None
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
     return findings

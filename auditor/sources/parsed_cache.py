@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.cache_key import caches_off, code_digest, secret
+from auditor.heap import settle
 from auditor.models import Entry
 from auditor.sources.safe_files import plain_file_info
 
@@ -80,7 +81,7 @@ class ParsedCache:
                     finally:
                         if collecting:
                             gc.enable()
-                    gc.freeze()  # entries live for the run (as load_files freezes those it reads): out of its sight
+                    settle(len(loaded) * SHARDS)  # entries live for the run (load_files freezes those it reads)
                     if isinstance(loaded, dict):
                         shard = loaded
             except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):

@@ -1,0 +1,16 @@
+"""Objects that live for the whole run (entries, cache records, reused findings) kept out of the cyclic garbage
+collector's sight once there are many: every full collection walks each object it tracks, and at 50 000 entries a
+few of them cost seconds (a collection is due after enough allocations, whatever is being allocated).
+`pipeline.run_audit` unfreezes at the end, so later runs in the same process start clean."""
+
+from __future__ import annotations
+
+import gc
+
+LARGE = 5_000  # fewer objects than this (a test's directory): nothing is frozen, nothing outlives its run
+
+
+def settle(count: int) -> None:
+    """Freeze everything alive now when `count` (how many long-lived things were just made) is large."""
+    if count >= LARGE:
+        gc.freeze()
