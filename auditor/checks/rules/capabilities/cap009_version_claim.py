@@ -19,6 +19,16 @@ _FORWARD = re.compile(
 _BACKWARD = re.compile(rf"\b(?P<name>[A-Z@][\w@/.+-]*)\s+{_VER},?\s+(?:is\s+)?(?:the|its)\s+{_WORD}\s+{_KIND}")
 
 _HINTS = ("latest", "newest", "current", "most recent")
+# What both patterns hold ("latest version", "current stable release"), searched in the lowered body: a body without
+# it anywhere has no claim (a "current" alone no longer sends every line through the patterns).
+_SOMEWHERE = re.compile(rf"{_WORD}\s+{_KIND}")
+_WORDS = ("latest", "newest", "current", "recent")
+
+
+def _may_claim(body: str) -> bool:
+    lowered = body.lower()
+    return (("version" in lowered or "release" in lowered) and any(word in lowered for word in _WORDS)
+            and _SOMEWHERE.search(lowered) is not None)
 
 
 def _hinted(text: str) -> bool:
@@ -33,7 +43,7 @@ def _key(text: str) -> str:
 
 def claims(entry: Entry) -> Iterator[tuple[int, str, str | None, str]]:
     """(line, quoted claim, product name or None, version) for each "latest version" claim outside code blocks."""
-    if not _hinted("\n".join(entry.body_lines)):
+    if not _may_claim("\n".join(entry.body_lines)):
         return
     code = fenced_lines(entry.body_lines)
     for offset, text in enumerate(entry.body_lines):
