@@ -70,15 +70,17 @@ def _git_head(root: Path) -> str:
 def _listing(root: Path) -> str:
     """Every file under `root` but the auditor's own and git's, with its size and modification time."""
     digest = hashlib.sha256()
-    for folder, subfolders, names in os.walk(root):
+    top = os.fspath(root)
+    for folder, subfolders, names in os.walk(top):
         subfolders[:] = sorted(name for name in subfolders if name not in (".git", ".auditor"))
+        prefix = os.path.relpath(folder, top) + os.sep  # once per folder, not per file
         for name in sorted(names):
-            path = os.path.join(folder, name)
             try:
-                stat = os.stat(path)
+                stat = os.stat(os.path.join(folder, name))
             except OSError:
                 continue
-            digest.update(f"{os.path.relpath(path, root)}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
+            rel = name if prefix == "." + os.sep else prefix + name
+            digest.update(f"{rel}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
