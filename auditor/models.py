@@ -26,7 +26,7 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {value!r} (expected error, warning or info)") from None
 
 
-@dataclass
+@dataclass(slots=True)
 class LoadProblem:
     """Something wrong with an entry file that the source noticed while reading it."""
 
@@ -37,7 +37,7 @@ class LoadProblem:
     evidence: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Reference:
     """A path one file gives to another (a relative link, a manifest item, a `relatedArticles` path), resolved by
     the source that read it, which knows its format's conventions (site routes, `.agent.md` files ...)."""
@@ -57,19 +57,29 @@ TWIN_LINE_BASE = 1_000_000
 _TWIN_NUMBER = re.compile(r"(?<![\d,.])1\d{6}(?![\d,])")
 
 
-@dataclass
+@dataclass(slots=True)
 class Section:
+    """A `#` heading of an entry's body and the lines below it up to the next heading. The lines are a slice of the
+    entry's `body_lines` (the same list, not a copy): an entry holds each line once."""
+
     title: str
     level: int
     line: int
-    body: list[tuple[int, str]] = field(default_factory=list)  # (line number, text) below the heading
+    lines: list[str] = field(default_factory=list, repr=False)  # the entry's body lines
+    start: int = 0  # index in `lines` of the first line below the heading
+    stop: int = 0  # index in `lines` after the last one
+
+    @property
+    def body(self) -> list[tuple[int, str]]:
+        """(line number, text) of each line below the heading, built when asked."""
+        return [(self.line + 1 + offset, text) for offset, text in enumerate(self.lines[self.start:self.stop])]
 
     @property
     def text(self) -> str:
-        return "\n".join(text for _, text in self.body).strip()
+        return "\n".join(self.lines[self.start:self.stop]).strip()
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One directory entry, whatever source it came from."""
 
@@ -89,7 +99,7 @@ class Entry:
     body_start: int = 1  # line of the first body line
     body_lines: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
-    ignore: set[str] = field(default_factory=set)  # rule codes from `audit-ignore`
+    ignore: set[str] | frozenset[str] = frozenset()  # rule codes from `audit-ignore` (one shared empty set)
     problems: list[LoadProblem] = field(default_factory=list)
     content_hash: str = ""
     # Read from a directory format other than the content folder (awesome list, SKILL.md, YAML pair ...):

@@ -21,6 +21,7 @@ from auditor.entry_dates import date_entries
 from auditor.heap import settle
 from auditor.models import Entry, Finding, Severity
 from auditor.scoring import StalenessScore, score_entries
+from auditor.shared_text import forget as forget_shared_text
 from auditor.sources.base import Progress, Source, no_progress
 
 if TYPE_CHECKING:  # `auditor check` stores nothing: the store, tickets and HTTP clients load only when used
@@ -58,6 +59,7 @@ def check_entries(
     With `use_cache` and a `root`, findings on entries that did not change are reused from the entry cache
     (auditor/checks/cache.py) and this run's are written back to it; a `cache_report` gets how many rule results
     on how many entries were reused."""
+    forget_shared_text()
     infer_into(config, entries)
     targets = entries if only is None else [e for e in entries if e.path in only]
     date_entries(targets, root, config, every=entries)

@@ -13,6 +13,7 @@ from auditor import safe_yaml
 from auditor.markdown_text import fenced_lines
 from auditor.models import Entry, LoadProblem, Section
 from auditor.safe_yaml import YamlLimitError
+from auditor.shared_text import share_lines, shared
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 DATE_FIELDS = ("updated", "reviewed", "published")
@@ -117,7 +118,7 @@ def parse_front_matter(text: str) -> FrontMatter:
     field_lines = {}
     if node is not None:
         for key_node, _ in node.value:
-            field_lines[str(key_node.value)] = first_line + key_node.start_mark.line
+            field_lines[shared(str(key_node.value))] = first_line + key_node.start_mark.line
     return data, field_lines, []
 
 
@@ -175,7 +176,7 @@ def _construct(loader: Any, node: yaml.Node) -> Any:
     other scalar (numbers, booleans, null) goes through the loader's own constructor."""
     node_type = type(node)
     if node_type is yaml.ScalarNode:
-        return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+        return shared(node.value) if node.tag == _STR else loader.construct_object(node, deep=True)
     if node_type is yaml.SequenceNode and node.tag == _SEQ:
         return [_construct(loader, item) for item in node.value]
     if node_type is yaml.MappingNode and node.tag == _MAP:
@@ -225,7 +226,7 @@ def _coerce_fields(entry: Entry, kinds: tuple[str, ...]) -> None:
     if kind is not None:
         kind_text = str(kind).strip().lower()
         if kind_text in kinds:
-            entry.kind = kind_text
+            entry.kind = shared(kind_text)
         else:
             entry.problems.append(
                 LoadProblem("unknown-kind", f"unknown kind {kind!r} (expected one of {', '.join(kinds)})",
@@ -267,6 +268,7 @@ def _read_body(entry: Entry, lines: list[str], start: int) -> None:
 def set_body(entry: Entry, lines: list[str], first_line: int) -> None:
     """Give the entry these body lines, numbered from `first_line`, with their `#` sections (outside fences)."""
     entry.body_start = first_line
+    share_lines(lines)
     entry.body_lines = lines
     entry.sections = []
     current: Section | None = None
@@ -275,8 +277,10 @@ def set_body(entry: Entry, lines: list[str], first_line: int) -> None:
         if not in_code and text[:1] == "#":
             match = _HEADING.match(text)
             if match:
-                current = Section(title=match.group(2), level=len(match.group(1)), line=number)
+                if current is not None:
+                    current.stop = offset
+                current = Section(title=shared(match.group(2)), level=len(match.group(1)), line=number, lines=lines,
+                                  start=offset + 1, stop=offset + 1)
                 entry.sections.append(current)
-                continue
-        if current is not None:
-            current.body.append((number, text))
+    if current is not None:
+        current.stop = len(lines)
