@@ -63,15 +63,17 @@ class ParsedCache:
     def _shard_of(self, rel: str) -> int:
         return zlib.crc32(rel.encode("utf-8")) % SHARDS
 
-    def _mac(self, payload: bytes) -> bytes:
-        return hashlib.blake2b(self.base + payload, key=self.key, digest_size=_MAC_BYTES).digest()
+    def _mac(self, payload: bytes | memoryview) -> bytes:
+        mac = hashlib.blake2b(self.base, key=self.key, digest_size=_MAC_BYTES)
+        mac.update(payload)
+        return mac.digest()
 
     def _shard(self, number: int) -> dict[str, tuple[int, int, Entry]]:
         shard = self._shards.get(number)
         if shard is None:
             shard = {}
             try:
-                data = (self.folder / f"{number:02d}.bin").read_bytes()
+                data = memoryview((self.folder / f"{number:02d}.bin").read_bytes())  # slices without copies
                 if len(data) > _MAC_BYTES and data[:_MAC_BYTES] == self._mac(data[_MAC_BYTES:]):
                     # Thousands of objects at once and no cycles among them: the collector would only walk the heap
                     collecting = gc.isenabled()
@@ -145,10 +147,18 @@ class ParsedCache:
         try:
             self.folder.mkdir(exist_ok=True)
             for number in sorted(self._dirty):
-                payload = pickle.dumps(self._shards[number], protocol=pickle.HIGHEST_PROTOCOL)
+                collecting = gc.isenabled()
+                gc.disable()  # pickling allocates as it goes; nothing it makes is garbage to look for
+                try:
+                    payload = pickle.dumps(self._shards[number], protocol=pickle.HIGHEST_PROTOCOL)
+                finally:
+                    if collecting:
+                        gc.enable()
                 target = self.folder / f"{number:02d}.bin"
                 temporary = target.with_suffix(f".{os.getpid()}.tmp")
-                temporary.write_bytes(self._mac(payload) + payload)
+                with open(temporary, "wb") as out:
+                    out.write(self._mac(payload))
+                    out.write(payload)
                 os.replace(temporary, target)
         except OSError:  # a folder that cannot be written: the next run reads the files again
             pass
