@@ -81,8 +81,14 @@ def main() -> int:
         "auditor check --version (start-up)": [str(AUDITOR), "--version"],
         "markdownlint-cli2": [str(lint), target],
     }
+    # Last, as a developer's clone runs it after an audit made .auditor/: the caches there (parsed entries, findings
+    # of unchanged entries) warmed by the unmeasured first run. A fresh clone in CI has no such folder.
+    warm = "auditor check (offline, caches in .auditor/)"
+    rows[warm] = rows["auditor check (offline)"]
     results = {}
     for name, command in rows.items():
+        if name == warm:
+            (directory / ".auditor").mkdir(exist_ok=True)
         median, times, code = timed(command, directory, args.runs)
         results[name] = {"median_s": round(median, 3), "min_s": round(min(times), 3), "max_s": round(max(times), 3),
                          "exit": code}
@@ -90,7 +96,7 @@ def main() -> int:
     print(f"markdownlint-cli2: {version[0] if version else '?'}; node {shutil.which('node')}; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     for name, figures in results.items():
-        print(f"  {name:<36} {figures['median_s']:>6.3f}  ({figures['min_s']:.3f}-{figures['max_s']:.3f})  "
+        print(f"  {name:<46} {figures['median_s']:>6.3f}  ({figures['min_s']:.3f}-{figures['max_s']:.3f})  "
               f"exit {figures['exit']}")
     if args.json:
         args.json.write_text(json.dumps({"entries": entries, "file": target, "runs": args.runs,
