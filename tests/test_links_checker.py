@@ -311,10 +311,13 @@ def test_a_host_that_refused_once_recovers_its_full_rate() -> None:
 
 
 @pytest.mark.slow
-def test_a_host_with_a_hard_limit_converges_to_it_and_is_not_refused_again() -> None:
+@pytest.mark.parametrize("window", ["sliding", "fixed"])
+def test_a_host_with_a_hard_limit_converges_to_it_and_is_not_refused_again(window: str) -> None:
     limit = 10
     with WebServer("limit") as server:
         server.state["limit"] = limit  # 429 (Retry-After: 1) beyond 10 requests in any second
+        # or in each second of the clock: a window that may move on between a refusal and the next request
+        server.state["fixed"] = window == "fixed"
         checker = LinkChecker(fast(slow_down=0.0, retries=2), MARKERS)
         results = checker.check_sync([server.url(f"/p/{n}") for n in range(90)])
         assert all(r.verdict == "alive" for r in results.values())
