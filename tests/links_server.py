@@ -16,7 +16,8 @@
   `state["limit"]` requests in any second (a sliding window), or only to its `state["refuse_at"]`-th request
   (a host that refuses once); the paths in `state["busy"]` answer 429 to their first request each, whatever the
   rate (pages that ask for a pause once); with `state["announce"]` (`ietf`, `draft`, `github`) it counts in fixed
-  one-second windows instead and says its budget in that style's rate-limit headers. `state["delay"]`
+  one-second windows instead and says its budget in that style's rate-limit headers (`state["fixed"]`: the
+  same windows, nothing said). `state["delay"]`
   seconds per answer. Every request is logged in `log` as (monotonic time, status)
 
 Every request is counted per (method, path) in `hits`; the most requests in progress at once is `max_open`, and
@@ -319,7 +320,7 @@ class WebServer:
                 asked.add(path)
             elif "refuse_at" in self.state:
                 refused = len(self.log) + 1 == self.state["refuse_at"]
-            elif style:  # fixed windows, one per second of the Unix clock (as GitHub's reset time counts)
+            elif style or self.state.get("fixed"):  # fixed windows, one per second of the Unix clock (as GitHub's)
                 window = int(wall)
                 if self.state.get("window") != window:
                     self.state["window"], self.state["used"] = window, 0

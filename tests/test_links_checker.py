@@ -311,17 +311,23 @@ def test_a_host_that_refused_once_recovers_its_full_rate() -> None:
 
 
 @pytest.mark.slow
-def test_a_host_with_a_hard_limit_converges_to_it_and_is_not_refused_again() -> None:
+@pytest.mark.parametrize("window", ["sliding", "fixed"])
+def test_a_host_with_a_hard_limit_converges_to_it_and_is_not_refused_again(window: str) -> None:
     limit = 10
     with WebServer("limit") as server:
         server.state["limit"] = limit  # 429 (Retry-After: 1) beyond 10 requests in any second
+        # or in each second of the clock: a window that may move on between a refusal and the next request
+        server.state["fixed"] = window == "fixed"
         checker = LinkChecker(fast(slow_down=0.0, retries=2), MARKERS)
         results = checker.check_sync([server.url(f"/p/{n}") for n in range(90)])
         assert all(r.verdict == "alive" for r in results.values())
         refused = [t for t, status in server.log if status == 429]
         bursts = [t for i, t in enumerate(refused) if i == 0 or t - refused[i - 1] > 0.5]
-        # the first burst teaches the rate, climbing past it finds the limit; after that no 429
+        # the first burst teaches the rate (climbing past it, when the burst did not show it, finds the limit);
+        # after that no 429
         assert 1 <= len(bursts) <= 2
+        for at in bursts:  # the whole host is paused: nothing asked but what was on its way when the 429 left
+            assert not [t for t, _ in server.log if at + 0.1 < t < at + 0.95]
         after = [t for t, status in server.log if t > refused[-1] + 1.0]
         assert len(after) >= 40 and busiest_second(after) <= limit
         assert len(after) / (after[-1] - after[0]) >= limit / 3  # converged to its limit, not to a crawl
@@ -338,27 +344,64 @@ def answered_host(taken: int, over: float, ago: float = 0.0) -> tuple[_Host, lis
     return host, times
 
 
-def test_a_429_that_only_its_page_got_pauses_the_host_but_leaves_its_pace() -> None:
+def test_a_429_that_only_its_page_got_lifts_the_host_pause_and_leaves_its_pace() -> None:
     host, times = answered_host(30, 0.3)
     now = time.monotonic()
-    host.sent.extend([now - 0.002, now - 0.001])
+    host.went(now - 0.002)
+    host.went(now - 0.001)
     host.rate_limited(1.0, 0.0, sent_at=now - 0.002)  # refused, while the next one was on its way
     assert host.rate > 0 and host.ceiling > 0  # taken as the host's rate at first
+    assert host.paused_until >= now + 0.99  # and the host paused, until the one on its way tells
     host.answered(now - 0.001)  # the one sent after it was answered: no limit refuses that
     assert host.rate == 0 and host.ceiling == 0  # the pace it had
-    assert host.paused_until >= now + 0.99  # and still paused for the Retry-After
+    assert host.paused_until < now  # the host goes on; only the refused page waits (LinkChecker._fetch)
+
+
+def test_a_429_with_nothing_sent_after_it_pauses_the_host_for_its_retry_after() -> None:
+    host, _ = answered_host(30, 0.3, ago=0.05)
+    now = time.monotonic()
+    host.went(now - 0.003)  # on its way before the refused one: its answer tells nothing
+    host.went(now - 0.002)
+    host.rate_limited(1.0, 0.0, sent_at=now - 0.002)
+    host.answered(now - 0.003)
+    assert host.paused_until >= now + 0.99
+    host.went(now - 0.001)  # a request that got no answer at all tells nothing either
+    host.rate_limited(1.0, 0.0, sent_at=now - 0.0015)  # (another refusal of the same burst, sent before it)
+    host.lost(now - 0.001)
+    assert host.paused_until >= now + 0.99
+
+
+def test_a_429_that_the_requests_sent_after_it_share_is_the_hosts_limit() -> None:
+    for answered in (False, True):
+        host, _ = answered_host(30, 0.3, ago=0.05)
+        now = time.monotonic()
+        sends = [now - 0.004, now - 0.003, now - 0.002, now - 0.001]
+        for at in sends:
+            host.went(at)
+        host.rate_limited(1.0, 0.0, sent_at=sends[0])
+        host.rate_limited(1.0, 0.0, sent_at=sends[1])  # sent after it, refused too: the rate
+        host.rate_limited(1.0, 0.0, sent_at=sends[2])
+        if answered:  # and one answered: some of each, the rate as far as anyone can tell; not a limit shown
+            host.answered(sends[3])
+        else:
+            host.rate_limited(1.0, 0.0, sent_at=sends[3])
+        assert host.paused_until >= now + 0.99 and host.rate == pytest.approx(host.ceiling / 2)
+        assert host.confirmed is not answered  # all refused: held at that rate, not probed above it
+        host._climb(time.monotonic() + 30)
+        assert host.rate == pytest.approx(host.ceiling if not answered else 2 * host.ceiling + 2)
 
 
 def test_a_429_under_a_rate_the_host_has_taken_is_no_limit_unless_the_next_one_is_refused_too() -> None:
     for burst in (False, True):
         host, _ = answered_host(30, 0.3, ago=5.0)  # it took 30 in 0.3 s
         now = time.monotonic()
-        host.sent.extend([now - 0.5, now - 0.001])
+        host.sent.append(now - 0.5)
+        host.went(now - 0.001)
+        host.went(now)
         host.rate_limited(1.0, 0.0, sent_at=now - 0.001)  # refused at two a second
         assert host.paused_until >= now + 0.99
         assert host.rate == 0 and host.ceiling == 0  # paused for its Retry-After, not paced after it
         if burst:
-            host.sent.append(now)
             host.rate_limited(1.0, 0.0, sent_at=now)  # one sent after it refused too: that is the rate
             assert host.ceiling == 0.5 and host.rate == 0.25
 
@@ -367,11 +410,13 @@ def test_a_paced_host_refused_under_the_rate_it_has_taken_is_no_longer_paced() -
     host, _ = answered_host(30, 0.3, ago=5.0)
     now = time.monotonic()
     host.rate, host.ceiling, host.step, host.climbed_at = 10.0, 16.0, 32.0, now  # paced after an earlier 429
-    host.sent.extend([now - 0.5, now - 0.002, now - 0.001])
+    host.sent.append(now - 0.5)
+    host.went(now - 0.002)
+    host.went(now - 0.001)
     host.rate_limited(1.0, 0.0, sent_at=now - 0.002)  # refused at two a second: that 429 told nothing either
     assert host.rate == 0 and host.paused_until >= now + 0.99
     host.answered(now - 0.001)  # the page's own 429: that puts back no pace the host had before it
-    assert host.rate == 0
+    assert host.rate == 0 and host.paused_until < now
 
 
 def test_a_page_under_way_gets_its_host_next_free_turn() -> None:
@@ -390,7 +435,7 @@ def test_a_page_under_way_gets_its_host_next_free_turn() -> None:
 
 
 @pytest.mark.slow
-def test_pages_that_ask_for_a_pause_once_pause_their_host_each_time_but_do_not_slow_it() -> None:
+def test_pages_that_ask_for_a_pause_once_neither_slow_their_host_nor_hold_it_longer_than_the_evidence_takes() -> None:
     with WebServer("limit") as server:
         server.state |= {"busy": {f"/p/{n}" for n in (15, 60, 110, 160)}, "delay": 0.005}
         checker = LinkChecker(fast(slow_down=0.0, retries=2), MARKERS)
@@ -398,13 +443,28 @@ def test_pages_that_ask_for_a_pause_once_pause_their_host_each_time_but_do_not_s
         assert all(r.verdict == "alive" for r in results.values())
         refused = [t for t, status in server.log if status == 429]
         assert len(refused) == 4
-        for at in refused:  # nothing asked during a pause but what was on its way when the 429 left
-            assert not [t for t, _ in server.log if at + 0.1 < t < at + 0.95]
         assert len(server.log) == 204  # every page once, the four refused ones twice
         host = checker.hosts[server.base.split("//")[1]]
         # Refusals of their own pages, not of the rate: the host is not paced, or (when the last one could not be
         # told from a limit) at no less than about half what it has taken, climbing; never held to a limit.
         assert not host.confirmed and (host.rate == 0 or host.rate >= host.shown / 3)
+
+
+@pytest.mark.slow
+def test_a_page_that_asks_for_a_pause_holds_only_itself_once_the_host_answered_the_pages_sent_after_it() -> None:
+    with WebServer("limit") as server:
+        # Every answer takes 0.1 s: the three pages sent after /p/1 are still on their way when its 429 comes.
+        server.state |= {"busy": {"/p/1"}, "delay": 0.1}
+        checker = LinkChecker(fast(per_host=4, slow_down=0.0, retries=2, timeout=2.0), MARKERS)
+        results = checker.check_sync([server.url(f"/p/{n}") for n in range(40)])
+        assert all(r.verdict == "alive" for r in results.values())
+        (refused_at,) = [t for t, status in server.log if status == 429]
+        asked = [t for t, _ in server.log]
+        # The host was answering the pages sent after it: they go on during the Retry-After (a pause would have
+        # held them all for the second, as the test above the rate-limited host shows)...
+        assert len([t for t in asked if refused_at + 0.05 < t < refused_at + 0.9]) >= 8
+        # ... and the refused page alone waits for it: asked again no sooner.
+        assert server.count("/p/1") == 2 and max(asked) >= refused_at + 0.95
 
 
 @pytest.mark.slow

@@ -2,7 +2,8 @@
 
 - At most `concurrency` requests at once, and `per_host` to any one host. A 429 (or a 503 with Retry-After) pauses
   the whole host for its Retry-After (not only the request that got it), then paces it like a congestion
-  controller, and a host's rate-limit headers keep it within the budget it announces (auditor.links.pace). A
+  controller; once the requests sent after the refused one turn out answered, the 429 was that page's own and
+  only the page waits. A host's rate-limit headers keep it within the budget it announces (auditor.links.pace). A
   request that carries on a page already under way (a retry, the GET after a HEAD, a redirect's next hop) gets
   the host's next free turn before new pages (`_Turns`).
 - HEAD first. GET when HEAD is refused or answers something a GET might not (any non-2xx), when the page
@@ -651,10 +652,14 @@ class LinkChecker:
             if method == "HEAD" and host.get_first:
                 raise _SkipHead
             sent_at = await host.pace()
-            async with self.global_sem:
-                answer = await self._send_now(method, url, read_body, extra, host)
-                answer.sent_at = sent_at
-                return answer
+            try:
+                async with self.global_sem:
+                    answer = await self._send_now(method, url, read_body, extra, host)
+            except BaseException:
+                host.lost(sent_at)  # no answer: it tells nothing about a 429 it was on its way with
+                raise
+            answer.sent_at = sent_at
+            return answer
         finally:
             host.turns.release()
 

@@ -9,13 +9,20 @@ controller (AIMD) after a 429, and held within the budget a host announces in it
   has answered half as much again as that within a second, it is no longer paced (only `link_per_host` holds
   it). A host refused again above the rate it refused, at about the rate it took then, has shown its limit: it
   climbs back to that and stays there, so it gets no further 429.
-- Not every 429 is about the rate. One at a rate well under what the host has answered within a second during
-  the run is no limit (a page that asks for a pause once, a refusal at random): the host is paused all the same,
-  but a pace learnt from an earlier 429 that this one contradicts is dropped (one held under a limit it has
-  shown is halved). One whose request was followed, before the 429 came back, by a request the host answered is
-  that page's own (a host over its limit refuses everything until its window moves on): the pace is put back
-  as it was, the pause stays. And a 429 is about the rate, whatever the host took before, when a request sent
-  after the refused one is refused too.
+- What the requests sent after the refused one, before its 429 came back, got tells what the 429 was about (a
+  host over its limit refuses everything until its window moves on). Once each is back: all answered, the 429
+  was that page's own (a page that asks for a pause once): the pace is put back as it was and the host's pause
+  is lifted, and only the refused page waits for its Retry-After (the checker asks it again then). All refused
+  (a burst of 429s), the host has shown its limit at once: it climbs back to the rate it took and stays there,
+  unprobed. Some of each, the rate as far as anyone can tell: the host stays paused and paced. No such request
+  (or none answered at all), no evidence: the host stays paused.
+- Not every 429 is about the rate either. One at a rate well under what the host has answered within a second
+  during the run is no limit (a refusal at random, a page of its own sent alone): the host is paused all the
+  same, but a pace learnt from an earlier 429 that this one contradicts is dropped (one held under a limit it
+  has shown is halved), unless another request on its way with it is refused too.
+- A 429 to a request sent before the host's last reaction to a 429 belongs to that burst and is not reacted to
+  again (as TCP counts one loss per window); one to a request sent after it is news. When the earliest-sent
+  refusal of a burst comes back late, the rate the host took is measured up to it.
 - Requests are evenly spaced, never more than the rate in any second (a late wake-up cannot bunch them), and
   never closer than `link_slow_down` seconds once the host has answered 429.
 - `RateLimit-Remaining`/`RateLimit-Reset` (IETF draft and GitLab), the draft's `RateLimit: r=..;t=..`, and
@@ -95,6 +102,15 @@ class _Refusal:
     retry_after: float | None
     telling: bool  # taken as the host's rate
     before: dict[str, float | bool]
+    paused_before: float  # the host's pause before this 429: what is left of it when the 429 was the page's own
+    witnesses: list[float]  # when the requests went that were sent after the refused one and not back yet
+    answered: int  # how many requests sent after the refused one the host answered
+    refused: int = 0  # and how many it refused
+
+
+def _wake(waiting: asyncio.Future[None]) -> None:
+    if not waiting.done():
+        waiting.set_result(None)
 
 
 def _under(accepted: float) -> float:
@@ -124,6 +140,8 @@ class HostPace:
         self.best = 0  # the most requests it answered that were sent within one second, since its last 429
         self.shown = 0  # the same over the whole run: a 429 at a rate under it is no limit of so many a second
         self.pending: _Refusal | None = None  # the last 429, until a request sent meanwhile tells what it was
+        self.flying: list[float] = []  # when the requests on their way went (sorted)
+        self.waking: asyncio.Future[None] | None = None  # a request waiting for its turn: woken when a pause lifts
 
     @property
     def interval(self) -> float:
@@ -164,15 +182,48 @@ class HostPace:
                 now = time.monotonic()  # after waiting for the lock
                 while (due := self._due(now)) > now:
                     # the rate climbs while the request waits: a long interval is looked at again as it does
-                    await asyncio.sleep(min(due - now, 0.25) if self.rate > 0 else due - now)
+                    await self._nap(min(due - now, 0.25) if self.rate > 0 else due - now)
                     now = time.monotonic()
                 if self.budget is not None:
                     self.budget = None if now >= self.budget_until else self.budget - 1
                 self.turn_at, self.last_sent = due, now
-        self.sent.append(now)
-        while self.sent[0] < now - 60.0:  # as long as a Retry-After may say the host's window lasts
-            self.sent.popleft()
+        self.went(now)
         return now
+
+    def went(self, at: float) -> None:
+        """A request to the host went at `at` (`pace` says so for each): it is on its way until answered, refused
+        or `lost`."""
+        self.sent.append(at)
+        while self.sent[0] < at - 60.0:  # as long as a Retry-After may say the host's window lasts
+            self.sent.popleft()
+        bisect.insort(self.flying, at)
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep `seconds`, or less when the host's pause is lifted meanwhile."""
+        loop = asyncio.get_running_loop()
+        self.waking = waking = loop.create_future()
+        timer = loop.call_later(seconds, _wake, waking)
+        try:
+            await waking
+        finally:
+            timer.cancel()
+            self.waking = None
+
+    def _landed(self, sent_at: float) -> bool:
+        """The request sent at `sent_at` is back; whether it was a witness of the pending 429."""
+        here = bisect.bisect_left(self.flying, sent_at)
+        if here < len(self.flying) and self.flying[here] == sent_at:
+            del self.flying[here]
+        pending = self.pending
+        if pending is not None and sent_at in pending.witnesses:
+            pending.witnesses.remove(sent_at)
+            return True
+        return False
+
+    def lost(self, sent_at: float) -> None:
+        """The request sent at `sent_at` got no answer (a timeout, a dropped connection): no evidence either way."""
+        if self._landed(sent_at):
+            self._settle()
 
     def answered(self, sent_at: float) -> None:
         """A request sent at `sent_at` was answered (not refused): how much the host has shown it takes."""
@@ -183,36 +234,76 @@ class HostPace:
         after = bisect.bisect_right(self.taken, sent_at + 1.0) - here
         self.best = max(self.best, before, after)
         self.shown = max(self.shown, before, after)
+        if self._landed(sent_at):
+            self.pending.answered += 1  # type: ignore[union-attr] - a witness lands only while a 429 is pending
+            self._settle()
+
+    def _settle(self) -> None:
+        """What the requests sent after the refused one, before its 429 came back, say once every one is back.
+        - The host answered them all: a host over its limit would have refused them too. The 429 was that page's
+          own (a page that asks for a pause once): the host's pace is what it was (or none, when the 429 had
+          already been found to contradict the pace it had), and its pause is lifted; the refused page alone
+          waits for its Retry-After.
+        - It refused them all: the host's limit, shown at once. It is held at the rate it took, not probed above.
+        - Some of each: the rate, as far as anyone can tell (see `rate_limited`); none back answered or refused
+          (no such request, or lost): no evidence, the pause stands."""
         pending = self.pending
-        if pending is not None and pending.sent_at < sent_at <= pending.at:
-            # Sent after the refused request, before its 429 came back, and answered: a host over its limit
-            # would have refused it too. The 429 was that page's own (a page that asks for a pause once): the
-            # host stays paused for its Retry-After, but its pace is what it was (or none, when the 429 had
-            # already been found to contradict the pace it had).
-            self.pending = None
-            if pending.telling or pending.before["confirmed"]:
-                self._restore(pending.before)
+        if pending is None or pending.witnesses or not (pending.answered or pending.refused):
+            return
+        if pending.refused:  # kept: a late 429 of the same burst may still show the limit came sooner
+            self.confirmed = self.confirmed or not pending.answered
+            return
+        self.pending = None
+        if pending.telling or pending.before["confirmed"]:
+            self._restore(pending.before)
+        self.paused_until = min(self.paused_until, pending.paused_before)
+        if self.waking is not None:
+            _wake(self.waking)
 
     def rate_limited(self, retry_after: float | None, floor: float, sent_at: float | None = None) -> None:
         """The host answered 429: hold it for `retry_after`, then pace it at half the rate it refused."""
         now = time.monotonic()
-        if now < max(self.paused_until, self.reacted_at + 1.0):  # another answer of the same burst: dealt with
+        witness = False
+        if sent_at is not None:
+            witness = self._landed(sent_at)
+            same_burst = sent_at <= self.reacted_at  # on its way before the host's last 429 came back
+        else:
+            same_burst = now < max(self.paused_until, self.reacted_at + 1.0)
+        if same_burst:  # another answer of the same burst: dealt with
             pending = self.pending
-            if pending is not None and sent_at is not None and sent_at > pending.sent_at:
+            if pending is not None and sent_at is not None and sent_at < pending.sent_at:
+                # One sent before the refused one was refused too, its 429 late: the host's limit was reached
+                # there, so that is where the rate it took is measured, and the other refusal is one sent after it.
+                pending.sent_at, pending.telling = sent_at, False
+                pending.witnesses = self.flying[bisect.bisect_right(self.flying, sent_at):]
+                pending.answered = len(self.taken) - bisect.bisect_right(self.taken, sent_at)
+                witness = True
+            if pending is not None and witness:
                 # A request sent after the refused one was refused too: a host over its limit refuses everything
-                # until its window moves on. It is the rate after all, whatever the host took before.
-                self.pending = None
+                # until its window moves on. It is the rate after all, whatever the host took before, and the host
+                # stays paused.
+                pending.refused += 1
                 if not pending.telling:
                     self._restore(pending.before)
                     self._slow_down(pending.at, pending.sent_at, pending.retry_after, burst=True)
+                    pending.telling = True
+                self._settle()
             return
         before = {name: getattr(self, name) for name in _PACE}
+        paused_before = self.paused_until
         self.reacted_at = now
         self.floor = floor
         if retry_after is not None:
             self.paused_until = now + retry_after
         telling = self._slow_down(now, sent_at if sent_at is not None else now, retry_after, burst=False)
-        self.pending = _Refusal(sent_at, now, retry_after, telling, before) if sent_at is not None else None
+        self.pending = None
+        if sent_at is not None:
+            # The requests sent after the refused one: those the host has answered already (the order its answers
+            # come back in says nothing), and those still on their way, which the 429 waits for.
+            witnesses = self.flying[bisect.bisect_right(self.flying, sent_at):]
+            answered = len(self.taken) - bisect.bisect_right(self.taken, sent_at)
+            self.pending = _Refusal(sent_at, now, retry_after, telling, before, paused_before, witnesses, answered)
+            self._settle()
 
     def _restore(self, before: dict[str, float | bool]) -> None:
         for name, value in before.items():
