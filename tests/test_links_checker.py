@@ -438,7 +438,7 @@ def test_a_page_under_way_gets_its_host_next_free_turn() -> None:
 def test_pages_that_ask_for_a_pause_once_neither_slow_their_host_nor_hold_it_longer_than_the_evidence_takes() -> None:
     with WebServer("limit") as server:
         server.state |= {"busy": {f"/p/{n}" for n in (15, 60, 110, 160)}, "delay": 0.005}
-        checker = LinkChecker(fast(slow_down=0.0, retries=2), MARKERS)
+        checker = LinkChecker(fast(slow_down=0.0, retries=2, timeout=5.0), MARKERS)  # counted: no retried timeout
         results = checker.check_sync([server.url(f"/p/{n}") for n in range(200)])
         assert all(r.verdict == "alive" for r in results.values())
         refused = [t for t, status in server.log if status == 429]
@@ -472,7 +472,8 @@ def test_a_page_that_asks_for_a_pause_holds_only_itself_once_the_host_answered_t
 def test_a_host_that_announces_its_budget_is_never_pushed_into_a_429(style: str) -> None:
     with WebServer("limit") as server:
         server.state |= {"limit": 8, "announce": style}  # 8 requests in each second of the clock, said so
-        checker = LinkChecker(fast(slow_down=0.0), MARKERS)
+        # Requests are counted exactly: a timeout long enough that a loaded machine never retries one
+        checker = LinkChecker(fast(slow_down=0.0, timeout=5.0), MARKERS)
         results = checker.check_sync([server.url(f"/p/{n}") for n in range(30)])
         assert all(r.verdict == "alive" for r in results.values())
         assert len(server.log) == 30 and all(status == 200 for _, status in server.log)
