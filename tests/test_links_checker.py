@@ -318,7 +318,7 @@ def test_a_host_with_a_hard_limit_converges_to_it_and_is_not_refused_again(windo
         server.state["limit"] = limit  # 429 (Retry-After: 1) beyond 10 requests in any second
         # or in each second of the clock: a window that may move on between a refusal and the next request
         server.state["fixed"] = window == "fixed"
-        checker = LinkChecker(fast(slow_down=0.0, retries=2), MARKERS)
+        checker = LinkChecker(fast(slow_down=0.0, retries=2, timeout=5.0), MARKERS)  # no retried timeout on a busy box
         results = checker.check_sync([server.url(f"/p/{n}") for n in range(90)])
         assert all(r.verdict == "alive" for r in results.values())
         refused = [t for t, status in server.log if status == 429]
