@@ -140,6 +140,15 @@ def _find(candidates: list[str], given: str | None) -> str | None:
     return None
 
 
+def _setting_line(text: str) -> str:
+    """`link_workers=1` as a TOML line (`link_workers = 1`); a value that is not a number or a boolean is quoted."""
+    key, _, value = text.partition("=")
+    value = value.strip()
+    if not (value.lstrip("-").replace(".", "", 1).isdigit() or value in ("true", "false")):
+        value = '"' + value.replace('"', '\\"') + '"'
+    return f"{key.strip()} = {value}"
+
+
 def _run_version(argv: list[str]) -> str:
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
@@ -150,15 +159,18 @@ def _run_version(argv: list[str]) -> str:
 
 class Auditor(Checker):
     name = "auditor"
+    extra: tuple[str, ...] = ()  # more `[settings]` lines (--auditor-setting KEY=VALUE)
 
     def command(self, web: Web, out: Path) -> list[str]:
+        lines = "".join(f"{line}\n" for line in self.extra)
         (out / "auditor.toml").write_text(f"[settings]\nlink_per_host = {self.per_host}\n"
-                                          f"link_concurrency = {self.concurrency}\n", encoding="utf-8")
+                                          f"link_concurrency = {self.concurrency}\n{lines}", encoding="utf-8")
         return [str(self.path), "links", "check", "--from", str(out / "urls.txt"), "--format", "json",
                 "--allow-private-addresses"]
 
     def settings(self) -> str:
-        return (f"link_per_host={self.per_host}, link_concurrency={self.concurrency}, other settings default "
+        given = "".join(f", {line.replace(' ', '')}" for line in self.extra)
+        return (f"link_per_host={self.per_host}, link_concurrency={self.concurrency}{given}, other settings default "
                 f"(retries 2, timeout 10 s, adaptive pacing after a 429)")
 
     def version(self) -> str:
@@ -396,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--linkchecker")
     parser.add_argument("--linkinator", help="linkinator's cli.js or its bin")
     parser.add_argument("--only", default="", help="comma-separated labels to run (default: all)")
+    parser.add_argument("--auditor-setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="one more setting in the auditor's auditor.toml (repeatable), e.g. link_workers=1")
     parser.add_argument("--also-unbounded", action="store_true",
                         help="also run linkchecker and linkinator with --concurrency as their global limit "
                              "(they have no per-host limit; the default rows use --per-host as their global limit)")
@@ -425,7 +439,9 @@ def _compare(args: argparse.Namespace, web: Web, out: Path) -> int:
                                                         for name in DEFAULTS}
     checkers: list[Checker] = []
     if found["auditor"]:
-        checkers.append(Auditor(found["auditor"], args.per_host, args.concurrency))
+        auditor = Auditor(found["auditor"], args.per_host, args.concurrency)
+        auditor.extra = tuple(_setting_line(text) for text in args.auditor_setting)
+        checkers.append(auditor)
     if found["lychee"]:
         checkers.append(Lychee(found["lychee"], args.per_host, args.concurrency))
     # linkchecker and linkinator have only a global limit: at --per-host they can never exceed it on one host
