@@ -6,6 +6,8 @@ few of them cost seconds (a collection is due after enough allocations, whatever
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 LARGE = 5_000  # fewer objects than this (a test's directory): nothing is frozen, nothing outlives its run
 
@@ -14,3 +16,16 @@ def settle(count: int) -> None:
     """Freeze everything alive now when `count` (how many long-lived things were just made) is large."""
     if count >= LARGE:
         gc.freeze()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No collection while the block runs: for a burst that allocates many objects and no reference cycles (pickling
+    or unpickling thousands of entries, building an index), each collection it would trigger walks the whole heap."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

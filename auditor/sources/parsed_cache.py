@@ -15,7 +15,6 @@ does not use it.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.cache_key import caches_off, code_digest, secret
-from auditor.heap import settle
+from auditor.heap import collector_paused, settle
 from auditor.models import Entry
 from auditor.sources.safe_files import plain_file_info
 
@@ -75,14 +74,8 @@ class ParsedCache:
             try:
                 data = memoryview((self.folder / f"{number:02d}.bin").read_bytes())  # slices without copies
                 if len(data) > _MAC_BYTES and data[:_MAC_BYTES] == self._mac(data[_MAC_BYTES:]):
-                    # Thousands of objects at once and no cycles among them: the collector would only walk the heap
-                    collecting = gc.isenabled()
-                    gc.disable()
-                    try:
+                    with collector_paused():
                         loaded = pickle.loads(data[_MAC_BYTES:])  # noqa: S301 - signed by this user's key (above)
-                    finally:
-                        if collecting:
-                            gc.enable()
                     settle(len(loaded) * SHARDS)  # entries live for the run (load_files freezes those it reads)
                     if isinstance(loaded, dict):
                         shard = loaded
@@ -147,13 +140,8 @@ class ParsedCache:
         try:
             self.folder.mkdir(exist_ok=True)
             for number in sorted(self._dirty):
-                collecting = gc.isenabled()
-                gc.disable()  # pickling allocates as it goes; nothing it makes is garbage to look for
-                try:
+                with collector_paused():
                     payload = pickle.dumps(self._shards[number], protocol=pickle.HIGHEST_PROTOCOL)
-                finally:
-                    if collecting:
-                        gc.enable()
                 target = self.folder / f"{number:02d}.bin"
                 temporary = target.with_suffix(f".{os.getpid()}.tmp")
                 with open(temporary, "wb") as out:

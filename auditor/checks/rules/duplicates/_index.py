@@ -10,7 +10,6 @@ asks for it, so a disabled rule costs nothing. Thresholds come from `rules/dupli
 from __future__ import annotations
 
 import fnmatch
-import gc
 import hashlib
 import re
 from collections import Counter
@@ -30,6 +29,7 @@ from auditor.checks.similarity import (
     normalize_title,
     shingles,
 )
+from auditor.heap import collector_paused
 from auditor.models import Entry, Finding
 
 UNREADABLE = {"empty", "unreadable"}
@@ -103,13 +103,8 @@ class DuplicateIndex:
                 self.part("exact")  # its pairs are left out of every other part
             # The parts build millions of small tuples and sets and no reference cycles; with 50,000 entries
             # loaded, each full garbage collection they would trigger walks the whole heap (seconds each).
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
+            with collector_paused():
                 self._parts[part] = getattr(self, f"_find_{part}")()
-            finally:
-                if collecting:
-                    gc.enable()
         return self._parts[part]
 
     # --- helpers ------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.heap import collector_paused
 from auditor.markdown_text import fenced_lines
 from auditor.models import Entry
 
@@ -652,13 +653,8 @@ def analyze(entry: Entry, lex: Lexicon) -> Analysis:
     # analysis), and again in every rule after: the pass grew faster than the text. It is paused while the
     # analysis runs, and a large analysis is then frozen (kept out of the collector's sight, as loading does with
     # the entries; freed as usual when the next entry's analysis replaces it).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         result = _analyze(entry, lex)
-    finally:
-        if collecting:
-            gc.enable()
     if len(result.sentences) >= _FREEZE_SENTENCES:
         gc.freeze()
     _LAST[:] = [entry, lex, result]
