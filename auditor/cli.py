@@ -500,9 +500,7 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
         cfg.settings["allow_private_addresses"] = True
     _input_format(cfg, input_format)
     gone = changes.removed_ids if changes is not None else set()
-    source = source_for(root, cfg)
-    if hasattr(source, "use_cache"):
-        source.use_cache = use_cache
+    source = source_for(root, cfg, use_cache=use_cache)
     formats = source.formats if isinstance(source, FormatsSource) else ["folder"]
     err.print(f"root: {_shown(root)}, format: {', '.join(formats)}")
     entries = source.load(cfg) if paths or gone else []  # nothing changed: nothing to read

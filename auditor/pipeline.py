@@ -37,10 +37,7 @@ def load_entries(root: Path, config: Config, progress: Progress = _no_progress, 
     `use_cache`, unchanged files of a content folder give the entries parsed on an earlier run."""
     from auditor.sources.detect import source_for
 
-    source = source_for(root, config)
-    if hasattr(source, "use_cache"):
-        source.use_cache = use_cache
-    return source.load(config, progress)
+    return source_for(root, config, use_cache=use_cache).load(config, progress)
 
 
 def check_entries(
@@ -192,9 +189,7 @@ def run_audit(
     from auditor.tickets.wontfix import covered, split_quiet
 
     if source is None:
-        source = source_for(root, config)
-    if hasattr(source, "use_cache"):  # the content folder keeps parsed entries between runs (unless --no-cache)
-        source.use_cache = use_cache
+        source = source_for(root, config, use_cache=use_cache)
     engine = open_engine(db_url)
     make_session = session_factory(engine)
     with make_session() as session:

@@ -247,16 +247,17 @@ def _front_matter_census(root: Path, pages: list[str], config: Config) -> tuple[
     return native, foreign
 
 
-def source_for(root: Path, config: Config, input_format: str | None = None) -> Source:
-    """The source that reads this directory, from `--input-format`, else the `input_format` setting."""
+def source_for(root: Path, config: Config, input_format: str | None = None, use_cache: bool = True) -> Source:
+    """The source that reads this directory, from `--input-format`, else the `input_format` setting. A content
+    folder takes unchanged files' entries from the parsed-entry cache unless `use_cache` is False (`--no-cache`)."""
     names = parse_formats(input_format or str(config.settings.get("input_format") or "auto"))
     if names == ["folder"]:
-        return FolderSource(root)
+        return FolderSource(root, use_cache=use_cache)
     if names == ["auto"] or "auto" in names:
         detected = detect(root, config)
         names = sorted({*detected, *(n for n in names if n != "auto")}, key=list(READERS).index)
         if not names:
-            return FolderSource(root)
+            return FolderSource(root, use_cache=use_cache)
     return FormatsSource(root, names)
 
 

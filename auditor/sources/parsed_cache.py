@@ -144,10 +144,14 @@ class ParsedCache:
                     payload = pickle.dumps(self._shards[number], protocol=pickle.HIGHEST_PROTOCOL)
                 target = self.folder / f"{number:02d}.bin"
                 temporary = target.with_suffix(f".{os.getpid()}.tmp")
-                with open(temporary, "wb") as out:
-                    out.write(self._mac(payload))
-                    out.write(payload)
-                os.replace(temporary, target)
+                try:
+                    with open(temporary, "wb") as out:
+                        out.write(self._mac(payload))
+                        out.write(payload)
+                    os.replace(temporary, target)
+                except OSError:
+                    temporary.unlink(missing_ok=True)  # a full disk leaves no half-written shard behind
+                    raise
         except OSError:  # a folder that cannot be written: the next run reads the files again
             pass
         self._dirty.clear()
