@@ -75,10 +75,9 @@ def claim(ctx: FormatContext, files: list[str]) -> list[str]:
     found = []
     patterns = [p for p in ctx.config.settings.get("exclude") or [] if p not in ("README.md",)]
     for rel in files:
-        if not rel.lower().endswith(".md") or rel.count("/") > 2 or excluded(rel, patterns):
-            continue
         name = rel.rsplit("/", 1)[-1].lower()
-        if not name.startswith(LIST_NAMES):
+        if not name.startswith(LIST_NAMES) or not name.endswith(".md") or rel.count("/") > 2 \
+                or excluded(rel, patterns):
             continue
         try:
             text = ctx.read_text(rel, None)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import functools
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,18 @@ def _is_dir(path: str) -> bool:
 
 
 def excluded(rel: str, patterns: Iterable[str]) -> bool:
-    name = posixpath.basename(rel)
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
+    """Whether the file's name or path matches one of the `exclude` patterns (fnmatch's rules)."""
+    matcher = _matcher(tuple(patterns))
+    return matcher is not None and bool(matcher(os.path.normcase(posixpath.basename(rel)))
+                                        or matcher(os.path.normcase(rel)))
+
+
+@functools.lru_cache(maxsize=32)
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], re.Match[str] | None] | None:
+    """The patterns as one compiled expression (fnmatch compiles and tries them one at a time, per file)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(fnmatch.translate(os.path.normcase(p)) for p in patterns)).match
 
 
 def mark_prompt_files(entries: Iterable[Entry], config: Config) -> None:

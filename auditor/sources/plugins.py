@@ -23,7 +23,7 @@ GROUPS = ("agents", "skills", "commands", "hooks", "instructions", "prompts", "e
 
 
 def claim(ctx: FormatContext, files: list[str]) -> list[str]:
-    return [rel for rel in files if posixpath.basename(rel) == MANIFEST]
+    return [rel for rel in files if rel.endswith(MANIFEST) and posixpath.basename(rel) == MANIFEST]
 
 
 def twins(files: list[str], manifests: list[str]) -> set[str]:

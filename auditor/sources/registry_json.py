@@ -58,8 +58,10 @@ def looks_like_registry(head: bytes) -> bool:
 def claim(ctx: FormatContext, files: list[str]) -> list[str]:
     found = []
     for rel in files:
+        if not rel.endswith(".json"):
+            continue
         name = posixpath.basename(rel)
-        if not rel.endswith(".json") or "schema" in name.lower() or name in ("package.json", "plugin.json"):
+        if "schema" in name.lower() or name in ("package.json", "plugin.json"):
             continue
         try:
             head = ctx.read_bytes(rel, 4096)

@@ -22,7 +22,7 @@ NAME_MAX = 64
 
 
 def claim(ctx: FormatContext, files: list[str]) -> list[str]:
-    return [rel for rel in files if posixpath.basename(rel) == SKILL_FILE and "/" in rel]
+    return [rel for rel in files if rel.endswith("/" + SKILL_FILE)]  # its file name, in a folder
 
 
 def bundled(files: list[str], skill_files: list[str]) -> set[str]:

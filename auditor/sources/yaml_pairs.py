@@ -29,7 +29,7 @@ def is_pair_file(rel: str) -> bool:
 
 
 def claim(ctx: FormatContext, files: list[str]) -> list[str]:
-    return [rel for rel in files if is_pair_file(rel)]
+    return [rel for rel in files if rel.endswith(SUFFIXES) and is_pair_file(rel)]  # the suffix first: cheap
 
 
 def twins(files: list[str], records: list[str]) -> set[str]:
