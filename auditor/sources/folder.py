@@ -6,6 +6,7 @@ import fnmatch
 import gc
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,13 +31,50 @@ def iter_entry_files(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
 def iter_entry_rels(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
                     skipped: list[tuple[str, str]] | None = None) -> Iterator[str]:
     """The same files as iter_entry_files, as paths relative to root with POSIX separators."""
+    for rel, _item in _entry_files(root, exclude, skipped):
+        yield rel
+
+
+def iter_entry_stats(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
+                     skipped: list[tuple[str, str]] | None = None) -> Iterator[tuple[str, os.stat_result | None]]:
+    """The same files with their status, when each is a regular file that nothing stands in for (else None: as
+    safe_files.plain_file_info says, at one lstat a file and no path arithmetic)."""
+    from auditor.sources.safe_files import OVERLAID, plain_file_info
+
+    top = os.path.abspath(root)
+    for rel, item in _entry_files(root, exclude, skipped):
+        if OVERLAID or item.is_symlink():
+            yield rel, plain_file_info(top, rel)
+            continue
+        try:
+            info = item.stat(follow_symlinks=False)
+        except OSError:
+            info = None
+        yield rel, info if info is not None and stat.S_ISREG(info.st_mode) else None
+
+
+def _entry_files(root: Path, exclude: tuple[str, ...],
+                 skipped: list[tuple[str, str]] | None) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Markdown files under root in os.walk's order (a folder's files, then its folders, each sorted), skipping
+    hidden folders, `_` folders, node_modules and excluded names; never into a linked folder."""
     excluded = re.compile("|".join(fnmatch.translate(pattern) for pattern in exclude)) if exclude else None
-    top = os.fspath(root)
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d != "node_modules")
-        base = os.path.relpath(folder, top).replace(os.sep, "/")
-        prefix = "" if base == "." else base + "/"
-        for name in sorted(files):
+    pending = [(os.fspath(root), "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            with os.scandir(folder) as found:
+                items = list(found)
+        except OSError:
+            continue
+        folders, files = [], []
+        for item in items:
+            try:
+                is_folder = item.is_dir()
+            except OSError:
+                is_folder = False
+            (folders if is_folder else files).append(item)
+        for item in sorted(files, key=lambda found: found.name):
+            name = item.name
             if not name.endswith(".md"):
                 continue
             rel = prefix + name
@@ -46,7 +84,10 @@ def iter_entry_rels(root: Path, exclude: tuple[str, ...] = DEFAULT_EXCLUDE,
                 if skipped is not None:
                     skipped.append((rel, "excluded by the `exclude` setting"))
                 continue
-            yield rel
+            yield rel, item
+        walk = sorted((item for item in folders if not item.name.startswith((".", "_"))
+                       and item.name != "node_modules"), key=lambda found: found.name)
+        pending.extend((item.path, prefix + item.name + "/") for item in reversed(walk) if not item.is_symlink())
 
 
 def load_folder(
@@ -116,6 +157,11 @@ def _read_file(root: Path, path: Path, rel: str, kinds: tuple[str, ...], max_byt
 _FREEZE_EVERY = 2000
 
 
+def read_entry_file(root: Path, rel: str, kinds: tuple[str, ...], max_bytes: int) -> Entry:
+    """The entry of one file of the folder, as `load_files` reads it (before duplicate ids are marked)."""
+    return _read_file(root, root / rel, rel, kinds, max_bytes)
+
+
 def mark_duplicate_ids(entries: list[Entry]) -> None:
     """The first file keeps an id; later files with the same id are reported and keyed by their path."""
     first_by_id: dict[str, Entry] = {}
@@ -124,8 +170,13 @@ def mark_duplicate_ids(entries: list[Entry]) -> None:
         if first is None:
             first_by_id[entry.id] = entry
             continue
-        entry.problems.append(
-            LoadProblem("duplicate-id", f"id `{entry.id}` is already used by {first.path}",
-                        entry.line_of("id", 1), field="id", evidence=first.path)
-        )
-        entry.id = f"{entry.id}@{entry.path}"
+        mark_duplicate_id(entry, first.path)
+
+
+def mark_duplicate_id(entry: Entry, first_path: str) -> None:
+    """Report that the file at `first_path` already has this entry's id, and key the entry by its path."""
+    entry.problems.append(
+        LoadProblem("duplicate-id", f"id `{entry.id}` is already used by {first_path}",
+                    entry.line_of("id", 1), field="id", evidence=first_path)
+    )
+    entry.id = f"{entry.id}@{entry.path}"
