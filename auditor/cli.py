@@ -463,6 +463,7 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
     from auditor.checks.registry import RegistryClient
     from auditor.checks.suppressions import suppressed_summary
     from auditor.pipeline import check_entries, summarize
+    from auditor.sources.base import FolderSource
     from auditor.sources.changes import ChangesError, changes_since
     from auditor.sources.detect import FormatsSource, read_summary, source_for
 
@@ -503,7 +504,15 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
     source = source_for(root, cfg, use_cache=use_cache)
     formats = source.formats if isinstance(source, FormatsSource) else ["folder"]
     err.print(f"root: {_shown(root)}, format: {', '.join(formats)}")
-    entries = source.load(cfg) if paths or gone else []  # nothing changed: nothing to read
+    # A few files of a content folder whose other files are digested from an earlier run: only those are read.
+    few = None
+    links = _link_book(cfg, date)
+    if use_cache and isinstance(source, FolderSource) and paths and not gone and all(p.is_file() for p in paths):
+        few = _check_few(source, cfg, date, paths, root, stored_links, links)
+    if few is not None:
+        entries, findings, silenced = few
+    else:
+        entries = source.load(cfg) if paths or gone else []  # nothing changed: nothing to read
     _require_entries(named, entries, root, cfg, formats, skip_non_entries)
     for path in paths:
         full = _resolved_folder(path)
@@ -517,17 +526,12 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
             wanted.update(e.path for e in entries if e.twin_path == rel)
     if gone:  # entries that still list a removed or renamed id are broken by the change: check them too
         wanted.update(e.path for e in entries if gone.intersection(e.related))
-    # No store: the link history lives in memory, so a new link that answers 404 fails at once.
-    links = None
-    if not cfg.settings["offline"]:  # the link checker (httpx, asyncio) loads only when links are checked
-        from auditor.links.book import LinkBook
-
-        links = LinkBook.from_settings(cfg.settings, cfg.pack, date)
-    silenced: list[Any] = []
-    with _stored_links(root, cfg, date) if stored_links else contextlib.nullcontext() as stored:
-        findings = check_entries(entries, cfg, date, only=wanted,
-                                 registry=RegistryClient.from_settings(cfg.settings), links=stored or links,
-                                 root=root, suppressed=silenced, use_cache=use_cache)
+    if few is None:
+        silenced = []
+        with _stored_links(root, cfg, date) if stored_links else contextlib.nullcontext() as stored:
+            findings = check_entries(entries, cfg, date, only=wanted,
+                                     registry=RegistryClient.from_settings(cfg.settings), links=stored or links,
+                                     root=root, suppressed=silenced, use_cache=use_cache)
     if links is not None and links.network_down:
         err.print(f"warning: the network is unavailable ({links.network_reason}): links that failed before HTTP "
                   "are unverified, not broken", style="yellow")
@@ -545,6 +549,31 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
     return findings, summary, root, cfg, changes
+
+
+def _link_book(cfg: Config, date: dt.date) -> Any:
+    """The run's link checker, or None offline. No store: the link history lives in memory, so a new link that
+    answers 404 fails at once."""
+    if cfg.settings["offline"]:  # the link checker (httpx, asyncio) loads only when links are checked
+        return None
+    from auditor.links.book import LinkBook
+
+    return LinkBook.from_settings(cfg.settings, cfg.pack, date)
+
+
+def _check_few(source: Any, cfg: Config, date: dt.date, paths: list[Path], root: Path,
+               stored_links: bool, links: Any) -> tuple[list[Any], list[Any], list[Any]] | None:
+    """(entries, findings, suppressed) of `check` of a few files judged against the digests of the others
+    (pipeline.check_few), or None when the whole directory must be read."""
+    from auditor.checks.registry import RegistryClient
+    from auditor.pipeline import check_few
+
+    rels = [_resolved_folder(path).relative_to(root).as_posix() for path in paths]
+    silenced: list[Any] = []
+    with _stored_links(root, cfg, date) if stored_links else contextlib.nullcontext() as stored:
+        done = check_few(source, cfg, date, rels, registry=RegistryClient.from_settings(cfg.settings),
+                         links=stored or links, suppressed=silenced)
+    return None if done is None else (done[0], done[1], silenced)
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.checks.inferred import shapes
+from auditor.checks.inferred import shape_of, shapes
 from auditor.checks.rules.structure._dates import dated_values
 from auditor.config import CONFIG_NAME, Config, load_config
 from auditor.models import Entry
@@ -93,7 +93,7 @@ def infer_plan(root: Path, config: Config, as_of: dt.date) -> Plan:
 
 def _requirements(plan: Plan, config: Config, entries: list[Entry]) -> None:
     share = float(config.settings.get("infer_share", 0.8))
-    for kind, shape in sorted(shapes(entries).items()):
+    for kind, shape in sorted(shapes([shape_of(entry) for entry in entries]).items()):
         if kind not in config.kinds:
             continue
         table = f"pack.kinds.kinds.{kind}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from auditor.checks.base import AuditContext
 from auditor.checks.cache import EntryCache
 from auditor.checks.conventions import DIRECTORY_ID, directory_entry
+from auditor.checks.digests import keep_digests
 from auditor.checks.engine import all_rules, run_rules
-from auditor.checks.inferred import infer_into
+from auditor.checks.inferred import infer_into, shape_of
 from auditor.checks.suppressions import suppressed_summary
 from auditor.config import Config
 from auditor.entry_dates import date_entries
@@ -22,7 +23,7 @@ from auditor.heap import settle
 from auditor.models import Entry, Finding, Severity
 from auditor.scoring import StalenessScore, score_entries
 from auditor.shared_text import forget as forget_shared_text
-from auditor.sources.base import Progress, Source, no_progress
+from auditor.sources.base import FolderSource, Progress, Source, no_progress
 
 if TYPE_CHECKING:  # `auditor check` stores nothing: the store, tickets and HTTP clients load only when used
     from auditor.checks.registry import RegistryClient
@@ -45,6 +46,7 @@ def check_entries(
     progress: Progress = _no_progress, registry: RegistryClient | None = None,
     links: LinkBook | None = None, root: Path | None = None, conventions: list[dict[str, Any]] | None = None,
     suppressed: list[Finding] | None = None, use_cache: bool = False, cache_report: dict[str, int] | None = None,
+    every: list[Any] | None = None, others: Any = None, load_entry: Callable[[str], Entry] | None = None,
 ) -> list[Finding]:
     """Date the entries (auditor/entry_dates.py: stated dates, git history under `root`), then run the rules.
     With `only`, judge (and date) just those entry paths, still resolving against all entries.
@@ -55,15 +57,23 @@ def check_entries(
     Without an auditor.toml, kinds the directory's entries mostly do not fit are held to what they carry.
     With `use_cache` and a `root`, findings on entries that did not change are reused from the entry cache
     (auditor/checks/cache.py) and this run's are written back to it; a `cache_report` gets how many rule results
-    on how many entries were reused."""
+    on how many entries were reused, and the entries' digests are kept for `check` of a few files.
+    With `every` (see `check_few`), `entries` are the few judged and `every` the whole directory in order, the
+    entries not read as references (auditor/checks/digests.py: EntryRef) that `load_entry` reads in full, and
+    `others` their digests; no entry cache is used then."""
     forget_shared_text()
-    infer_into(config, entries)
+    if every is None and use_cache:
+        keep_digests(root, entries, config)  # before inference changes the configuration the digests are keyed by
+    if others and config.source is None:  # (with an auditor.toml nothing is inferred)
+        infer_into(config, entries, list(others.values("shape", shape_of)))
+    elif not others:
+        infer_into(config, entries)
     targets = entries if only is None else [e for e in entries if e.path in only]
-    date_entries(targets, root, config, every=entries)
-    ctx = AuditContext.build(entries, config, as_of)
+    date_entries(targets, root, config, every=every or entries)
+    ctx = AuditContext.build(entries, config, as_of, every, others)
     ctx.targets, ctx.registry = targets, registry
-    ctx.links, ctx.root = links, root
-    cache = EntryCache.open(root, config) if use_cache else None
+    ctx.links, ctx.root, ctx.load_entry = links, root, load_entry
+    cache = EntryCache.open(root, config) if use_cache and every is None else None
     findings = run_rules(targets, ctx, progress("checking", len(targets)), cache)
     if cache_report is not None and cache is not None:
         cache_report.update(results_reused=cache.reused_count, entries_reused=len(ctx.reused))
@@ -72,6 +82,87 @@ def check_entries(
     if suppressed is not None:
         suppressed.extend(ctx.suppressed)
     return findings
+
+
+# `check` of more changed files than this reads the whole directory: digests are for the few a contributor edits.
+CHECK_FEW_MAX = 50
+
+
+def check_few(source: FolderSource, config: Config, as_of: dt.date, rels: list[str], **options: Any) -> tuple[
+        list[Entry], list[Finding]] | None:
+    """`check` of a few files of a content folder without reading the rest: every other file that has not changed
+    since an earlier run is judged against by its digest (auditor/checks/digests.py). Returns the entries read
+    from `rels` and their findings, the same as `check_entries` with every entry loaded; None when there are no
+    digests to use or too many files changed (read the whole folder then). `options` go to `check_entries`.
+    What was read is noted on the `source` as its `load` would."""
+    from auditor.checks.digests import SEPARATOR, DigestMaker, DigestStore, EntryRef, OtherDigests
+    from auditor.sources.folder import iter_entry_stats, mark_duplicate_id, read_entry_file
+    from auditor.sources.marked import drop_marked
+    from auditor.sources.safe_files import max_entry_bytes
+
+    root = source.root
+    store = DigestStore.open(root, config)
+    if store is None or not len(store.table) or len(rels) > CHECK_FEW_MAX:
+        return None
+    table = store.table
+    wanted = set(rels)
+    listed: list[tuple[str, int]] = []  # the folder in order: (path, its row in the table, or -1: read it)
+    unread: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    sizes, mtimes, row_of = table.sizes, table.mtimes, table.row_of
+    for rel, info in iter_entry_stats(root, tuple(config.settings["exclude"]), skipped):
+        number = row_of.get(rel, -1)
+        if rel in wanted or info is None or number < 0 or sizes[number] != info.st_size \
+                or mtimes[number] != info.st_mtime_ns:
+            unread.append(rel)
+            number = -1
+        listed.append((rel, number))
+    if len(unread) > CHECK_FEW_MAX:
+        return None
+    kept, marked = drop_marked(root, unread, config.pack)
+    limit = max_entry_bytes(config.settings)
+    read = {rel: read_entry_file(root, rel, config.kinds, limit) for rel in kept}
+    ids, twins, related = table.column("id"), table.column("twin_path"), table.column("related")
+    every: list[Any] = []  # the whole directory in order: the targets, and the others as EntryRef
+    first_path: dict[str, str] = {}
+    for rel, number in listed:  # ids as mark_duplicate_ids leaves them for a whole folder
+        if number >= 0:
+            given = ids[number]
+            if given in first_path:
+                given = f"{given}@{rel}"
+            else:
+                first_path[given] = rel
+            every.append(EntryRef(rel, given, twins[number], related[number]))
+            continue
+        entry = read.get(rel)
+        if entry is None:
+            continue  # an archival copy (marked): not an entry
+        if entry.id in first_path:
+            mark_duplicate_id(entry, first_path[entry.id])
+        else:
+            first_path[entry.id] = rel
+        reference = EntryRef(rel, entry.id, entry.twin_path, SEPARATOR.join(entry.related))
+        every.append(entry if rel in wanted else reference)
+    # Files changed since the digests were kept but not asked for are read and digested now (with their id as
+    # marked among all the files, where a digest holds the id as read).
+    maker = DigestMaker(config)
+    fresh = [maker.of(entry)._replace(id=entry.id) for rel, entry in read.items() if rel not in wanted]
+    others = OtherDigests(table, every, fresh)
+    targets = [item for item in every if isinstance(item, Entry)]
+    by_path = {item.path: item for item in every}
+    loaded: dict[str, Entry] = {}
+
+    def load_entry(path: str) -> Entry:
+        entry = read.get(path) or loaded.get(path)
+        if entry is None:
+            entry = loaded[path] = read_entry_file(root, path, config.kinds, limit)
+            entry.id = by_path[path].id  # keyed by its path when an earlier file has its id
+        return entry
+
+    findings = check_entries(targets, config, as_of, root=root, every=every, others=others, load_entry=load_entry,
+                             **options)
+    source.read_paths, source.skipped, source.marked = [item.path for item in every], skipped + marked, marked
+    return targets, findings
 
 
 def summarize(

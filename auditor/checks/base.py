@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,18 +35,40 @@ class AuditContext:
     suppressed: list[Finding] = field(default_factory=list)
     # Rule codes whose findings on an entry the entry cache gave (path -> codes): those are not checked again.
     reused: dict[str, frozenset[str]] = field(default_factory=dict)
+    # `check` of a few files: digests of every other entry (auditor/checks/digests.py: OtherDigests), which
+    # `entries` then leaves out, and how to read one of them in full. Rules that look across entries read both.
+    others: Any = None
+    load_entry: Callable[[str], Entry] | None = field(default=None, repr=False)
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
     _id_index: Any = field(default=None, repr=False)
     _closest: dict[tuple[str, str, float], str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, entries: list[Entry], config: Config, as_of: dt.date) -> AuditContext:
-        by_id = {entry.id: entry for entry in entries}
+    def build(cls, entries: list[Entry], config: Config, as_of: dt.date, every: list[Any] | None = None,
+              others: Any = None) -> AuditContext:
+        """With `every` (the whole directory in order: these entries, and references to the others), ids, paths
+        and relations span all of it: a reference stands for its entry in `by_id` and `by_path` (its id, path and
+        `related`; `full()` reads the rest), and `others` holds the digests of those others."""
+        by_id = {entry.id: entry for entry in (entries if every is None else every)}
         related_to: dict[str, set[str]] = {}
-        for entry in entries:
-            for target in entry.related:
-                related_to.setdefault(target, set()).add(entry.id)
-        return cls(as_of=as_of, config=config, entries=entries, by_id=by_id, related_to=related_to)
+        if every is None:
+            for entry in entries:
+                for target in entry.related:
+                    related_to.setdefault(target, set()).add(entry.id)
+        else:  # only the judged entries' ids are asked about (EntryRef.lists: without splitting 50,000 lists)
+            for entry in entries:
+                related_to[entry.id] = {other.id for other in every if (
+                    entry.id in other.related if isinstance(other, Entry) else other.lists(entry.id))}
+        ctx = cls(as_of=as_of, config=config, entries=entries, by_id=by_id, related_to=related_to, others=others)
+        if every is not None:
+            ctx._by_path = {entry.path: entry for entry in every}
+        return ctx
+
+    def full(self, entry: Any) -> Entry:
+        """The entry itself, for one that `by_id` or `by_path` gave as a digest."""
+        if isinstance(entry, Entry) or self.load_entry is None:
+            return entry
+        return self.load_entry(entry.path)
 
     @property
     def pack(self) -> dict[str, Any]:
@@ -75,7 +97,8 @@ class AuditContext:
         if self._id_index is None:
             from auditor.checks.id_index import IdIndex
 
-            self._id_index = IdIndex(list(self.by_id))
+            # Postings pay off over many lookups; a few entries judged against digests look up a few ids.
+            self._id_index = IdIndex(list(self.by_id), postings=not self.others)
         return self._id_index
 
 

@@ -40,7 +40,8 @@ def _grams(text: str) -> set[str]:
 class IdIndex:
     """Trigram postings over the known ids (lower-cased), with each id's place in the old candidate order."""
 
-    def __init__(self, ids: list[str]) -> None:
+    def __init__(self, ids: list[str], postings: bool = True) -> None:
+        """Without `postings` (a few ids to look up: `check` of a few files), every answer comes from `scan`."""
         self.ids = ids
         self.lowered = [known.lower() for known in ids]
         self.lengths = array("l", map(len, ids))
@@ -53,6 +54,9 @@ class IdIndex:
         self.place: dict[str, tuple[int, int]] = {known: (group[len(known)], i) for i, known in enumerate(ids)}
         postings: dict[str, list[int]] = {}
         self.odd: list[int] = []  # ids close_enough would normalise (slashes, dots): always looked at
+        self.postings: dict[str, array] | None = None
+        if not postings:
+            return
         for i, known in enumerate(ids):
             if not _plain(known):
                 self.odd.append(i)
@@ -80,7 +84,7 @@ class IdIndex:
         edits = int({**DEFAULTS, **(settings or {})}["max_edits"])
         lowered = wanted.lower()
         grams = _grams(lowered)
-        if not _plain(wanted) or len(grams) - Q * edits <= 0:
+        if self.postings is None or not _plain(wanted) or len(grams) - Q * edits <= 0:
             return self.scan(wanted, besides, cutoff, settings)
         # Rarest first: an id sharing at least `needed` of the G trigrams holds one of any G - needed + 1 of them.
         postings = sorted((self.postings.get(gram, _NONE) for gram in grams), key=len)
@@ -118,7 +122,7 @@ class IdIndex:
     def _reachable(self, found: set[int], low: float, high: float) -> list[int]:
         return [i for i in found if low <= self.lengths[i] <= high]
 
-    def _sharing(self, postings: list[array], needed: int) -> set[int]:
+    def _sharing(self, postings: list[array], needed: int) -> set[int]:  # only with postings
         """The ids that may share `needed` of the trigrams whose postings are given, rarest first (a superset)."""
         found = set(self.odd)
         for ids in postings[:len(postings) - needed + 1]:

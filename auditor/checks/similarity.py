@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from itertools import chain, combinations
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
@@ -156,7 +156,7 @@ class RareFeatureBlocker:
     deduplicated.
     """
 
-    def __init__(self, max_df: int = 5, min_shared: int = 2) -> None:
+    def __init__(self, max_df: int = 5, min_shared: int = 2, counts: Mapping[Hashable, int] | None = None) -> None:
         if max_df < 2:
             raise ValueError("max_df must be at least 2")
         self.max_df = max_df
@@ -164,6 +164,9 @@ class RareFeatureBlocker:
         self._docs: list[tuple[Hashable, ...]] = []
         self.rare_features = 0  # after pairs(): features rare enough to pair on
         self.shared_pairs = 0  # after pairs(): pairs sharing at least one of them, before min_shared
+        # How many documents hold a feature in all, when the documents added are a few of them (a query for a few
+        # entries against counts kept for the whole directory); features it does not hold are counted here.
+        self.known = counts
 
     def add(self, features: Iterable[Hashable]) -> int:
         """Add one document; returns its number."""
@@ -175,6 +178,9 @@ class RareFeatureBlocker:
 
     def pairs(self) -> set[tuple[int, int]]:
         counts = Counter(chain.from_iterable(self._docs))
+        if self.known is not None:
+            for feature in counts.keys() & self.known.keys():
+                counts[feature] = self.known[feature]
         rare = {feature for feature, count in counts.items() if 2 <= count <= self.max_df}
         del counts
         self.rare_features = len(rare)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, ClassVar
@@ -21,6 +20,7 @@ from typing import Any, ClassVar
 from rapidfuzz import fuzz
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.rules.duplicates._features import UNREADABLE, stable_hash, twin_key
 from auditor.checks.rules.duplicates._variants import Variants
 from auditor.checks.similarity import (
     RareFeatureBlocker,
@@ -32,7 +32,8 @@ from auditor.checks.similarity import (
 from auditor.heap import collector_paused
 from auditor.models import Entry, Finding
 
-UNREADABLE = {"empty", "unreadable"}
+# (part, group) -> feature -> how many entries of the directory hold it
+KnownCounts = dict[tuple[str, str | None], dict[Hashable, int]]
 
 
 @dataclass
@@ -50,22 +51,27 @@ def order_key(entry: Entry) -> tuple[str, ...]:
     return tuple(path.split("/"))
 
 
-def twin_key(name: str) -> str:
-    """A name without case, `_`, `-`, spaces and dots: `zoho_mail-automation` and `Zoho Mail Automation` agree."""
-    return re.sub(r"[\s_.\-]+", "", name.lower())
-
-
 def clip(text: str | None, limit: int = 160) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class DuplicateIndex:
-    def __init__(self, ctx: AuditContext) -> None:
+    def __init__(self, ctx: AuditContext, entries: list[Entry] | None = None,
+                 known: KnownCounts | None = None) -> None:
+        """The index of `entries` (default: all of the context's). With `known`, those entries are a few targets
+        and their candidates (auditor/checks/rules/duplicates/_query.py), and `known` holds what only the whole
+        directory can count: how many entries hold each feature the pairs are made on."""
         self.ctx = ctx
         self.settings: dict[str, Any] = ctx.pack.get("duplicates") or {}
         self.entries = sorted(
-            (e for e in ctx.entries if not any(p.kind in UNREADABLE for p in e.problems)), key=order_key)
+            (e for e in (ctx.entries if entries is None else entries)
+             if not any(p.kind in UNREADABLE for p in e.problems)), key=order_key)
+        self.known = known
+        # Features are hashed stably when counts kept between runs are looked up by them.
+        self.run_hash: Callable[[tuple[str, ...]], int] = hash if known is None else (
+            lambda run: stable_hash(" ".join(run)))
+        self.line_hash: Callable[[str], Hashable] = (lambda line: line) if known is None else stable_hash
         self.position = {id(entry): number for number, entry in enumerate(self.entries)}
         targets = getattr(ctx, "targets", None)
         self.reporters = None if targets is None else {self.position[id(e)] for e in targets if id(e) in self.position}
@@ -85,7 +91,13 @@ class DuplicateIndex:
     def of(cls, ctx: AuditContext) -> DuplicateIndex:
         index = getattr(ctx, "_duplicate_index", None)
         if index is None:
-            index = cls(ctx)
+            if ctx.others:  # a few entries judged against digests of the rest: an index of them and their candidates
+                from auditor.checks.rules.duplicates._query import targets_and_candidates
+
+                entries, known = targets_and_candidates(ctx)
+                index = cls(ctx, entries, known)
+            else:
+                index = cls(ctx)
             ctx._duplicate_index = index  # type: ignore[attr-defined]
         return index
 
@@ -123,6 +135,14 @@ class DuplicateIndex:
         parts = entry.path.rsplit("/", 1)[-1].split(".")
         kind = parts[-2].lower() if len(parts) >= 3 else ""
         return f"{entry.source_format or ''}.{kind}" if entry.source_format or kind else None
+
+    def known_counts(self, part: str, members: list[int]) -> dict[Hashable, int] | None:
+        """For an index of a few entries: how many entries of the whole directory, in the members' group, hold each
+        feature of that part (None: the index holds every entry, its own counts are the counts)."""
+        if self.known is None or not members:
+            return None
+        entry = self.entries[members[0]]
+        return self.known.get((part, entry.kind or self.file_type(entry)), {})
 
     def count(self, name: str, value: int) -> None:
         self.stats[name] = self.stats.get(name, 0) + value
@@ -220,7 +240,7 @@ class DuplicateIndex:
         summaries = self.summaries()
         candidates: set[tuple[int, int]] = set()
         for members in self.by_kind().values():
-            blocker = RareFeatureBlocker(self.max_df, self.min_shared)
+            blocker = RareFeatureBlocker(self.max_df, self.min_shared, self.known_counts("summary", members))
             numbers: list[int] = []
             same: dict[str, list[int]] = {}
             for number in members:
@@ -229,7 +249,7 @@ class DuplicateIndex:
                     numbers.append(number)
                     runs = (zip(*(tokens[i:] for i in range(size)), strict=False) if len(tokens) >= size
                             else shingles(tokens, size))
-                    blocker.add(map(hash, runs))  # ints count faster than word tuples
+                    blocker.add(map(self.run_hash, runs))  # ints count faster than word tuples
                     same.setdefault(summaries[number], []).append(number)
             candidates.update((numbers[i], numbers[j]) for i, j in blocker.pairs())
             self.count("summary_rare_features", blocker.rare_features)
@@ -257,13 +277,13 @@ class DuplicateIndex:
         keep_all = int(blocking.get("line_keep_all", 12))
         candidates: set[tuple[int, int]] = set()
         for members in self.by_kind().values():
-            blocker = RareFeatureBlocker(self.max_df, self.min_shared)
+            blocker = RareFeatureBlocker(self.max_df, self.min_shared, self.known_counts("body", members))
             same: dict[int, list[int]] = {}  # bodies whose sampled lines are equal (verified by the score below)
             for number in members:
                 lines = [line for line in self.entries[number].body_lines if len(line) >= min_chars]
                 if sample > 1 and len(lines) > keep_all:  # a sample picked by content: copies pick the same lines
                     lines = [line for line in lines if len(line) % sample == 0] or lines
-                features = tuple(lines)
+                features = tuple(map(self.line_hash, lines))
                 blocker.add(features)
                 if features:
                     same.setdefault(hash(features), []).append(number)
@@ -386,8 +406,10 @@ class DuplicateIndex:
                         continue
                     mine.add(address)
                     shared.setdefault(address, []).append((number, key, raw or ""))
+            known = self.known_counts("url", members)
             for address, holders in shared.items():
-                if len(holders) < 2 or len(holders) > max_group:
+                held = known.get(address, len(holders)) if known is not None else len(holders)
+                if len(holders) < 2 or held > max_group:
                     continue
                 first, first_field, first_raw = holders[0]
                 for later, key, raw in holders[1:]:

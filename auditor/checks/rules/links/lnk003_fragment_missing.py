@@ -30,7 +30,7 @@ class FragmentMissing(WebLinkRule):
             landing = resolve(entry, target, ctx)
             if landing is None or not landing.ok or landing.entry is None or self.markers.skip_fragment(landing.fragment):
                 continue
-            names = anchors(landing.entry)
+            names = anchors(ctx.full(landing.entry))
             if landing.fragment not in names:
                 where = "this entry" if landing.entry is entry else f"`{landing.entry.path}`"
                 yield self.finding(entry, f"link {used.url}: {where} has no heading or anchor `{landing.fragment}`",

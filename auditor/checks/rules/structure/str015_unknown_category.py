@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.digests import category_of
 from auditor.fixes import plain_value
 from auditor.models import Edit, Entry, Finding, Severity
 from auditor.sources.formats import declared_categories
@@ -79,9 +80,10 @@ class UnknownCategory(Rule):
                 if not _GARBLED.search(name):
                     self.declared.setdefault(category_key(name), name)
         spellings: dict[str, Counter[str]] = {}
-        for entry in ctx.entries:
-            if entry.category and "category" in entry.meta:
-                spellings.setdefault(category_key(entry.category), Counter())[entry.category] += 1
+        written = ctx.others.values("category", category_of) if ctx.others else map(category_of, ctx.entries)
+        for category, entries in Counter(written).items():
+            if category:
+                spellings.setdefault(category_key(category), Counter())[category] += entries
         self.usual = {key: counts.most_common(1)[0][0] for key, counts in spellings.items() if len(counts) > 1}
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:

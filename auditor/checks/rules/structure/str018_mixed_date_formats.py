@@ -2,6 +2,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from auditor.checks.base import AuditContext, Rule
+from auditor.checks.digests import dated_of
 from auditor.checks.rules.structure._dates import dated_values
 from auditor.models import Entry, Finding, Severity
 
@@ -26,10 +27,13 @@ class MixedDateFormats(Rule):
     fix = "Write the date in the directory's usual format."
 
     def prepare(self, ctx: AuditContext) -> None:
+        # Counted by distinct style first (most entries share one), in the directory's order: ties go to the
+        # format seen first. With `ctx.others` (check of a few files), the entries not read count by digest.
+        styles = ctx.others.values("dated", dated_of) if ctx.others else map(dated_of, ctx.entries)
         counts: dict[str, Counter[str]] = {}
-        for entry in ctx.entries:
-            for key, _value, fmt, _line in dated_values(entry):
-                counts.setdefault(key, Counter())[fmt] += 1
+        for dated, entries in Counter(styles).items():
+            for key, fmt in dated:
+                counts.setdefault(key, Counter())[fmt] += entries
         self.usual = {key: c.most_common(1)[0] for key, c in counts.items() if len(c) > 1}
 
     convention = '[rules] disable = ["STR018"]'

@@ -1,0 +1,325 @@
+"""Entry digests: what the rules that look across entries read of each entry, kept between runs, so that `check`
+of a few files reads those files and not the whole directory.
+
+A digest holds an entry's id, path, `related` ids and kind (the id graph), its category and date formats
+(STR015, STR018), its shape (the fields and sections `infer_requirements` counts) and its duplicate features
+(auditor/checks/rules/duplicates/_features.py). Rules fed digests for the entries they are not judging
+(`AuditContext.others`) find what they would find with every entry loaded; a test checks that on the examples
+and on a generated directory.
+
+Kept in `.auditor/digests.bin` beside the directory's store, only where that folder exists, for a content folder
+read one file per entry: the digests column by column (`DigestTable`: a few lists and arrays load far faster
+than 50,000 small objects), pickled and preceded by a keyed hash (BLAKE2b) under this user's secret
+(auditor/cache_key.py), and keyed by the auditor's code and the configuration before anything was inferred. A
+file modified within `RACY_SECONDS` of the run is not kept (a second edit in the same clock tick would go
+unseen). `--no-cache` (or AUDITOR_NO_CACHE=1) neither reads nor writes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import time
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from auditor.cache_key import caches_off, code_digest, secret
+from auditor.checks.inferred import Shape, shape_of
+from auditor.checks.rules.duplicates._features import KEYS, DuplicateFeatures, FeatureMaker
+from auditor.checks.rules.structure._dates import dated_values
+from auditor.config import Config
+from auditor.heap import collector_paused
+from auditor.models import Entry
+
+FILE_NAME = "digests.bin"
+FORMAT = 1
+RACY_SECONDS = 2.0
+_MAC_BYTES = 32
+
+
+class EntryDigest(NamedTuple):
+    """One entry's digest (a row of the table)."""
+
+    path: str
+    id: str  # as read: a later file with a taken id is keyed `id@path` once all files are known
+    twin_path: str
+    kind: str | None
+    related: tuple[str, ...]
+    category: str | None  # the `category:` value, when the entry has that field (STR015)
+    dated: tuple[tuple[str, str], ...]  # (key, format) of its date-like values (STR018)
+    shape: Shape
+    duplicates: DuplicateFeatures | None
+
+
+SEPARATOR = "\x1f"  # between the ids of `related` and the addresses of `urls` in the table's text columns
+
+
+class EntryRef(NamedTuple):
+    """What `AuditContext.by_id` and `by_path` give for an entry `check` did not read (`AuditContext.full` reads
+    it): its path, id and `related` ids."""
+
+    path: str
+    id: str
+    twin_path: str
+    related_text: str  # the `related` ids joined by SEPARATOR
+
+    @property
+    def related(self) -> list[str]:
+        """A list, as Entry.related is: rules quote it."""
+        return self.related_text.split(SEPARATOR) if self.related_text else []
+
+    def lists(self, wanted: str) -> bool:
+        """Whether `related` holds this id."""
+        text = self.related_text
+        return wanted in text and f"{SEPARATOR}{wanted}{SEPARATOR}" in f"{SEPARATOR}{text}{SEPARATOR}"
+
+
+class FeatureBlob(NamedTuple):
+    """One part's features (summary shingles or body lines) of the rows of one group, end to end: `bytes.find`
+    looks a feature up among 50,000 entries' at C speed. Row `rows[k]` holds 64-bit values `starts[k]` to
+    `starts[k + 1]`."""
+
+    data: bytes
+    starts: array
+    rows: array
+
+
+# Columns a row has one value in: EntryDigest's fields (`related` as text), then the duplicate features' (`keys`
+# holds len(KEYS) a row, `urls` is text, `place` is the row's place in its group's FeatureBlob).
+COLUMNS = ("path", "id", "twin_path", "kind", "related", "category", "dated", "shape",
+           "group", "readable", "keys", "urls", "place")
+PARTS = ("summary", "body")
+
+
+class DigestTable:
+    """Digests column by column, with each file's size and modification time when digested."""
+
+    def __init__(self, columns: dict[str, Any], sizes: array, mtimes: array) -> None:
+        self.columns, self.sizes, self.mtimes = columns, sizes, mtimes
+        self.row_of = dict(zip(columns["path"], range(len(sizes)), strict=True))
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def column(self, name: str) -> Any:
+        return self.columns[name]
+
+    @classmethod
+    def of(cls, rows: list[tuple[int, int, EntryDigest]]) -> DigestTable:
+        columns: dict[str, Any] = {name: [] for name in COLUMNS}
+        columns["keys"], columns["place"], columns["readable"] = array("Q"), array("l"), bytearray()
+        empty_keys = bytes(8 * len(KEYS))
+        pieces: dict[str, dict[str | None, tuple[list[bytes], array, array]]] = {part: {} for part in PARTS}
+        for number, (_size, _mtime, digest) in enumerate(rows):
+            for name in COLUMNS[:8]:
+                columns[name].append(getattr(digest, name))
+            columns["related"][-1] = SEPARATOR.join(digest.related)
+            features = digest.duplicates
+            columns["readable"].append(features is not None)
+            columns["group"].append(features.group if features else None)
+            columns["keys"].frombytes(features.keys if features else empty_keys)
+            columns["urls"].append(SEPARATOR.join(features.urls) if features else "")
+            columns["place"].append(-1)
+            if features is None:
+                continue
+            for part in PARTS:
+                data, starts, numbers = pieces[part].setdefault(features.group, ([], array("l", [0]), array("l")))
+                values = getattr(features, part)
+                data.append(values)
+                starts.append(starts[-1] + len(values) // 8)
+                numbers.append(number)
+            columns["place"][-1] = len(numbers) - 1
+        for part in PARTS:
+            columns[part] = {group: FeatureBlob(b"".join(data), starts, numbers)
+                             for group, (data, starts, numbers) in pieces[part].items()}
+        return cls(columns, array("q", (row[0] for row in rows)), array("q", (row[1] for row in rows)))
+
+    def row(self, number: int) -> EntryDigest:
+        c = self.columns
+        features = None
+        if c["readable"][number]:
+            group, place = c["group"][number], c["place"][number]
+            keys = c["keys"][number * len(KEYS):(number + 1) * len(KEYS)].tobytes()
+            parts = []
+            for part in PARTS:
+                blob = c[part][group]
+                parts.append(blob.data[blob.starts[place] * 8:blob.starts[place + 1] * 8])
+            urls = tuple(c["urls"][number].split(SEPARATOR)) if c["urls"][number] else ()
+            features = DuplicateFeatures(group, keys, parts[0], parts[1], urls)
+        related = tuple(c["related"][number].split(SEPARATOR)) if c["related"][number] else ()
+        return EntryDigest(c["path"][number], c["id"][number], c["twin_path"][number], c["kind"][number], related,
+                           c["category"][number], c["dated"][number], c["shape"][number], features)
+
+
+class OtherDigests:
+    """The entries `check` did not read, as digests, within the whole directory in order (`every`: the entries
+    read, and EntryRef for the others): a reference's digest is the table's row for its path, or a `fresh` one
+    for a file read because it changed. Rules that look across entries read their columns (`values`)."""
+
+    def __init__(self, table: DigestTable, every: list[Any], fresh: list[EntryDigest]) -> None:
+        self.table, self.every = table, every
+        self.fresh = {digest.path: digest for digest in fresh}
+        row_of = table.row_of
+        rows = {row_of.get(item.path, -1) for item in every if isinstance(item, EntryRef)
+                and item.path not in self.fresh}
+        self.skipped = set(range(len(table))) - rows  # rows of files changed, asked for or gone
+
+    def __bool__(self) -> bool:
+        return True
+
+    def values(self, name: str, of_entry: Callable[[Entry], Any]) -> Iterator[Any]:
+        """A column of EntryDigest (`dated`, `category`, `shape` ...) over the whole directory in order, with
+        `of_entry` giving an entry's value from the entry itself (the way its digest would hold it)."""
+        column, row_of, fresh = self.table.column(name), self.table.row_of, self.fresh
+        for item in self.every:
+            if isinstance(item, Entry):
+                yield of_entry(item)
+            elif item.path in fresh:
+                yield getattr(fresh[item.path], name)
+            else:
+                yield column[row_of[item.path]]
+
+    def digests(self) -> Iterator[tuple[int, EntryDigest | None]]:
+        """(row, None) for each row of the table that stands for an entry not read, then (-1, digest) for the
+        fresh ones: for a pass over the columns without building a digest a row."""
+        skipped = self.skipped
+        for number in range(len(self.table)):
+            if number not in skipped:
+                yield number, None
+        for digest in self.fresh.values():
+            yield -1, digest
+
+
+def dated_of(entry: Entry) -> tuple[tuple[str, str], ...]:
+    """(key, format) of the entry's date-like values (STR018)."""
+    return tuple((key, fmt) for key, _value, fmt, _line in dated_values(entry))
+
+
+def category_of(entry: Entry) -> str | None:
+    """The entry's `category:` value, when it has that field (STR015)."""
+    return entry.category if entry.category and "category" in entry.meta else None
+
+
+class DigestMaker:
+    def __init__(self, config: Config) -> None:
+        self.features = FeatureMaker(config.pack.get("duplicates") or {})
+        self._shared: dict[Any, Any] = {}
+
+    def share(self, value: Any) -> Any:
+        """One object for equal values (kinds, date styles, shapes): pickled once, loaded once."""
+        return self._shared.setdefault(value, value)
+
+    def of(self, entry: Entry) -> EntryDigest:
+        from auditor.checks.rules.duplicates._index import DuplicateIndex
+
+        share = self.share
+        return EntryDigest(
+            entry.path, entry.id.removesuffix(f"@{entry.path}") if _keyed_by_path(entry) else entry.id,
+            entry.twin_path, share(entry.kind), share(tuple(entry.related)), share(category_of(entry)),
+            share(dated_of(entry)), share(shape_of(entry)),
+            self.features.of(entry, share(entry.kind or DuplicateIndex.file_type(entry))))
+
+
+def _keyed_by_path(entry: Entry) -> bool:
+    return any(p.kind == "duplicate-id" for p in entry.problems) and entry.id.endswith(f"@{entry.path}")
+
+
+def _base(config: Config) -> bytes:
+    """The code and the configuration as read (before inference, which the digests themselves feed)."""
+    basis = {"format": FORMAT, "code": code_digest(), "settings": config.settings, "pack": config.pack,
+             "disabled": sorted(config.disabled), "enabled": sorted(config.enabled),
+             "source": str(config.source) if config.source is not None else None}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).digest()
+
+
+class DigestStore:
+    """The digests of one content folder, as kept and as this run leaves them."""
+
+    def __init__(self, root: Path, key: bytes, base: bytes) -> None:
+        self.root, self.key, self.base = root, key, base
+        self.path = root / ".auditor" / FILE_NAME
+        self.table = DigestTable.of([])
+        self.started_ns = time.time_ns()
+
+    @classmethod
+    def open(cls, root: Path | None, config: Config) -> DigestStore | None:
+        """The store of the folder at `root` (empty when none was kept), or None when none can be kept."""
+        if root is None or caches_off():
+            return None
+        key = secret()
+        if key is None:
+            return None
+        store = cls(root, key, _base(config))
+        try:
+            data = memoryview(store.path.read_bytes())
+            if len(data) > _MAC_BYTES and data[:_MAC_BYTES] == store._mac(data[_MAC_BYTES:]):
+                with collector_paused():
+                    loaded = pickle.loads(data[_MAC_BYTES:])  # noqa: S301 - signed by this user's key (above)
+                if isinstance(loaded, tuple) and len(loaded) == 3:
+                    store.table = DigestTable(*loaded)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, KeyError):
+            store.table = DigestTable.of([])
+        return store
+
+    def _mac(self, payload: bytes | memoryview) -> bytes:
+        mac = hashlib.blake2b(self.base, key=self.key, digest_size=_MAC_BYTES)
+        mac.update(payload)
+        return mac.digest()
+
+    def update(self, entries: Iterable[Entry], config: Config) -> None:
+        """Keep the digests of these entries (all of the folder's: files not among them are forgotten) and write
+        the file when anything changed."""
+        from auditor.sources.safe_files import plain_file_info
+
+        top = os.path.abspath(self.root)
+        table = self.table
+        found: list[tuple[Entry, tuple[int, int], int | None]] = []  # (entry, its file's stamp, its row kept)
+        unchanged = True
+        for number, entry in enumerate(entries):
+            info = plain_file_info(top, entry.path)
+            if info is None or self.started_ns - info.st_mtime_ns < RACY_SECONDS * 1e9:
+                unchanged = False
+                continue
+            stamp = (info.st_size, info.st_mtime_ns)
+            kept = table.row_of.get(entry.path)
+            if kept is not None and (table.sizes[kept], table.mtimes[kept]) != stamp:
+                kept = None
+            unchanged = unchanged and kept == number
+            found.append((entry, stamp, kept))
+        if (unchanged and len(found) == len(table)) or not self.path.parent.is_dir():
+            return  # an unchanged folder: the file already says all this
+        maker = DigestMaker(config)
+        for name in ("kind", "category", "dated", "shape", "group"):  # values shared in the file, shared again
+            for value in table.column(name):
+                maker.share(value)
+        rows = [(*stamp, table.row(kept) if kept is not None else maker.of(entry)) for entry, stamp, kept in found]
+        self.table = table = DigestTable.of(rows)
+        with collector_paused():
+            payload = pickle.dumps((table.columns, table.sizes, table.mtimes), protocol=pickle.HIGHEST_PROTOCOL)
+        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            with open(temporary, "wb") as out:
+                out.write(self._mac(payload))
+                out.write(payload)
+            os.replace(temporary, self.path)
+        except OSError:  # a folder that cannot be written: `check` reads every file next time
+            temporary.unlink(missing_ok=True)
+
+
+def keep_digests(root: Path | None, entries: list[Entry], config: Config) -> None:
+    """After a full read of a content folder (one file per entry): keep the entries' digests for `check`."""
+    if root is None or not (root / ".auditor").is_dir():
+        return
+    if any(entry.twin_path or entry.lines is not None or entry.source_format for entry in entries):
+        return  # not a content folder read one file per entry: `check` reads it whole
+    store = DigestStore.open(root, config)
+    if store is not None:
+        store.update(entries, config)
+
+
+__all__ = ["DigestMaker", "DigestStore", "DigestTable", "EntryDigest", "EntryRef", "OtherDigests", "category_of",
+           "dated_of", "keep_digests"]

@@ -1,0 +1,175 @@
+"""`check` of a few files against the digests of the others (auditor/checks/digests.py, pipeline.check_few): the
+findings are those of a check with every entry read, on the example directory and on a generated one after
+edits, copies, renames and deletions; and the whole directory is read whenever the digests cannot be trusted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from auditor.checks.cache import finding_record
+from auditor.checks.digests import FILE_NAME
+from auditor.config import load_config
+from auditor.pipeline import CHECK_FEW_MAX, check_entries, check_few, load_entries
+from auditor.sources.base import FolderSource
+from tests.helpers import AS_OF
+
+PROJECT = Path(__file__).resolve().parent.parent
+EXAMPLES = PROJECT / "examples" / "directory"
+DATE = dt.date.fromisoformat(AS_OF)
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # the digests' secret key lives there
+    monkeypatch.delenv("AUDITOR_NO_CACHE", raising=False)  # these test the digests: on even in a --no-cache run
+
+
+def generate(count: int, root: Path, seed: int) -> None:
+    spec = importlib.util.spec_from_file_location("bench_generate", PROJECT / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    module.generate(count, root, seed=seed)
+
+
+def age(root: Path) -> None:
+    """Files written a while ago: a file changed within the last seconds is never digested (racily clean)."""
+    past = time.time() - 3600
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
+
+
+def audited(root: Path) -> None:
+    """A full read and check, as an audit makes them: it keeps the digests."""
+    config = load_config(root)
+    check_entries(load_entries(root, config, use_cache=True), config, DATE, root=root, use_cache=True)
+    assert (root / ".auditor" / FILE_NAME).is_file()
+
+
+def full(root: Path, rels: list[str]) -> list[dict]:
+    config = load_config(root)
+    entries = load_entries(root, config, use_cache=False)
+    return [finding_record(f) for f in check_entries(entries, config, DATE, only=set(rels), root=root)]
+
+
+def few(root: Path, rels: list[str]) -> list[dict] | None:
+    done = check_few(FolderSource(root), load_config(root), DATE, rels)
+    return None if done is None else [finding_record(f) for f in done[1]]
+
+
+def rels_of(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md") if ".auditor" not in p.parts
+                  and p.name not in ("README.md", "PLANTED.md"))
+
+
+def test_every_example_entry_checked_alone_finds_what_a_full_check_finds(tmp_path: Path) -> None:
+    root = tmp_path / "directory"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
+    age(root)
+    assert few(root, rels_of(root)[:1]) is None  # nothing kept yet: read everything
+    (root / ".auditor").mkdir()
+    audited(root)
+    found = 0
+    for rel in rels_of(root):
+        alone = few(root, [rel])
+        assert alone is not None, rel
+        assert alone == full(root, [rel]), rel
+        found += len(alone)
+    assert found > 20  # the examples hold problems of every family
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["auditor.toml", "inferred"])
+def test_a_generated_directory_after_edits_copies_renames_and_deletions(tmp_path: Path, declared: bool) -> None:
+    root = tmp_path / "directory"
+    generate(400, root, seed=7)
+    if not declared:  # the kinds' requirements are inferred from every entry's shape (digests for the rest)
+        (root / "auditor.toml").unlink()
+    manifest = json.loads((root / "bench-manifest.json").read_text(encoding="utf-8"))
+    age(root)
+    (root / ".auditor").mkdir()
+    audited(root)
+    files = rels_of(root)
+    planted = sorted({p["path"] for p in manifest["planted"]})
+    codes = set()
+    for rel in planted[:40] + files[::37]:
+        alone = few(root, [rel])
+        assert alone == full(root, [rel]), rel
+        codes.update(f["code"] for f in alone)
+    assert {"DUP001", "DUP002", "DUP003", "DUP005", "XRF001", "STR005"} <= codes
+
+    # Edits the check is asked about, and edits it is not asked about (read and digested afresh).
+    first, second = root / files[3], root / files[10]
+    first.write_text(first.read_text(encoding="utf-8").replace("related: [", "related: [no-such-id, ", 1),
+                     encoding="utf-8")
+    (root / files[30]).write_text((root / files[31]).read_text(encoding="utf-8"), encoding="utf-8")  # a copy
+    second.write_text(second.read_text(encoding="utf-8") + "\nTODO: fill in.\n", encoding="utf-8")
+    copy = root / "tools" / "000" / "zz-copy-of-first.md"
+    copy.write_text((root / files[5]).read_text(encoding="utf-8").replace("\nid:", "\nold_id:", 1), encoding="utf-8")
+    (root / files[50]).rename(root / files[50].replace(".md", "-moved.md"))
+    for rel in files[60:64]:
+        (root / rel).unlink()
+    asked = [files[3], files[30], copy.relative_to(root).as_posix(), files[5]]
+    alone = few(root, asked)
+    assert alone is not None and alone == full(root, asked)
+    assert {"DUP001", "XRF001"} <= {f["code"] for f in alone}
+    for rel in asked + files[100:400:41]:
+        assert few(root, [rel]) == full(root, [rel]), rel
+
+
+def test_untrusted_or_stale_digests_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "directory"
+    generate(CHECK_FEW_MAX + 30, root, seed=2)
+    age(root)
+    (root / ".auditor").mkdir()
+    audited(root)
+    files = rels_of(root)
+    assert few(root, files[:1]) is not None
+    monkeypatch.setenv("AUDITOR_NO_CACHE", "1")
+    assert few(root, files[:1]) is None
+    monkeypatch.delenv("AUDITOR_NO_CACHE")
+    kept = root / ".auditor" / FILE_NAME
+    data = bytearray(kept.read_bytes())
+    data[-5] ^= 1  # written by anyone else (or damaged): its keyed hash no longer matches
+    kept.write_bytes(bytes(data))
+    assert few(root, files[:1]) is None
+    audited(root)
+    # More files changed than a few: the whole directory is read.
+    for rel in files[: CHECK_FEW_MAX + 1]:
+        path = root / rel
+        path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert few(root, files[:1]) is None
+    # A changed configuration is another key: nothing kept under the old one is used.
+    age(root)
+    audited(root)
+    assert few(root, files[:1]) is not None
+    toml = root / "auditor.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[rules]\ndisable = [\"PRS001\"]\n", encoding="utf-8")
+    assert few(root, files[:1]) is None
+
+
+def test_the_command_reads_one_file_and_says_the_same_as_without_digests(tmp_path: Path) -> None:
+    root = tmp_path / "directory"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
+    age(root)
+    (root / ".auditor").mkdir()
+    audited(root)
+    auditor = [sys.executable, "-m", "auditor", "check", "--as-of", AS_OF, "--offline", "--format", "json",
+               "--fail-on", "none"]
+    env = {**os.environ, "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"]}
+    rel = "tools/vectorvault.md" if (root / "tools" / "vectorvault.md").is_file() else rels_of(root)[0]
+    quick = subprocess.run([*auditor, rel], cwd=root, capture_output=True, text=True, env=env, check=True)
+    whole = subprocess.run([*auditor, "--no-cache", rel], cwd=root, capture_output=True, text=True, env=env,
+                           check=True)
+    assert json.loads(quick.stdout) == json.loads(whole.stdout)
+    assert json.loads(quick.stdout)["summary"]["read"]["formats"][0]["files"] == len(rels_of(root))
