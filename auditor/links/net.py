@@ -16,6 +16,7 @@ import select
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import httpcore
 import httpx
@@ -150,6 +151,24 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return addresses
 
 
+# What httpcore's network backend (anyio's asyncio backend) imports on a run's first connection.
+NETWORK_MODULES = ("sniffio", "anyio._backends._asyncio", "anyio._core._sockets", "anyio._core._streams",
+                   "anyio.streams.tls", "anyio.streams.memory", "anyio.streams.stapled", "anyio.to_thread")
+
+
+def load_network_modules() -> None:
+    """Import what the first connection would: the link workers (auditor.links.shards) are forked after this, so
+    each of them does not import it again on its own first request (30-80 ms of CPU each, at the start of the
+    run, when every host is waiting for its first answer)."""
+    import importlib
+
+    for name in NETWORK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another anyio layout: the workers import what they need, as before
+            pass
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend with our resolution in front: the connection goes to a checked address."""
 
@@ -259,18 +278,47 @@ def _connect_failure(exc: Exception, host: str, port: int) -> LinkNetworkError:
     return Unreachable(f"could not connect to {host}:{port}: {text or type(exc).__name__}")
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
+class LazyTLSPool(httpcore.AsyncConnectionPool):
+    """httpcore's connection pool, with its TLS context made when it opens its first https connection: loading
+    the CA bundle takes 50-70 ms of CPU, which a run of http links (or one whose https host fails before TLS, as a
+    lookup whose name does not resolve) need not spend before its first request."""
+
+    def __init__(self, tls: Callable[[], ssl.SSLContext], **kwargs: Any) -> None:
+        super().__init__(ssl_context=None, **kwargs)
+        self.tls = tls
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
+        if self._ssl_context is None and origin.scheme == b"https":
+            self._ssl_context = self.tls()
+        return super().create_connection(origin)
+
+
+class LazyTLSTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport on a `LazyTLSPool`. `verify` is an SSL context, a bool (as httpx takes them), or a
+    function that makes the context, called when the first https connection opens."""
+
+    def __init__(self, *, verify: bool | ssl.SSLContext | Callable[[], ssl.SSLContext] = True,
+                 limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),  # noqa: B008
+                 network_backend: httpcore.AsyncNetworkBackend | None = None) -> None:
+        lazy = callable(verify) and not isinstance(verify, ssl.SSLContext)
+        super().__init__(limits=limits, verify=False if lazy else verify, trust_env=False)  # type: ignore[arg-type]
+        # httpx built a context from `verify` (reused here), or a function makes one on the first https connection
+        tls = verify if lazy else (lambda context=self._pool._ssl_context: context)  # noqa: SLF001
+        self._pool = LazyTLSPool(
+            tls, max_connections=limits.max_connections,  # type: ignore[arg-type]
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=network_backend,
+        )
+
+
+class GuardedTransport(LazyTLSTransport):
     """httpx's transport with `GuardedBackend` under its connection pool. TLS errors get their own code."""
 
     def __init__(self, *, resolver: Resolver, allow_private: bool, limits: httpx.Limits, dns_timeout: float = 5.0,
-                 verify: bool | ssl.SSLContext = True, policy: AddressPolicy | None = None) -> None:
-        super().__init__(limits=limits, verify=verify, trust_env=False)
-        ssl_context = self._pool._ssl_context  # noqa: SLF001 - httpx builds it from `verify`; reuse it
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context, max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(resolver, allow_private, dns_timeout, policy),
-        )
+                 verify: bool | ssl.SSLContext | Callable[[], ssl.SSLContext] = True,
+                 policy: AddressPolicy | None = None) -> None:
+        super().__init__(verify=verify, limits=limits,
+                         network_backend=GuardedBackend(resolver, allow_private, dns_timeout, policy))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
