@@ -570,6 +570,8 @@ class LinkChecker:
         return self.hosts[key]
 
     def _headers_for(self, url: str) -> dict[str, str]:
+        if not self.options.headers:  # the usual case: no URL to take apart for every request
+            return {}
         hostname = (urlsplit(url).hostname or "").lower()
         for host, headers in self.options.headers.items():
             if hostname == host or hostname.endswith("." + host):
