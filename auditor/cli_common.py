@@ -10,7 +10,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from auditor.cli_params import install as _plain_params
 from auditor.safe_text import for_terminal
+
+_plain_params()  # typer reads the plain parameter kinds without importing pydantic (auditor.cli_params)
 
 
 class SafeConsole(Console):

@@ -16,7 +16,8 @@ a tool that is not found is skipped with the command that installs it where the 
     python3 -m venv /tmp/lcvenv && /tmp/lcvenv/bin/pip install linkchecker         # LinkChecker
     npm install --prefix /tmp/linkinator linkinator@6                              # linkinator (Node 18+)
 
-For each run: wall time (start to exit of the child), URLs per second (URLs in the web / wall time), peak memory
+For each run: wall time (start to exit of the child), CPU time (user + system, of the child and the workers it
+waited for: steadier than wall time on a shared machine), URLs per second (URLs in the web / wall time), peak memory
 of the child's whole process tree (RSS summed over the tree, polled every 50 ms from /proc; `ru_maxrss` of the
 largest process as a floor), dead links reported broken, live links reported broken, bot-protected links reported
 broken, missing fragments reported, and, counted by the servers, the most connections open at once and the most
@@ -331,6 +332,8 @@ def run_one(checker: Checker, web: Web, out: Path, timeout: float) -> dict[str, 
                                   "settings": checker.settings(), "command": " ".join(argv),
                                   "exit": os.waitstatus_to_exitcode(status), "timed_out": timed_out,
                                   "wall_s": round(wall, 1),
+                                  # user + system CPU of the child and the processes it waited for (its workers)
+                                  "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
                                   "urls_per_s": round(len(truth) / wall, 1),
                                   "peak_mb": round(max(poller.peak, usage.ru_maxrss * 1024) / 2**20, 1)}
     lookup: dict[str, str] = {}
@@ -364,7 +367,8 @@ def run_one(checker: Checker, web: Web, out: Path, timeout: float) -> dict[str, 
     return figures
 
 
-COLUMNS = [("checker", "checker"), ("wall s", "wall_s"), ("URLs/s", "urls_per_s"), ("peak MB", "peak_mb"),
+COLUMNS = [("checker", "checker"), ("wall s", "wall_s"), ("CPU s", "cpu_s"), ("URLs/s", "urls_per_s"),
+           ("peak MB", "peak_mb"),
            ("dead found", "dead"), ("soft 404s", "soft"), ("parked", "parked"), ("to home", "home"),
            ("live->broken", "live_reported_broken"), ("of them 429 once", "busy_reported_broken"),
            ("blocked->broken", "blocked_reported_broken"),

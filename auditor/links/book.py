@@ -29,7 +29,7 @@ from auditor.links.checker import CheckOptions, LinkChecker, network_down
 from auditor.links.content import Markers
 from auditor.links.extract import extract_links
 from auditor.links.history import History, MemoryHistory, Standing, confirmed
-from auditor.links.net import AddressPolicy, Resolver
+from auditor.links.net import AddressPolicy, LazyTLSTransport, Resolver
 from auditor.links.results import VERDICTS, LinkResult
 from auditor.links.shards import ShardedCheck, shard_count
 from auditor.models import Entry
@@ -213,8 +213,10 @@ class LinkBook:
         found: dict[str, str | None] = {}
         gate = asyncio.Semaphore(4)
         unreachable = False  # the archive could not be reached at all: the other lookups would fare no better
+        # The CA bundle is loaded when the archive is first reached over https, not when it cannot be reached.
+        transport = LazyTLSTransport(verify=lambda: httpx.create_ssl_context(verify=True, trust_env=False))
         async with httpx.AsyncClient(timeout=httpx.Timeout(self.options.timeout), trust_env=False,
-                                     headers={"User-Agent": self.options.user_agent}) as client:
+                                     headers={"User-Agent": self.options.user_agent}, transport=transport) as client:
             async def one(result: LinkResult) -> None:
                 nonlocal unreachable
                 async with gate:

@@ -286,14 +286,19 @@ class LinkChecker:
         if host.client is None:
             limits = httpx.Limits(max_connections=self.options.per_host,
                                   max_keepalive_connections=self.options.per_host, keepalive_expiry=5.0)
-            if self.ssl_context is None:  # loading the CA bundle takes tens of ms: once per run, not per host
-                self.ssl_context = httpx.create_ssl_context(verify=self.options.verify_tls)
             transport = GuardedTransport(resolver=self.resolver, allow_private=self.options.allow_private,
                                          limits=limits, dns_timeout=self.options.timeout,
-                                         verify=self.ssl_context, policy=self.address_policy)
+                                         verify=self._tls, policy=self.address_policy)
             host.client = httpx.AsyncClient(transport=transport, headers=self.headers, follow_redirects=False,
                                             timeout=httpx.Timeout(self.options.timeout))
         return host.client
+
+    def _tls(self) -> ssl.SSLContext:
+        """The run's TLS context, made when the first https connection opens (auditor.links.net.LazyTLSPool):
+        loading the CA bundle takes tens of ms, once per run, not per host, and not at all for http links."""
+        if self.ssl_context is None:
+            self.ssl_context = httpx.create_ssl_context(verify=self.options.verify_tls)
+        return self.ssl_context
 
     # -- one page and the URLs (fragments) on it ------------------------------------------------------
 
@@ -565,6 +570,8 @@ class LinkChecker:
         return self.hosts[key]
 
     def _headers_for(self, url: str) -> dict[str, str]:
+        if not self.options.headers:  # the usual case: no URL to take apart for every request
+            return {}
         hostname = (urlsplit(url).hostname or "").lower()
         for host, headers in self.options.headers.items():
             if hostname == host or hostname.endswith("." + host):

@@ -16,10 +16,10 @@ import select
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import httpcore
 import httpx
-from httpcore._backends.auto import AutoBackend
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 AddressPolicy = Callable[[str], "str | None"]  # address -> why it is off limits, or None
@@ -150,6 +150,115 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return addresses
 
 
+# What httpcore's network backend (anyio's asyncio backend) imports on a run's first connection.
+NETWORK_MODULES = ("sniffio", "anyio._backends._asyncio", "anyio._core._sockets", "anyio._core._streams",
+                   "anyio.streams.tls", "anyio.streams.memory", "anyio.streams.stapled", "anyio.to_thread")
+
+
+def load_network_modules() -> None:
+    """Import what the first connection would: the link workers (auditor.links.shards) are forked after this, so
+    each of them does not import it again on its own first request (30-80 ms of CPU each, at the start of the
+    run, when every host is waiting for its first answer)."""
+    import importlib
+
+    for name in NETWORK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another anyio layout: the workers import what they need, as before
+            pass
+
+
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    """A connection on asyncio's own streams. httpcore's default backend under asyncio goes through anyio, whose
+    cancel scope, task lookups and wrappers around every read and write cost about a tenth of the link checker's
+    CPU on a fast network; the checker always runs on asyncio, so it talks to asyncio directly. Errors are
+    httpcore's, as anyio's backend raises them; an end of stream reads as b"" (a TLS peer that closes without
+    close_notify included, as httpcore asks of anyio)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self.reader.read(max_bytes)
+        except TimeoutError:
+            raise httpcore.ReadTimeout("no data within the read timeout") from None
+        except OSError as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                self.writer.write(buffer)
+                await self.writer.drain()
+        except TimeoutError:
+            raise httpcore.WriteTimeout("could not write within the write timeout") from None
+        except OSError as exc:
+            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        self.writer.close()
+
+    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                await self.writer.start_tls(ssl_context, server_hostname=server_hostname)
+        except TimeoutError:
+            self.writer.close()
+            raise httpcore.ConnectTimeout("the TLS handshake timed out") from None
+        except (OSError, EOFError) as exc:  # ssl.SSLError is an OSError
+            self.writer.close()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        return self
+
+    def get_extra_info(self, info: str) -> object:
+        if info == "socket":
+            return self.writer.get_extra_info("socket")
+        if info == "ssl_object":
+            return self.writer.get_extra_info("ssl_object")
+        if info == "client_addr":
+            return self.writer.get_extra_info("sockname")
+        if info == "server_addr":
+            return self.writer.get_extra_info("peername")
+        if info == "is_readable":
+            return _readable(self.writer.get_extra_info("socket"))
+        return None
+
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend on asyncio's streams (see `AsyncioStream`); `host` is an address here."""
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(
+                    host, port, local_addr=(local_address, 0) if local_address else None)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        sock = writer.get_extra_info("socket")
+        for option in socket_options or ():  # asyncio sets TCP_NODELAY itself, as anyio does
+            sock.setsockopt(*option)
+        return AsyncioStream(reader, writer)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+                                  ) -> httpcore.AsyncNetworkStream:  # pragma: no cover - never used
+        raise httpcore.ConnectError("unix sockets are not link targets")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend with our resolution in front: the connection goes to a checked address."""
 
@@ -159,7 +268,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self.policy = policy or private_reason
         self.allow_private = allow_private
         self.dns_timeout = dns_timeout
-        self.inner = AutoBackend()
+        self.inner = AsyncioBackend()
 
     async def _addresses(self, host: str, port: int) -> list[str]:
         try:
@@ -259,18 +368,47 @@ def _connect_failure(exc: Exception, host: str, port: int) -> LinkNetworkError:
     return Unreachable(f"could not connect to {host}:{port}: {text or type(exc).__name__}")
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
+class LazyTLSPool(httpcore.AsyncConnectionPool):
+    """httpcore's connection pool, with its TLS context made when it opens its first https connection: loading
+    the CA bundle takes 50-70 ms of CPU, which a run of http links (or one whose https host fails before TLS, as a
+    lookup whose name does not resolve) need not spend before its first request."""
+
+    def __init__(self, tls: Callable[[], ssl.SSLContext], **kwargs: Any) -> None:
+        super().__init__(ssl_context=None, **kwargs)
+        self.tls = tls
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
+        if self._ssl_context is None and origin.scheme == b"https":
+            self._ssl_context = self.tls()
+        return super().create_connection(origin)
+
+
+class LazyTLSTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport on a `LazyTLSPool`. `verify` is an SSL context, a bool (as httpx takes them), or a
+    function that makes the context, called when the first https connection opens."""
+
+    def __init__(self, *, verify: bool | ssl.SSLContext | Callable[[], ssl.SSLContext] = True,
+                 limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),  # noqa: B008
+                 network_backend: httpcore.AsyncNetworkBackend | None = None) -> None:
+        lazy = callable(verify) and not isinstance(verify, ssl.SSLContext)
+        super().__init__(limits=limits, verify=False if lazy else verify, trust_env=False)  # type: ignore[arg-type]
+        # httpx built a context from `verify` (reused here), or a function makes one on the first https connection
+        tls = verify if lazy else (lambda context=self._pool._ssl_context: context)  # noqa: SLF001
+        self._pool = LazyTLSPool(
+            tls, max_connections=limits.max_connections,  # type: ignore[arg-type]
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=network_backend,
+        )
+
+
+class GuardedTransport(LazyTLSTransport):
     """httpx's transport with `GuardedBackend` under its connection pool. TLS errors get their own code."""
 
     def __init__(self, *, resolver: Resolver, allow_private: bool, limits: httpx.Limits, dns_timeout: float = 5.0,
-                 verify: bool | ssl.SSLContext = True, policy: AddressPolicy | None = None) -> None:
-        super().__init__(limits=limits, verify=verify, trust_env=False)
-        ssl_context = self._pool._ssl_context  # noqa: SLF001 - httpx builds it from `verify`; reuse it
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context, max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(resolver, allow_private, dns_timeout, policy),
-        )
+                 verify: bool | ssl.SSLContext | Callable[[], ssl.SSLContext] = True,
+                 policy: AddressPolicy | None = None) -> None:
+        super().__init__(verify=verify, limits=limits,
+                         network_backend=GuardedBackend(resolver, allow_private, dns_timeout, policy))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:

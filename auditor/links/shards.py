@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from auditor.links.checker import LinkChecker
+from auditor.links.net import load_network_modules
 from auditor.links.results import LinkResult
 from auditor.parallel import fork_pool
 
@@ -130,6 +131,7 @@ class ShardedCheck:
         results: dict[str, LinkResult] = {}
         deferred: list[str] = []
         learnt: dict[str, dict[str, Any]] = {}
+        load_network_modules()  # once here, not once in every worker
         gc.freeze()  # the children's collector leaves the inherited objects alone (and their pages shared)
         try:
             with fork_pool(len(self.shards)) as pool:
