@@ -38,13 +38,18 @@ def markdownlint(prefix: Path) -> Path:
     return command
 
 
+# As an installed tool runs: its bytecode compiled once and kept (pip compiles it at install), whatever this shell
+# says (some environments set PYTHONDONTWRITEBYTECODE, and every run would compile the whole package again).
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str], cwd: Path, runs: int) -> tuple[float, list[float], int]:
     """(median wall seconds, every run's, the last exit code): one unmeasured run first warms the file cache."""
-    subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+    subprocess.run(command, cwd=cwd, capture_output=True, check=False, env=ENV)
     times, code = [], 0
     for _ in range(runs):
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+        done = subprocess.run(command, cwd=cwd, capture_output=True, check=False, env=ENV)
         times.append(time.perf_counter() - started)
         code = done.returncode
     return statistics.median(times), times, code

@@ -121,7 +121,8 @@ def run_child(step: Step, log_dir: Path, timeout: float) -> str:
     its whole process tree (itself and its forked workers) from /proc; returns its stdout."""
     out_path = log_dir / f"{step.name}.stdout"
     err_path = log_dir / f"{step.name}.stderr"
-    env = {k: v for k, v in os.environ.items() if k != "AUDITOR_DB"}  # the default SQLite store, always
+    # The default SQLite store, always; bytecode kept, as an installed tool's is (pip compiles it at install).
+    env = {k: v for k, v in os.environ.items() if k not in ("AUDITOR_DB", "PYTHONDONTWRITEBYTECODE")}
     with out_path.open("wb") as out, err_path.open("wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(step.command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
