@@ -510,7 +510,7 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
     if use_cache and isinstance(source, FolderSource) and paths and not gone and all(p.is_file() for p in paths):
         few = _check_few(source, cfg, date, paths, root, stored_links, links)
     if few is not None:
-        entries, findings, silenced = few
+        entries, findings, silenced, digested = few
     else:
         entries = source.load(cfg) if paths or gone else []  # nothing changed: nothing to read
     _require_entries(named, entries, root, cfg, formats, skip_non_entries)
@@ -545,6 +545,8 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
         summary["suppressed"] = suppressed_summary(silenced)
     if entries:
         summary["read"] = read_summary(source)
+    if few is not None:
+        summary["digests"] = digested
     if changes is not None:
         summary["changed_since"] = {"rev": changes.rev, "base": changes.base, "files": len(changes.files),
                                     "findings_on_unchanged_lines": elsewhere}
@@ -562,9 +564,9 @@ def _link_book(cfg: Config, date: dt.date) -> Any:
 
 
 def _check_few(source: Any, cfg: Config, date: dt.date, paths: list[Path], root: Path,
-               stored_links: bool, links: Any) -> tuple[list[Any], list[Any], list[Any]] | None:
-    """(entries, findings, suppressed) of `check` of a few files judged against the digests of the others
-    (pipeline.check_few), or None when the whole directory must be read."""
+               stored_links: bool, links: Any) -> tuple[list[Any], list[Any], list[Any], dict[str, int]] | None:
+    """(entries, findings, suppressed, what was digested and read) of `check` of a few files judged against the
+    digests of the others (pipeline.check_few), or None when the whole directory must be read."""
     from auditor.checks.registry import RegistryClient
     from auditor.pipeline import check_few
 
@@ -573,7 +575,7 @@ def _check_few(source: Any, cfg: Config, date: dt.date, paths: list[Path], root:
     with _stored_links(root, cfg, date) if stored_links else contextlib.nullcontext() as stored:
         done = check_few(source, cfg, date, rels, registry=RegistryClient.from_settings(cfg.settings),
                          links=stored or links, suppressed=silenced)
-    return None if done is None else (done[0], done[1], silenced)
+    return None if done is None else (done[0], done[1], silenced, done[2])
 
 
 @contextlib.contextmanager
@@ -618,6 +620,10 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
         sev = summary["by_severity"]
         for line in read_lines(summary["read"]) if "read" in summary else []:
             err.print(line, markup=False)
+        if "digests" in summary:
+            digested = summary["digests"]
+            err.print(f"Digests: {digested['entries']} entries judged by their digests in .auditor/digests.bin "
+                      f"(kept by an earlier run), {digested['files_read']} files read", markup=False)
         err.print(f"{checked} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"
                      if changes is not None else "")

@@ -89,10 +89,11 @@ CHECK_FEW_MAX = 50
 
 
 def check_few(source: FolderSource, config: Config, as_of: dt.date, rels: list[str], **options: Any) -> tuple[
-        list[Entry], list[Finding]] | None:
+        list[Entry], list[Finding], dict[str, int]] | None:
     """`check` of a few files of a content folder without reading the rest: every other file that has not changed
     since an earlier run is judged against by its digest (auditor/checks/digests.py). Returns the entries read
-    from `rels` and their findings, the same as `check_entries` with every entry loaded; None when there are no
+    from `rels`, their findings (the same as `check_entries` with every entry loaded) and how many entries were
+    judged against by their digests and how many files were read; None when there are no
     digests to use or too many files changed (read the whole folder then). `options` go to `check_entries`.
     What was read is noted on the `source` as its `load` would."""
     from auditor.checks.digests import SEPARATOR, DigestMaker, DigestStore, EntryRef, OtherDigests
@@ -162,7 +163,7 @@ def check_few(source: FolderSource, config: Config, as_of: dt.date, rels: list[s
     findings = check_entries(targets, config, as_of, root=root, every=every, others=others, load_entry=load_entry,
                              **options)
     source.read_paths, source.skipped, source.marked = [item.path for item in every], skipped + marked, marked
-    return targets, findings
+    return targets, findings, {"entries": len(every) - len(targets) - len(fresh), "files_read": len(read)}
 
 
 def summarize(
