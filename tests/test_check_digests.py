@@ -156,12 +156,15 @@ def test_untrusted_or_stale_digests_are_not_used(tmp_path: Path, monkeypatch: py
         path = root / rel
         path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert few(root, files[:1]) is None
-    # A changed configuration is another key: nothing kept under the old one is used.
+    # Rules turned on or off leave the digests as they are; how files are read (or the rule packs) is another key.
     age(root)
     audited(root)
     assert few(root, files[:1]) is not None
     toml = root / "auditor.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + "\n[rules]\ndisable = [\"PRS001\"]\n", encoding="utf-8")
+    assert few(root, files[:1]) == full(root, files[:1])
+    read_otherwise = "[settings]\nmax_entry_bytes = 900000\n\n[rules]"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[rules]", read_otherwise), encoding="utf-8")
     assert few(root, files[:1]) is None
 
 
@@ -185,3 +188,23 @@ def test_the_command_reads_one_file_and_says_the_same_as_without_digests(tmp_pat
     text = subprocess.run([*auditor[:-4], "--fail-on", "none", rel], cwd=root, capture_output=True, text=True,
                           env=env, check=True)
     assert f"Digests: {len(rels_of(root)) - 1} entries judged by their digests" in text.stderr
+
+
+def test_an_editors_unsaved_text_is_judged_against_the_digests(tmp_path: Path) -> None:
+    root = tmp_path / "directory"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
+    age(root)
+    (root / ".auditor").mkdir()
+    audited(root)
+    rel = rels_of(root)[0]
+    text = (root / rel).read_text(encoding="utf-8").replace("related: [", "related: [no-such-entry, ", 1)
+    assert "no-such-entry" in text
+    auditor = [sys.executable, "-m", "auditor", "check", "--stdin", "--stdin-filename", rel, "--as-of", AS_OF,
+               "--offline", "--format", "json", "--fail-on", "none"]
+    quick = subprocess.run(auditor, cwd=root, input=text, capture_output=True, text=True, check=True)
+    whole = subprocess.run([*auditor, "--no-cache"], cwd=root, input=text, capture_output=True, text=True,
+                           check=True)
+    said, full_said = json.loads(quick.stdout), json.loads(whole.stdout)
+    assert said["summary"].pop("digests")["files_read"] == 1
+    assert said == full_said
+    assert any(f["code"] == "XRF001" and "no-such-entry" in f["message"] for f in said["findings"])

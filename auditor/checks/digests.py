@@ -228,10 +228,15 @@ def _keyed_by_path(entry: Entry) -> bool:
     return any(p.kind == "duplicate-id" for p in entry.problems) and entry.id.endswith(f"@{entry.path}")
 
 
+# The settings a digest's content depends on (what files are entries and how they are read): a digest kept by an
+# audit with links checked serves an offline `check`; the rest of what the rules read comes from the rule packs.
+READING_SETTINGS = ("exclude", "max_entry_bytes", "input_format")
+
+
 def _base(config: Config) -> bytes:
-    """The code and the configuration as read (before inference, which the digests themselves feed)."""
-    basis = {"format": FORMAT, "code": code_digest(), "settings": config.settings, "pack": config.pack,
-             "disabled": sorted(config.disabled), "enabled": sorted(config.enabled),
+    """The code, the rule packs and the reading settings as written (before inference, which the digests feed)."""
+    settings = {key: config.settings.get(key) for key in READING_SETTINGS}
+    basis = {"format": FORMAT, "code": code_digest(), "settings": settings, "pack": config.pack,
              "source": str(config.source) if config.source is not None else None}
     return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).digest()
 
