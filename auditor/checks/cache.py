@@ -10,14 +10,14 @@ A rule declares what its findings on one entry depend on (`Rule.depends_on`):
 - `files`: that and every file under the directory (path, size, modification time): links to files, manifests;
 - "" (the default): never reused (web links, package registries, other files, a live site).
 
-Every key also holds the auditor's code and version, the rule packs and the configuration (after what was
+The file is keyed by the auditor's code and version, the rule packs and the configuration (after what was
 inferred from the directory), so changing any of them starts afresh. The cache is one pickled file beside the
 directory's store, `.auditor/entry-cache.bin`, written only when that folder exists (an audit with the default
 store makes it; `check` in a fresh checkout writes nothing). The file starts with a keyed hash (BLAKE2b) of the
-rest under a secret kept in the user's cache folder (auditor/cache_key.py), as the parsed-entry cache's shards do,
-and its keys are keyed hashes under the same secret: a cache file committed into a directory or edited by anyone
-else is not unpickled, only ignored, and cannot hide findings. A cache that cannot be read or written is ignored:
-the run is then a full one. `--no-cache` (or AUDITOR_NO_CACHE=1 in the environment) ignores it.
+rest under a secret kept in the user's cache folder (auditor/cache_key.py), as the parsed-entry cache's shards do:
+a cache file committed into a directory or edited by anyone else is not unpickled, only ignored, and cannot hide
+findings. A cache that cannot be read or written is ignored: the run is then a full one. `--no-cache` (or
+AUDITOR_NO_CACHE=1 in the environment) ignores it.
 """
 
 from __future__ import annotations
@@ -125,7 +125,8 @@ class EntryCache:
         self.path, self.secret, self.base = path, secret, base
         self.stored: dict[str, Any] = {}
         self.levels: dict[str, str] = {}
-        self.keys: dict[str, dict[str, str]] = {}  # path -> level -> this run's key
+        self.keys: dict[str, str] = {}  # path -> this run's key of what the entry is (content and dates)
+        self.level_keys: dict[str, str] = {}  # level -> this run's key of what else that level's results read
         self.reused: dict[str, frozenset[str]] = {}
         self.by_level: dict[str, list[str]] = {}
         self.reused_count = 0
@@ -157,10 +158,6 @@ class EntryCache:
         mac.update(payload)
         return mac.digest()
 
-    def _sign(self, text: str) -> str:
-        """A keyed hash (BLAKE2b with the secret as its key, as an HMAC would be but faster)."""
-        return hashlib.blake2b(text.encode(), key=self.secret, digest_size=16).hexdigest()
-
     def plan(self, entries: list[Entry], targets: list[Entry], rules: list[Any], ctx: Any) -> tuple[
             dict[str, frozenset[str]], list[Finding]]:
         """For each target entry the codes whose findings are reused (path -> codes), and those findings."""
@@ -186,6 +183,10 @@ class EntryCache:
             level = depends_on(rule, ctx)
             if level in LEVELS:
                 by_level.setdefault(level, []).append(rule.code)
+        # What a level's results depend on beyond the entry, once for the run. The codes are in it: a rule that
+        # moved to another level (or to none) is not reused from a group that did not hold its findings. (The
+        # file's signature covers what is stored; the keys themselves need no secret.)
+        self.level_keys = {level: _digest((level, self.levels[level], codes)) for level, codes in by_level.items()}
         reused: dict[str, frozenset[str]] = {}
         interned: dict[frozenset[str], frozenset[str]] = {}
         findings: list[Finding] = []
@@ -194,19 +195,15 @@ class EntryCache:
             # from a pair of files (whose hash is the first file's alone) are always checked afresh.
             if not entry.content_hash or entry.twin_path or ids_seen[entry.id] > 1:
                 continue
-            own = f"{self.base}\x1f{content_keys[id(entry)]}\x1f{_dated_key(entry)}"
-            # The codes are in the key: a rule that moved to another level (or to none) is not reused from a group
-            # that did not hold its findings.
-            keys = {level: self._sign(f"{own}\x1f{level}\x1f{self.levels[level]}\x1f{' '.join(codes)}")
-                    for level, codes in by_level.items()}
-            self.keys[entry.path] = keys
+            own = f"{content_keys[id(entry)]}:{_dated_key(entry)}"
+            self.keys[entry.path] = own
             stored = self.stored.get(entry.path)
-            if not isinstance(stored, dict):
+            if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != own:
                 continue
             codes: set[str] = set()
-            for level, key in keys.items():
-                kept = stored.get(level)
-                if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key:
+            for level, key in self.level_keys.items():
+                kept = stored[1].get(level)
+                if kept is not None and kept[0] == key:
                     codes.update(by_level[level])
                     findings.extend(Finding(*record) for record in kept[1])
             if codes:
@@ -232,13 +229,14 @@ class EntryCache:
         changed = False
         every = frozenset(level_of)
         for entry in targets:
-            keys = self.keys.get(entry.path)
-            if keys is None or entry.id in timed_out:
+            own = self.keys.get(entry.path)
+            if own is None or entry.id in timed_out:
                 changed |= entries.pop(entry.path, None) is not None
                 continue
             if self.reused.get(entry.path) == every:  # every level reused: what is stored is what it would be
                 continue
-            entries[entry.path] = {level: (key, grouped.get((entry.id, level), [])) for level, key in keys.items()}
+            entries[entry.path] = (own, {level: (key, grouped.get((entry.id, level), []))
+                                         for level, key in self.level_keys.items()})
             changed = True
         if not changed:  # an unchanged directory: the file already says all this
             return
