@@ -91,8 +91,9 @@ def _page_run(run: Any) -> dict[str, Any]:
 def page_jobs(context: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
     """(relative path, template, its variables, whether the variables are all the page shows) of every page but
     index.html: one per entry with findings (entries/<key>.html), one per issue type (issues/<slug>.html) and the
-    entries in the order to work them, PAGE_SIZE a page (todo/<n>.html). An entry's page is given only what it
-    shows, so those variables (and the templates) say whether it changed; the other pages get the whole view."""
+    entries in the order to work them, PAGE_SIZE a page (todo/<n>.html). Entry and list pages are given only what
+    they show, so those variables (and the templates) say whether they changed; issue pages get the whole view
+    (they show the run's trend, so they change every run anyway)."""
     run = _page_run(context["run"])
     sub = {**context, "root": "../", "run": run, "generated": None}
     entries = context["entries"]
@@ -107,7 +108,9 @@ def page_jobs(context: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any
         yield f"issues/{row['slug']}.html", "issue.html.j2", {**sub, "row": row, "affected": affected}, False
     for number in range(1, context["pages"] + 1):
         chunk = entries[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
-        yield f"todo/{number}.html", "todo.html.j2", {**sub, "chunk": chunk, "number": number}, False
+        yield (f"todo/{number}.html", "todo.html.j2",
+               {"run": run, "version": context["version"], "root": "../", "chunk": chunk, "number": number,
+                "pages": context["pages"]}, True)
 
 
 def render_pages(context: dict[str, Any]) -> Iterator[tuple[str, str]]:
