@@ -309,9 +309,7 @@ def _write_ticket_exports(url: str, name: str, target: Path, advice: str, settin
             tickets = actions.list_tickets(session, directory=name, status="open")
     finally:
         engine.dispose()
-    write_output(target / "tickets.md", actions.export(tickets, "md"), advice)
-    write_output(target / "tickets.json", actions.export(tickets, "json", settings), advice)
-    write_output(target / "tickets.csv", actions.export(tickets, "csv", settings), advice)
+    actions.write_exports(tickets, target, settings, advice)  # not rewritten when no ticket changed
 
 
 def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_id: int, report: Path,
