@@ -199,6 +199,7 @@ def write_pages(out_dir: Path, jobs: Iterable[tuple[str, str, dict[str, Any], bo
                 current = _regular_stamp(path)
             if digest is not None and current is not None:
                 manifest[rel] = [digest, *current]
+        removed = 0
         for name in SUBFOLDERS:
             with os.scandir(out_dir / name) as listing:
                 for item in listing:
@@ -207,8 +208,10 @@ def write_pages(out_dir: Path, jobs: Iterable[tuple[str, str, dict[str, Any], bo
                             shutil.rmtree(item.path)
                         else:
                             os.unlink(item.path)
-        write_output(out_dir / MANIFEST, json.dumps({"format": MANIFEST_FORMAT, "pages": manifest},
-                                                    separators=(",", ":")), advice)
+                        removed += 1
+        if written or removed or manifest != old:
+            write_output(out_dir / MANIFEST, json.dumps({"format": MANIFEST_FORMAT, "pages": manifest},
+                                                        separators=(",", ":")), advice)
     except OSError as exc:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
