@@ -15,6 +15,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -127,9 +128,21 @@ def _is_dir(path: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=64)
+def _one_pattern(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The glob patterns as one regular expression (fnmatch's translation of each): one match per name instead of
+    two `fnmatch` calls per pattern, over every file of a large directory."""
+    if not patterns:
+        return None
+    return re.compile("|".join(fnmatch.translate(os.path.normcase(p)) for p in patterns))
+
+
 def excluded(rel: str, patterns: Iterable[str]) -> bool:
-    name = posixpath.basename(rel)
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns)
+    compiled = _one_pattern(tuple(patterns))
+    if compiled is None:
+        return False
+    return (compiled.match(os.path.normcase(posixpath.basename(rel))) is not None
+            or compiled.match(os.path.normcase(rel)) is not None)
 
 
 def mark_prompt_files(entries: Iterable[Entry], config: Config) -> None:
