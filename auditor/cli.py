@@ -166,6 +166,7 @@ def audit(
     """Audit a whole directory: record the run, update tickets, write the HTML report."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from auditor.heap import frozen_during
     from auditor.pipeline import run_audit
     from auditor.report import write_report
     from auditor.schedule.child import stop_when_scheduler_dies
@@ -219,10 +220,12 @@ def audit(
     # The run is stored already: a report folder that cannot be written loses nothing but the files.
     advice = (f"run #{result.run_id} is recorded in the store; point --report-dir (or the `report_dir` setting) "
               "at a writable folder with free space and run the audit again")
-    report = write_report(url, result.run_id, target, advice, cfg.settings)
-    _write_ticket_exports(url, cfg.name, target, advice, cfg.settings)
-    document = format_json(result.findings, directory, result.summary | {"run": result.run_id}, cfg.settings)
-    write_output(target / "findings.json", document, advice)
+    # The run's entries and findings stay alive while these are written: out of the collector's walks meanwhile
+    with frozen_during(len(result.entries)):
+        report = write_report(url, result.run_id, target, advice, cfg.settings)
+        _write_ticket_exports(url, cfg.name, target, advice, cfg.settings)
+        document = format_json(result.findings, directory, result.summary | {"run": result.run_id}, cfg.settings)
+        write_output(target / "findings.json", document, advice)
     if fmt == AuditFormat.json:
         sys.stdout.write(document)
     else:
@@ -309,9 +312,7 @@ def _write_ticket_exports(url: str, name: str, target: Path, advice: str, settin
             tickets = actions.list_tickets(session, directory=name, status="open")
     finally:
         engine.dispose()
-    write_output(target / "tickets.md", actions.export(tickets, "md"), advice)
-    write_output(target / "tickets.json", actions.export(tickets, "json", settings), advice)
-    write_output(target / "tickets.csv", actions.export(tickets, "csv", settings), advice)
+    actions.write_exports(tickets, target, settings, advice)  # not rewritten when no ticket changed
 
 
 def _print_audit_summary(summary: dict[str, Any], name: str, date: dt.date, run_id: int, report: Path,

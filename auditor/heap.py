@@ -29,3 +29,18 @@ def collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+@contextmanager
+def frozen_during(count: int) -> Iterator[None]:
+    """Everything alive now kept out of the collector's sight while the block runs, when `count` (how many long-lived
+    things there are) is large: for the work after a run that allocates much while the run's entries and findings
+    are still alive (the report, exports). As it was afterwards: unfrozen unless something was frozen before."""
+    freezing = count >= LARGE and gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if freezing:
+            gc.unfreeze()

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
+import os
 import re
-from collections.abc import Iterator, Mapping
+import shutil
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from auditor import __version__
-from auditor.outfiles import write_folders, write_output
+from auditor.cache_key import code_digest
+from auditor.outfiles import WriteError, write_output
 from auditor.report_charts import svg_chart
 from auditor.report_view import build_view
 from auditor.safe_text import html_user
@@ -26,6 +34,10 @@ TOP_ENTRIES = 50  # entries index.html lists under "What to do first"; the rest 
 PAGE_SIZE = 500  # entries on one todo/<n>.html
 SHOWN_PER_LIST = 25  # items each list of "What needs attention" shows on index.html
 SUBFOLDERS = ("entries", "issues", "todo")
+# What each page of the folders above was rendered from (a digest) and its file's size and time: the next report
+# renders again only the pages whose inputs or files changed. A dot file, beside index.html.
+MANIFEST = ".pages.json"
+MANIFEST_FORMAT = 1
 
 
 _CODE_SPAN = re.compile(r"`([^`]+)`")
@@ -70,27 +82,141 @@ def page_of(position: int) -> int:
     return (position - 1) // PAGE_SIZE + 1
 
 
-def render_pages(context: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(relative path, HTML) of every page of the report: index.html first, then one page per entry with findings
-    (entries/<key>.html), one per issue type (issues/<slug>.html) and the entries in the order to work them,
-    PAGE_SIZE a page (todo/<n>.html)."""
-    env = environment()
-    yield "index.html", env.get_template("report.html.j2").render(**context, css=_css(), root="")
-    sub = {**context, "root": "../"}
-    entry_page = env.get_template("entry.html.j2")
-    for entry in context["entries"]:
-        yield f"entries/{entry['key']}.html", entry_page.render(**sub, entry=entry, page=page_of(entry["position"]))
-    issue_page = env.get_template("issue.html.j2")
+def _page_run(run: Any) -> dict[str, Any]:
+    """What the linked pages say of the run: the directory and the date, not the run's number, so an entry whose page
+    did not change between two runs keeps its file (the report of an unchanged directory rewrites no page)."""
+    return {"directory": run.directory, "as_of": run.as_of}
+
+
+def page_jobs(context: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
+    """(relative path, template, its variables, whether the variables are all the page shows) of every page but
+    index.html: one per entry with findings (entries/<key>.html), one per issue type (issues/<slug>.html) and the
+    entries in the order to work them, PAGE_SIZE a page (todo/<n>.html). Entry and list pages are given only what
+    they show, so those variables (and the templates) say whether they changed; issue pages get the whole view
+    (they show the run's trend, so they change every run anyway)."""
+    run = _page_run(context["run"])
+    sub = {**context, "root": "../", "run": run, "generated": None}
+    entries = context["entries"]
+    for entry in entries:
+        yield (f"entries/{entry['key']}.html", "entry.html.j2",
+               {"run": run, "version": context["version"], "root": "../", "entry": entry,
+                "page": page_of(entry["position"]), "total": len(entries)}, True)
     by_id = context["by_id"]
     for row in context["issue_types"]:
         affected = [by_id[e] for e in row["affected"] if e in by_id]
         affected.sort(key=lambda e: e["position"])
-        yield f"issues/{row['slug']}.html", issue_page.render(**sub, row=row, affected=affected)
-    list_page = env.get_template("todo.html.j2")
-    entries = context["entries"]
+        yield f"issues/{row['slug']}.html", "issue.html.j2", {**sub, "row": row, "affected": affected}, False
     for number in range(1, context["pages"] + 1):
         chunk = entries[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
-        yield f"todo/{number}.html", list_page.render(**sub, chunk=chunk, number=number)
+        yield (f"todo/{number}.html", "todo.html.j2",
+               {"run": run, "version": context["version"], "root": "../", "chunk": chunk, "number": number,
+                "pages": context["pages"]}, True)
+
+
+def render_pages(context: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(relative path, HTML) of every page of the report: index.html first, then those of `page_jobs`."""
+    env = environment()
+    yield "index.html", env.get_template("report.html.j2").render(**context, css=_css(), root="")
+    for rel, template, variables, _ in page_jobs(context):
+        yield rel, env.get_template(template).render(**variables)
+
+
+@cache
+def _templates_stamp() -> str:
+    """The templates' text with the code and versions that render them: any change renders every page again."""
+    digest = hashlib.blake2b(f"{__version__}\x1f{jinja2.__version__}\x1f{code_digest()}".encode(), digest_size=16)
+    for path in sorted(TEMPLATES.iterdir()):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\x1f" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def page_digest(template: str, variables: Mapping[str, Any]) -> str | None:
+    """A digest of what a page is rendered from (its template's name and its variables, by `repr`), or None when a
+    variable's `repr` is not its content (an object shown by its address): such a page is always rendered."""
+    text = repr((_templates_stamp(), template, sorted(variables.items())))
+    if " object at 0x" in text:
+        return None
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _read_manifest(out_dir: Path) -> dict[str, list[Any]]:
+    try:
+        document = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    pages = document.get("pages") if isinstance(document, dict) else None
+    return pages if isinstance(pages, dict) and document.get("format") == MANIFEST_FORMAT else {}
+
+
+def _regular_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
+
+
+def write_pages(out_dir: Path, jobs: Iterable[tuple[str, str, dict[str, Any], bool]], advice: str) -> int:
+    """Bring the folders SUBFOLDERS of `out_dir` up to date with `jobs` (see `page_jobs`) and return how many pages
+    were written. A page is written (into a temporary file renamed over it: a reader never sees half a page) only
+    when its text changed; an entry's page is not even rendered when what it is rendered from has the digest the
+    manifest (`MANIFEST`) noted for it and its file is as that run left it (size and time). Pages no earlier page
+    list holds are removed afterwards. Thousands of unchanged pages so cost a `stat` each, not a write, a rename and
+    a removal each; a run that fails midway leaves each page whole, some of them this run's."""
+    env = environment()
+    old = _read_manifest(out_dir)
+    manifest: dict[str, list[Any]] = {}
+    wanted: set[str] = set()
+    written = 0
+    temporary: Path | None = None
+    try:
+        for name in SUBFOLDERS:
+            folder = out_dir / name
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                folder.unlink()  # the report's own folder, never one a link points to
+            folder.mkdir(parents=True, exist_ok=True)
+        for rel, template, variables, complete in jobs:
+            if rel.split("/", 1)[0] not in SUBFOLDERS:
+                raise ValueError(f"{rel} is not in one of the folders {SUBFOLDERS}")
+            wanted.add(rel)
+            path = out_dir / rel
+            digest = page_digest(template, variables) if complete else None
+            kept = old.get(rel)
+            current = _regular_stamp(path)
+            if digest is not None and isinstance(kept, list) and len(kept) == 3 and kept[0] == digest \
+                    and current is not None and list(current) == kept[1:]:
+                manifest[rel] = kept
+                continue
+            data = env.get_template(template).render(**variables).encode("utf-8")
+            if current is None or current[0] != len(data) or path.read_bytes() != data:
+                temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                with open(temporary, "wb") as handle:
+                    handle.write(data)
+                os.replace(temporary, path)
+                temporary = None
+                written += 1
+                current = _regular_stamp(path)
+            if digest is not None and current is not None:
+                manifest[rel] = [digest, *current]
+        removed = 0
+        for name in SUBFOLDERS:
+            with os.scandir(out_dir / name) as listing:
+                for item in listing:
+                    if f"{name}/{item.name}" not in wanted:
+                        if item.is_dir(follow_symlinks=False):
+                            shutil.rmtree(item.path)
+                        else:
+                            os.unlink(item.path)
+                        removed += 1
+        if written or removed or manifest != old:
+            write_output(out_dir / MANIFEST, json.dumps({"format": MANIFEST_FORMAT, "pages": manifest},
+                                                        separators=(",", ":")), advice)
+    except OSError as exc:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise WriteError(out_dir, exc, advice) from None
+    return written
 
 
 def _css() -> str:
@@ -109,9 +235,8 @@ def write_report(db_url: str, run_id: int, out_dir: Path, advice: str = "choose 
             context = build_context(session, run_id, settings)
     finally:
         engine.dispose()
-    pages = render_pages(context)
-    _, index = next(pages)
+    index = environment().get_template("report.html.j2").render(**context, css=_css(), root="")
     write_output(out_dir / "index.html", index, advice)  # first: the page a reader opens, and it stands alone
     write_output(out_dir / "report.css", _css(), advice)
-    write_folders(out_dir, SUBFOLDERS, pages, advice)
+    write_pages(out_dir, page_jobs(context), advice)
     return out_dir / "index.html"

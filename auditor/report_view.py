@@ -252,11 +252,12 @@ def build_view(session: Session, run_id: int, settings: Mapping[str, Any] | None
     summary = run.summary or {}
     findings = _finding_rows(session, run_id)
     previous = run_store.previous_completed_run(session, run.directory, run_id)
-    before = _finding_rows(session, previous.id) if previous else []
-    before_prints = {f["fingerprint"] for f in before}
+    before_prints = _fingerprints(session, [previous.id])[previous.id] if previous else set()
     now_prints = {f["fingerprint"] for f in findings}
     new = [f for f in findings if previous and f["fingerprint"] not in before_prints]
-    resolved = [f for f in before if f["fingerprint"] not in now_prints]
+    # The run before's whole rows only when some of its findings are gone (usually few or none)
+    resolved = ([f for f in _finding_rows(session, previous.id) if f["fingerprint"] not in now_prints]
+                if previous and before_prints - now_prints else [])
 
     ticket_rows = list(session.scalars(select(Ticket).where(Ticket.directory == run.directory)))
     tickets = {t.entry_id: _ticket_view(t, run.as_of) for t in ticket_rows}

@@ -11,7 +11,7 @@ a child process of the venv's `auditor`, with the default SQLite store under DIR
   3. check       `auditor check DIR --as-of DATE --format json` (nothing stored; CI's command)
   4. check-one   the same on one entry file, as CI runs it on a change (still reads the whole directory)
   then 10 entries are changed (a sentence added to each, bench/run.py's edit_entries), and:
-  5. audit-10    the audit again: the entry cache (.auditor/entry-cache.json) reuses the other entries' findings
+  5. audit-10    the audit again: the entry cache (.auditor/entry-cache.bin) reuses the other entries' findings
   6. check-10    `check` of one of the changed files
   7. git-dates   the git dating pass alone (auditor/entry_dates.py on the loaded entries), for what it costs
 Steps 2-4 run with the cache the first audit wrote (nothing changed: every entry's findings are reused but the

@@ -66,3 +66,40 @@ def test_tickets_list_marks_overdue_tickets_on_the_as_of_date(tmp_path: Path) ->
     assert "OVERDUE" in late and "1 overdue on 2027-03-01" in late
     assert "No overdue tickets" in cli("tickets", "list", "--overdue", "--as-of", due, cwd=root).stdout
     assert "beta" in cli("tickets", "list", "--overdue", "--as-of", "2027-03-01", cwd=root).stdout
+
+
+def test_the_audit_exports_are_rewritten_only_when_a_ticket_or_a_file_changed(tmp_path: Path) -> None:
+    """An audit that changed no ticket leaves tickets.md, .json and .csv as they were; one that changed a ticket
+    rewrites them, and so does one that finds an export edited or removed."""
+    import datetime as dt
+
+    from auditor.config import load_config
+    from auditor.pipeline import run_audit
+    from auditor.store.db import open_engine, session_factory
+    from auditor.tickets import actions
+
+    root = write_tree(tmp_path / "dir", {"skills/beta.md": skill("beta", ["alpha"]) + "\nTODO one\n",
+                                         "skills/alpha.md": skill("alpha", ["beta"])})
+    url, out = f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "out"
+
+    def audit_and_export() -> bool:
+        run_audit(root, load_config(root), dt.date(2026, 11, 28), url)
+        engine = open_engine(url)
+        try:
+            with session_factory(engine)() as session:
+                tickets = actions.list_tickets(session, status="open")
+                return actions.write_exports(tickets, out, {}, "retry")
+        finally:
+            engine.dispose()
+
+    assert audit_and_export()
+    files = {name: ((out / name).read_text(encoding="utf-8"), (out / name).stat().st_mtime_ns)
+             for name in actions.EXPORT_FILES}
+    assert "TODO" in files["tickets.md"][0]
+    assert not audit_and_export()  # nothing changed
+    assert {name: ((out / name).read_text(encoding="utf-8"), (out / name).stat().st_mtime_ns)
+            for name in actions.EXPORT_FILES} == files
+    (out / "tickets.csv").unlink()
+    assert audit_and_export() and (out / "tickets.csv").read_text(encoding="utf-8") == files["tickets.csv"][0]
+    write_tree(root, {"skills/beta.md": skill("beta", ["alpha"]) + "\nTODO one\nFIXME two\n"})
+    assert audit_and_export() and "FIXME two" in (out / "tickets.md").read_text(encoding="utf-8")

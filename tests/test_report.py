@@ -226,3 +226,48 @@ def test_report_folders_are_replaced_whole_or_not_at_all(tmp_path: Path) -> None
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["entries", "entries/b.html",
                                                                                        "todo"]
     assert (tmp_path / "entries" / "b.html").read_text() == "new b"
+
+
+def test_a_report_of_an_unchanged_directory_rewrites_no_page_and_drops_pages_that_no_longer_apply(
+        tmp_path: Path) -> None:
+    """The entry pages do not name the run: a second audit of the same files leaves every page file as it was (not
+    even rendered: the manifest's digests match). An edited entry's page is rewritten, a page edited by hand is put
+    back, and the page of an entry that is gone is removed."""
+    from auditor.report import MANIFEST
+
+    root = write_tree(tmp_path / "dir", {
+        "skills/alpha.md": skill("alpha", ["beta", "nope"]),
+        "skills/beta.md": skill("beta", ["alpha"]) + "\nTODO one\n",
+        "skills/gamma.md": skill("gamma", ["missing"]),
+    })
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    out = tmp_path / "out"
+    first = run_audit(root, load_config(root), DAY, url)
+    write_report(url, first.run_id, out)
+    pages = {p.name: (p.read_text(encoding="utf-8"), p.stat().st_mtime_ns) for p in (out / "entries").iterdir()}
+    assert len(pages) == 3 and (out / MANIFEST).is_file()
+    assert all(f"run #{first.run_id}" not in text for text, _ in pages.values())
+    second = run_audit(root, load_config(root), DAY, url)
+    assert second.run_id != first.run_id
+    write_report(url, second.run_id, out)
+    assert {p.name: (p.read_text(encoding="utf-8"), p.stat().st_mtime_ns)
+            for p in (out / "entries").iterdir()} == pages
+    assert f"Run #{second.run_id}" in (out / "index.html").read_text(encoding="utf-8")
+    some = next(iter(pages))
+    (out / "entries" / some).write_text("defaced", encoding="utf-8")  # by hand: put back, not trusted
+    write_report(url, second.run_id, out)
+    assert (out / "entries" / some).read_text(encoding="utf-8") == pages[some][0]
+
+    # gamma gone, beta's TODO changed, alpha's page edited by hand
+    (root / "skills" / "gamma.md").unlink()
+    write_tree(root, {"skills/beta.md": skill("beta", ["alpha"]) + "\nFIXME two\n"})
+    alpha = view_of(url, second.run_id)["by_id"]["alpha"]["key"]
+    beta = view_of(url, second.run_id)["by_id"]["beta"]["key"]
+    (out / "entries" / f"{alpha}.html").write_text("defaced", encoding="utf-8")
+    third = run_audit(root, load_config(root), DAY, url)
+    write_report(url, third.run_id, out)
+    now = {p.name: p.read_text(encoding="utf-8") for p in (out / "entries").iterdir()}
+    assert sorted(now) == sorted([f"{alpha}.html", f"{beta}.html"])
+    assert now[f"{alpha}.html"] != "defaced" and "Number 1 of 2" in now[f"{alpha}.html"]
+    assert "FIXME two" in now[f"{beta}.html"] and now[f"{beta}.html"] != pages[f"{beta}.html"][0]
+    assert not [p for p in out.rglob("*.tmp")]

@@ -10,21 +10,22 @@ A rule declares what its findings on one entry depend on (`Rule.depends_on`):
 - `files`: that and every file under the directory (path, size, modification time): links to files, manifests;
 - "" (the default): never reused (web links, package registries, other files, a live site).
 
-Every key also holds the auditor's code and version, the rule packs and the configuration (after what was
-inferred from the directory), so changing any of them starts afresh. The cache is a JSON file beside the
-directory's store, `.auditor/entry-cache.json`, written only when that folder exists (an audit with the default
-store makes it; `check` in a fresh checkout writes nothing). Its keys are keyed hashes (BLAKE2b) under a secret
-kept in the user's cache folder, so a cache file committed into a directory cannot pass for one this machine
-wrote and hide findings. A cache that cannot be read or written is ignored: the run is then a full one.
-`--no-cache` (or AUDITOR_NO_CACHE=1 in the environment) ignores it.
+The file is keyed by the auditor's code and version, the rule packs and the configuration (after what was
+inferred from the directory), so changing any of them starts afresh. The cache is one pickled file beside the
+directory's store, `.auditor/entry-cache.bin`, written only when that folder exists (an audit with the default
+store makes it; `check` in a fresh checkout writes nothing). The file starts with a keyed hash (BLAKE2b) of the
+rest under a secret kept in the user's cache folder (auditor/cache_key.py), as the parsed-entry cache's shards do:
+a cache file committed into a directory or edited by anyone else is not unpickled, only ignored, and cannot hide
+findings. A cache that cannot be read or written is ignored: the run is then a full one. `--no-cache` (or
+AUDITOR_NO_CACHE=1 in the environment) ignores it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
+import pickle
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,15 +34,17 @@ from typing import Any
 from auditor.cache_key import caches_off
 from auditor.cache_key import code_digest as _code_digest
 from auditor.cache_key import secret as _secret
-from auditor.heap import settle
-from auditor.models import Edit, Entry, Finding, Severity
+from auditor.heap import collector_paused, settle
+from auditor.models import Entry, Finding
 
 ENTRY, DATE, IDS, DIRECTORY, FILES = "entry", "date", "ids", "directory", "files"
 LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES)
 # Settings that change how a run goes, never what it finds: they leave the cache as it is.
 RUN_ONLY = frozenset({"workers", "parallel_min_entries", "db", "rule_time_budget"})
-FILE_NAME = "entry-cache.json"
-FORMAT = 1
+FILE_NAME = "entry-cache.bin"
+FORMAT = 2  # 1: the JSON file entry-cache.json (left alone, never read)
+_MAC_BYTES = 32
+_FIELDS = tuple(Finding.__dataclass_fields__)
 
 # Rules whose modules are being reworked elsewhere declare their dependency here until they carry it themselves.
 def depends_on(rule: Any, ctx: Any) -> str:
@@ -84,37 +87,35 @@ def _listing(root: Path) -> str:
     return digest.hexdigest()
 
 
+def _digest(basis: object) -> str:
+    """A hash of `basis` by its `repr`: strings, numbers, dates, None, tuples and lists of them (what the keys below
+    are made of) have one `repr` for one value, and it is several times cheaper than a JSON dump. An object shown by
+    its address would make a new key every run: never reused, never wrongly reused."""
+    return hashlib.blake2b(repr(basis).encode(), digest_size=20).hexdigest()
+
+
 def _content_key(entry: Entry) -> str:
     """What the entry's file holds and what loading made of it with the other files it read (a duplicate id, a
     problem, where references land, the kind and category a format gives)."""
     problems = [(p.kind, p.message, p.line, p.field, p.evidence) for p in entry.problems]
     refs = [(r.kind, r.target, r.line, r.resolved, r.suggestion, r.field, r.path) for r in entry.refs]
-    basis = [entry.path, entry.id, entry.content_hash, entry.twin_path, entry.lines, problems, refs, entry.kind,
-             entry.category, entry.source_format, entry.for_model, entry.body_repeats_summary, entry.title,
-             entry.summary, entry.related, entry.links, entry.body_start, len(entry.body_lines)]
-    return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
+    return _digest((entry.path, entry.id, entry.content_hash, entry.twin_path, entry.lines, problems, refs,
+                    entry.kind, entry.category, entry.source_format, entry.for_model, entry.body_repeats_summary,
+                    entry.title, entry.summary, entry.related, entry.links, entry.body_start, len(entry.body_lines)))
 
 
 def _dated_key(entry: Entry) -> str:
-    basis = [entry.updated, entry.reviewed, entry.published, entry.last_changed, entry.last_changed_by,
-             entry.last_changed_ref]
-    return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
+    return _digest((entry.updated, entry.reviewed, entry.published, entry.last_changed, entry.last_changed_by,
+                    entry.last_changed_ref))
 
 
-def finding_record(finding: Finding) -> dict[str, Any]:
-    record = {name: getattr(finding, name) for name in Finding.__dataclass_fields__}
-    record["severity"] = finding.severity.name
-    record["claim_date"] = finding.claim_date.isoformat() if finding.claim_date else None
-    record["edit"] = vars(finding.edit) if finding.edit else None
-    return record
+def finding_record(finding: Finding) -> tuple[Any, ...]:
+    """A finding as the cache keeps it: its fields in order (pickle keeps the severity, dates and edit as they are)."""
+    return tuple(getattr(finding, name) for name in _FIELDS)
 
 
-def finding_from(record: dict[str, Any]) -> Finding:
-    values = dict(record)
-    values["severity"] = Severity.parse(values["severity"])
-    values["claim_date"] = dt.date.fromisoformat(values["claim_date"]) if values["claim_date"] else None
-    values["edit"] = Edit(**values["edit"]) if values["edit"] else None
-    return Finding(**values)
+def finding_from(record: tuple[Any, ...]) -> Finding:
+    return Finding(*record)
 
 
 class EntryCache:
@@ -124,7 +125,10 @@ class EntryCache:
         self.path, self.secret, self.base = path, secret, base
         self.stored: dict[str, Any] = {}
         self.levels: dict[str, str] = {}
-        self.keys: dict[str, dict[str, str]] = {}  # path -> level -> this run's key
+        self.keys: dict[str, str] = {}  # path -> this run's key of what the entry is (content and dates)
+        self.level_keys: dict[str, str] = {}  # level -> this run's key of what else that level's results read
+        self.reused: dict[str, frozenset[str]] = {}
+        self.by_level: dict[str, list[str]] = {}
         self.reused_count = 0
 
     @classmethod
@@ -138,18 +142,21 @@ class EntryCache:
         base = hashlib.sha256(f"{FORMAT}\x1f{_code_digest()}\x1f{_config_digest(config)}".encode()).hexdigest()
         cache = cls(root / ".auditor" / FILE_NAME, secret, base)
         try:
-            stored = json.loads(cache.path.read_text(encoding="utf-8"))
-            if isinstance(stored, dict) and stored.get("base") == cache._sign(base) and \
-                    isinstance(stored.get("entries"), dict):
-                cache.stored = stored["entries"]
-        except (OSError, ValueError):
+            data = memoryview(cache.path.read_bytes())  # slices without copies
+            if len(data) > _MAC_BYTES and data[:_MAC_BYTES] == cache._mac(data[_MAC_BYTES:]):
+                with collector_paused():
+                    stored = pickle.loads(data[_MAC_BYTES:])  # noqa: S301 - signed by this user's key (above)
+                if isinstance(stored, dict) and stored.get("base") == base and isinstance(stored.get("entries"), dict):
+                    cache.stored = stored["entries"]
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             pass
         settle(len(cache.stored))  # read once, kept for the run
         return cache
 
-    def _sign(self, text: str) -> str:
-        """A keyed hash (BLAKE2b with the secret as its key, as an HMAC would be but faster)."""
-        return hashlib.blake2b(text.encode(), key=self.secret, digest_size=16).hexdigest()
+    def _mac(self, payload: bytes | memoryview) -> bytes:
+        mac = hashlib.blake2b(key=self.secret, digest_size=_MAC_BYTES)
+        mac.update(payload)
+        return mac.digest()
 
     def plan(self, entries: list[Entry], targets: list[Entry], rules: list[Any], ctx: Any) -> tuple[
             dict[str, frozenset[str]], list[Finding]]:
@@ -176,6 +183,10 @@ class EntryCache:
             level = depends_on(rule, ctx)
             if level in LEVELS:
                 by_level.setdefault(level, []).append(rule.code)
+        # What a level's results depend on beyond the entry, once for the run. The codes are in it: a rule that
+        # moved to another level (or to none) is not reused from a group that did not hold its findings. (The
+        # file's signature covers what is stored; the keys themselves need no secret.)
+        self.level_keys = {level: _digest((level, self.levels[level], codes)) for level, codes in by_level.items()}
         reused: dict[str, frozenset[str]] = {}
         interned: dict[frozenset[str], frozenset[str]] = {}
         findings: list[Finding] = []
@@ -184,21 +195,17 @@ class EntryCache:
             # from a pair of files (whose hash is the first file's alone) are always checked afresh.
             if not entry.content_hash or entry.twin_path or ids_seen[entry.id] > 1:
                 continue
-            own = f"{self.base}\x1f{content_keys[id(entry)]}\x1f{_dated_key(entry)}"
-            # The codes are in the key: a rule that moved to another level (or to none) is not reused from a group
-            # that did not hold its findings.
-            keys = {level: self._sign(f"{own}\x1f{level}\x1f{self.levels[level]}\x1f{' '.join(codes)}")
-                    for level, codes in by_level.items()}
-            self.keys[entry.path] = keys
+            own = f"{content_keys[id(entry)]}:{_dated_key(entry)}"
+            self.keys[entry.path] = own
             stored = self.stored.get(entry.path)
-            if not isinstance(stored, dict):
+            if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != own:
                 continue
             codes: set[str] = set()
-            for level, key in keys.items():
-                kept = stored.get(level)
-                if isinstance(kept, dict) and kept.get("key") == key:
+            for level, key in self.level_keys.items():
+                kept = stored[1].get(level)
+                if kept is not None and kept[0] == key:
                     codes.update(by_level[level])
-                    findings.extend(finding_from(record) for record in kept.get("findings", []))
+                    findings.extend(Finding(*record) for record in kept[1])
             if codes:
                 frozen = frozenset(codes)
                 reused[entry.path] = interned.setdefault(frozen, frozen)
@@ -210,7 +217,7 @@ class EntryCache:
     def save(self, targets: list[Entry], fresh: Iterable[Finding], reused_findings: list[Finding]) -> None:
         """Write back this run's keys and findings for the target entries (others are kept as they were)."""
         level_of = {code: level for level, codes in self.by_level.items() for code in codes}
-        grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        grouped: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         timed_out: set[str] = set()
         for finding in [*fresh, *reused_findings]:
             if finding.key.startswith("rule-time:"):  # a rule stopped by its time budget: not a result to keep
@@ -219,24 +226,33 @@ class EntryCache:
             if level is not None:
                 grouped.setdefault((finding.entry, level), []).append(finding_record(finding))
         entries = dict(self.stored)
+        changed = False
+        every = frozenset(level_of)
         for entry in targets:
-            keys = self.keys.get(entry.path)
-            if keys is None or entry.id in timed_out:
-                entries.pop(entry.path, None)
+            own = self.keys.get(entry.path)
+            if own is None or entry.id in timed_out:
+                changed |= entries.pop(entry.path, None) is not None
                 continue
-            entries[entry.path] = {level: {"key": key, "findings": grouped.get((entry.id, level), [])}
-                                   for level, key in keys.items()}
-        if entries == self.stored:  # an unchanged directory: the file already says all this (18 MB at 50 000)
+            if self.reused.get(entry.path) == every:  # every level reused: what is stored is what it would be
+                continue
+            entries[entry.path] = (own, {level: (key, grouped.get((entry.id, level), []))
+                                         for level, key in self.level_keys.items()})
+            changed = True
+        if not changed:  # an unchanged directory: the file already says all this
             return
         if not self.path.parent.is_dir():  # only where the auditor keeps its files already: `check` in a clean
             return                          # checkout (CI, a pre-commit hook) leaves the tree as it was
-        document = {"format": FORMAT, "base": self._sign(self.base), "entries": entries}
+        with collector_paused():
+            payload = pickle.dumps({"format": FORMAT, "base": self.base, "entries": entries},
+                                   protocol=pickle.HIGHEST_PROTOCOL)
+        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
         try:
-            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
+            with open(temporary, "wb") as out:
+                out.write(self._mac(payload))
+                out.write(payload)
             os.replace(temporary, self.path)
         except OSError:  # a directory that cannot be written still gets its findings; the next run is a full one
-            pass
+            temporary.unlink(missing_ok=True)
 
 
 __all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "EntryCache", "depends_on", "finding_from", "finding_record"]

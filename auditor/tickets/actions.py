@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from auditor.cache_key import code_digest
+from auditor.outfiles import write_output
 from auditor.output import rule_url
 from auditor.safe_text import csv_cell, markdown_code, markdown_text
 from auditor.settings import PRIORITIES
@@ -275,3 +280,39 @@ def export(tickets: list[Ticket], fmt: str, settings: Mapping[str, Any] | None =
             lines.append("")
         return "\n".join(lines)
     raise TicketError(f"unknown export format {fmt!r} (expected md, json or csv)")
+
+
+EXPORT_FILES = {"tickets.md": "md", "tickets.json": "json", "tickets.csv": "csv"}
+# Beside the exports: what they were written from (a digest) and each file's size and time, so an audit that changed
+# no ticket leaves them as they are.
+EXPORTS_MANIFEST = ".exports.json"
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns]
+
+
+def write_exports(tickets: list[Ticket], target: Path, settings: Mapping[str, Any] | None, advice: str) -> bool:
+    """Write the tickets in every export format (EXPORT_FILES) into `target`, unless the files there were written
+    from the same tickets, settings and code and are as that write left them; returns whether they were written.
+    WriteError (auditor/outfiles.py, saying `advice`) when they cannot be."""
+    basis = (code_digest(), sorted((key, repr(value)) for key, value in (settings or {}).items()),
+             [ticket_dict(t) for t in tickets])
+    digest = hashlib.blake2b(repr(basis).encode(), digest_size=20).hexdigest()
+    try:
+        kept = json.loads((target / EXPORTS_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = None
+    if isinstance(kept, dict) and kept.get("digest") == digest and isinstance(kept.get("files"), dict):
+        stamps = {name: _stamp(target / name) for name in EXPORT_FILES}
+        if all(stamp is not None and kept["files"].get(name) == stamp for name, stamp in stamps.items()):
+            return False
+    for name, fmt in EXPORT_FILES.items():
+        write_output(target / name, export(tickets, fmt, settings), advice)
+    files = {name: _stamp(target / name) for name in EXPORT_FILES}
+    write_output(target / EXPORTS_MANIFEST, json.dumps({"digest": digest, "files": files}), advice)
+    return True

@@ -48,7 +48,10 @@ class PackageRule(Rule):
         if client is None:
             return
         wanted = ctx.targets if ctx.targets is not None else ctx.entries
-        client.prefetch((p.registry, p.name) for p in map(package_of, wanted) if p and p.registry in REGISTRIES)
+        if ctx._packages is None or ctx._packages[0] is not wanted:  # the first CAP rule reads them for all nine
+            ctx._packages = (wanted, [(p.registry, p.name) for p in map(package_of, wanted)
+                                      if p and p.registry in REGISTRIES])
+        client.prefetch(ctx._packages[1])
 
 
 def answer_for(package: Package, ctx: AuditContext) -> Answer:
