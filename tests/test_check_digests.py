@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.checks.cache import finding_record
 from auditor.checks.digests import FILE_NAME
 from auditor.config import load_config
+from auditor.models import Finding
 from auditor.pipeline import CHECK_FEW_MAX, check_entries, check_few, load_entries
 from auditor.sources.base import FolderSource
 from tests.helpers import AS_OF
@@ -55,6 +55,11 @@ def audited(root: Path) -> None:
     config = load_config(root)
     check_entries(load_entries(root, config, use_cache=True), config, DATE, root=root, use_cache=True)
     assert (root / ".auditor" / FILE_NAME).is_file()
+
+
+def finding_record(finding: Finding) -> dict:
+    """Every field of a finding (fingerprint, edit, dates included)."""
+    return {name: getattr(finding, name) for name in Finding.__dataclass_fields__}
 
 
 def full(root: Path, rels: list[str]) -> list[dict]:
