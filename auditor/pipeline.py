@@ -63,7 +63,9 @@ def check_entries(
     `others` their digests; no entry cache is used then."""
     forget_shared_text()
     if every is None and use_cache:
-        keep_digests(root, entries, config)  # before inference changes the configuration the digests are keyed by
+        # Before inference changes the configuration the digests are keyed by. A check (`only`) makes them; an
+        # audit keeps those made up to date.
+        keep_digests(root, entries, config, create=only is not None)
     if others and config.source is None:  # (with an auditor.toml nothing is inferred)
         infer_into(config, entries, list(others.values("shape", shape_of)))
     elif not others:

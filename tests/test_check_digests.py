@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.checks.digests import FILE_NAME
+from auditor.checks.digests import FILE_NAME, DigestStore
 from auditor.config import load_config
 from auditor.models import Finding
 from auditor.pipeline import CHECK_FEW_MAX, check_entries, check_few, load_entries
@@ -50,11 +50,15 @@ def age(root: Path) -> None:
             os.utime(path, (past, past))
 
 
-def audited(root: Path) -> None:
-    """A full read and check, as an audit makes them: it keeps the digests."""
+def audited(root: Path, checked: bool = True) -> None:
+    """A full read and check of every entry: `check` of the whole folder (`checked`) makes the digests, an audit
+    brings those made up to date."""
     config = load_config(root)
-    check_entries(load_entries(root, config, use_cache=True), config, DATE, root=root, use_cache=True)
-    assert (root / ".auditor" / FILE_NAME).is_file()
+    entries = load_entries(root, config, use_cache=True)
+    only = {entry.path for entry in entries} if checked else None
+    check_entries(entries, config, DATE, only=only, root=root, use_cache=True)
+    if checked:
+        assert (root / ".auditor" / FILE_NAME).is_file()
 
 
 def finding_record(finding: Finding) -> dict:
@@ -213,3 +217,21 @@ def test_an_editors_unsaved_text_is_judged_against_the_digests(tmp_path: Path) -
     assert said["summary"].pop("digests")["files_read"] == 1
     assert said == full_said
     assert any(f["code"] == "XRF001" and "no-such-entry" in f["message"] for f in said["findings"])
+
+
+def test_an_audit_brings_digests_up_to_date_but_does_not_make_them(tmp_path: Path) -> None:
+    root = tmp_path / "directory"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
+    age(root)
+    (root / ".auditor").mkdir()
+    audited(root, checked=False)
+    assert not (root / ".auditor" / FILE_NAME).exists()  # a first audit is not slowed by digesting every entry
+    audited(root)
+    rel = rels_of(root)[0]
+    path = root / rel
+    path.write_text(path.read_text(encoding="utf-8").replace("related: [", "related: [no-such-entry, ", 1),
+                    encoding="utf-8")
+    age(root)
+    audited(root, checked=False)
+    table = DigestStore.open(root, load_config(root)).table
+    assert "no-such-entry" in table.row(table.row_of[rel]).related

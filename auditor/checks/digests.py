@@ -315,14 +315,16 @@ class DigestStore:
             temporary.unlink(missing_ok=True)
 
 
-def keep_digests(root: Path | None, entries: list[Entry], config: Config) -> None:
-    """After a full read of a content folder (one file per entry): keep the entries' digests for `check`."""
+def keep_digests(root: Path | None, entries: list[Entry], config: Config, create: bool = True) -> None:
+    """After a full read of a content folder (one file per entry): keep the entries' digests for `check`. Without
+    `create`, only digests kept already are brought up to date: digesting every entry costs a first audit of
+    50,000 entries some seconds, so the first `check` that reads the whole folder makes them instead."""
     if root is None or not (root / ".auditor").is_dir():
         return
     if any(entry.twin_path or entry.lines is not None or entry.source_format for entry in entries):
         return  # not a content folder read one file per entry: `check` reads it whole
     store = DigestStore.open(root, config)
-    if store is not None:
+    if store is not None and (create or len(store.table)):
         store.update(entries, config)
 
 
