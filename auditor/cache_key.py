@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import auditor
+from auditor.heap import collector_paused
 
 NO_CACHE_ENV = "AUDITOR_NO_CACHE"
 
@@ -45,3 +48,45 @@ def secret() -> bytes | None:
     except OSError:
         return None
     return secret if len(secret) == 32 else None
+
+
+SIGNATURE_BYTES = 32
+# A signed file whose bytes pickle cannot make objects of (a class another version of the auditor named, a file
+# cut short) is ignored like one whose signature does not match.
+_UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError)
+
+
+def _signature(key: bytes, base: bytes, payload: bytes | memoryview) -> bytes:
+    """A keyed hash (BLAKE2b with the secret as its key, as an HMAC would be but faster) of `base` and the payload."""
+    mac = hashlib.blake2b(base, key=key, digest_size=SIGNATURE_BYTES)
+    mac.update(payload)
+    return mac.digest()
+
+
+def read_signed(path: Path, key: bytes, base: bytes = b"") -> Any:
+    """What `write_signed` pickled into `path` under this key and base; None when there is no such file, it cannot
+    be read, or its signature does not match (a file written by anyone else is never unpickled)."""
+    try:
+        data = memoryview(path.read_bytes())  # slices without copies
+        if len(data) <= SIGNATURE_BYTES or data[:SIGNATURE_BYTES] != _signature(key, base, data[SIGNATURE_BYTES:]):
+            return None
+        with collector_paused():  # many small objects and no cycles: no collection walking them as they come
+            return pickle.loads(data[SIGNATURE_BYTES:])  # noqa: S301 - signed by this user's key (above)
+    except _UNREADABLE:
+        return None
+
+
+def write_signed(path: Path, key: bytes, base: bytes, value: Any) -> None:
+    """Pickle `value` into `path` after its signature, through a temporary file renamed over it: a reader sees the
+    old file or the new one, and a full disk leaves no half-written file behind (the OSError is raised)."""
+    with collector_paused():
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as out:
+            out.write(_signature(key, base, payload))
+            out.write(payload)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -25,16 +25,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from auditor.cache_key import caches_off
+from auditor.cache_key import caches_off, read_signed, write_signed
 from auditor.cache_key import code_digest as _code_digest
 from auditor.cache_key import secret as _secret
-from auditor.heap import collector_paused, settle
+from auditor.heap import settle
 from auditor.models import Entry, Finding
 
 ENTRY, DATE, IDS, DIRECTORY, FILES = "entry", "date", "ids", "directory", "files"
@@ -43,7 +42,6 @@ LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES)
 RUN_ONLY = frozenset({"workers", "parallel_min_entries", "db", "rule_time_budget"})
 FILE_NAME = "entry-cache.bin"
 FORMAT = 2  # 1: the JSON file entry-cache.json (left alone, never read)
-_MAC_BYTES = 32
 _FIELDS = tuple(Finding.__dataclass_fields__)
 
 # Rules whose modules are being reworked elsewhere declare their dependency here until they carry it themselves.
@@ -141,22 +139,11 @@ class EntryCache:
             return None
         base = hashlib.sha256(f"{FORMAT}\x1f{_code_digest()}\x1f{_config_digest(config)}".encode()).hexdigest()
         cache = cls(root / ".auditor" / FILE_NAME, secret, base)
-        try:
-            data = memoryview(cache.path.read_bytes())  # slices without copies
-            if len(data) > _MAC_BYTES and data[:_MAC_BYTES] == cache._mac(data[_MAC_BYTES:]):
-                with collector_paused():
-                    stored = pickle.loads(data[_MAC_BYTES:])  # noqa: S301 - signed by this user's key (above)
-                if isinstance(stored, dict) and stored.get("base") == base and isinstance(stored.get("entries"), dict):
-                    cache.stored = stored["entries"]
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-            pass
+        stored = read_signed(cache.path, secret)
+        if isinstance(stored, dict) and stored.get("base") == base and isinstance(stored.get("entries"), dict):
+            cache.stored = stored["entries"]
         settle(len(cache.stored))  # read once, kept for the run
         return cache
-
-    def _mac(self, payload: bytes | memoryview) -> bytes:
-        mac = hashlib.blake2b(key=self.secret, digest_size=_MAC_BYTES)
-        mac.update(payload)
-        return mac.digest()
 
     def plan(self, entries: list[Entry], targets: list[Entry], rules: list[Any], ctx: Any) -> tuple[
             dict[str, frozenset[str]], list[Finding]]:
@@ -242,17 +229,10 @@ class EntryCache:
             return
         if not self.path.parent.is_dir():  # only where the auditor keeps its files already: `check` in a clean
             return                          # checkout (CI, a pre-commit hook) leaves the tree as it was
-        with collector_paused():
-            payload = pickle.dumps({"format": FORMAT, "base": self.base, "entries": entries},
-                                   protocol=pickle.HIGHEST_PROTOCOL)
-        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
         try:
-            with open(temporary, "wb") as out:
-                out.write(self._mac(payload))
-                out.write(payload)
-            os.replace(temporary, self.path)
+            write_signed(self.path, self.secret, b"", {"format": FORMAT, "base": self.base, "entries": entries})
         except OSError:  # a directory that cannot be written still gets its findings; the next run is a full one
-            temporary.unlink(missing_ok=True)
+            pass
 
 
 __all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "EntryCache", "depends_on", "finding_from", "finding_record"]

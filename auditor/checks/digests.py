@@ -20,25 +20,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from auditor.cache_key import caches_off, code_digest, secret
+from auditor.cache_key import caches_off, code_digest, read_signed, secret, write_signed
 from auditor.checks.inferred import Shape, shape_of
 from auditor.checks.rules.duplicates._features import KEYS, DuplicateFeatures, FeatureMaker
 from auditor.checks.rules.structure._dates import dated_values
 from auditor.config import Config
-from auditor.heap import collector_paused
 from auditor.models import Entry
 
 FILE_NAME = "digests.bin"
 FORMAT = 1
 RACY_SECONDS = 2.0
-_MAC_BYTES = 32
 
 
 class EntryDigest(NamedTuple):
@@ -259,21 +256,13 @@ class DigestStore:
         if key is None:
             return None
         store = cls(root, key, _base(config))
-        try:
-            data = memoryview(store.path.read_bytes())
-            if len(data) > _MAC_BYTES and data[:_MAC_BYTES] == store._mac(data[_MAC_BYTES:]):
-                with collector_paused():
-                    loaded = pickle.loads(data[_MAC_BYTES:])  # noqa: S301 - signed by this user's key (above)
-                if isinstance(loaded, tuple) and len(loaded) == 3:
-                    store.table = DigestTable(*loaded)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, KeyError):
-            store.table = DigestTable.of([])
+        loaded = read_signed(store.path, key, store.base)
+        if isinstance(loaded, tuple) and len(loaded) == 3:
+            try:
+                store.table = DigestTable(*loaded)
+            except (KeyError, TypeError, ValueError):  # columns of another shape: read every file
+                store.table = DigestTable.of([])
         return store
-
-    def _mac(self, payload: bytes | memoryview) -> bytes:
-        mac = hashlib.blake2b(self.base, key=self.key, digest_size=_MAC_BYTES)
-        mac.update(payload)
-        return mac.digest()
 
     def update(self, entries: Iterable[Entry], config: Config) -> None:
         """Keep the digests of these entries (all of the folder's: files not among them are forgotten) and write
@@ -303,16 +292,10 @@ class DigestStore:
                 maker.share(value)
         rows = [(*stamp, table.row(kept) if kept is not None else maker.of(entry)) for entry, stamp, kept in found]
         self.table = table = DigestTable.of(rows)
-        with collector_paused():
-            payload = pickle.dumps((table.columns, table.sizes, table.mtimes), protocol=pickle.HIGHEST_PROTOCOL)
-        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
         try:
-            with open(temporary, "wb") as out:
-                out.write(self._mac(payload))
-                out.write(payload)
-            os.replace(temporary, self.path)
+            write_signed(self.path, self.key, self.base, (table.columns, table.sizes, table.mtimes))
         except OSError:  # a folder that cannot be written: `check` reads every file next time
-            temporary.unlink(missing_ok=True)
+            pass
 
 
 def keep_digests(root: Path | None, entries: list[Entry], config: Config, create: bool = True) -> None:

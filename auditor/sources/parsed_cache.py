@@ -18,14 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import time
 import zlib
 from pathlib import Path
 from typing import Any
 
-from auditor.cache_key import caches_off, code_digest, secret
-from auditor.heap import collector_paused, settle
+from auditor.cache_key import caches_off, code_digest, read_signed, secret, write_signed
+from auditor.heap import settle
 from auditor.models import Entry
 from auditor.sources.safe_files import plain_file_info
 
@@ -33,7 +32,6 @@ FOLDER = "parsed"
 SHARDS = 32
 FORMAT = 1
 RACY_SECONDS = 2.0
-_MAC_BYTES = 32
 
 
 class ParsedCache:
@@ -62,25 +60,14 @@ class ParsedCache:
     def _shard_of(self, rel: str) -> int:
         return zlib.crc32(rel.encode("utf-8")) % SHARDS
 
-    def _mac(self, payload: bytes | memoryview) -> bytes:
-        mac = hashlib.blake2b(self.base, key=self.key, digest_size=_MAC_BYTES)
-        mac.update(payload)
-        return mac.digest()
-
     def _shard(self, number: int) -> dict[str, tuple[int, int, Entry]]:
         shard = self._shards.get(number)
         if shard is None:
             shard = {}
-            try:
-                data = memoryview((self.folder / f"{number:02d}.bin").read_bytes())  # slices without copies
-                if len(data) > _MAC_BYTES and data[:_MAC_BYTES] == self._mac(data[_MAC_BYTES:]):
-                    with collector_paused():
-                        loaded = pickle.loads(data[_MAC_BYTES:])  # noqa: S301 - signed by this user's key (above)
-                    settle(len(loaded) * SHARDS)  # entries live for the run (load_files freezes those it reads)
-                    if isinstance(loaded, dict):
-                        shard = loaded
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-                shard = {}
+            loaded = read_signed(self.folder / f"{number:02d}.bin", self.key, self.base)
+            if isinstance(loaded, dict):
+                settle(len(loaded) * SHARDS)  # entries live for the run (load_files freezes those it reads)
+                shard = loaded
             self._shards[number] = shard
         return shard
 
@@ -140,18 +127,7 @@ class ParsedCache:
         try:
             self.folder.mkdir(exist_ok=True)
             for number in sorted(self._dirty):
-                with collector_paused():
-                    payload = pickle.dumps(self._shards[number], protocol=pickle.HIGHEST_PROTOCOL)
-                target = self.folder / f"{number:02d}.bin"
-                temporary = target.with_suffix(f".{os.getpid()}.tmp")
-                try:
-                    with open(temporary, "wb") as out:
-                        out.write(self._mac(payload))
-                        out.write(payload)
-                    os.replace(temporary, target)
-                except OSError:
-                    temporary.unlink(missing_ok=True)  # a full disk leaves no half-written shard behind
-                    raise
+                write_signed(self.folder / f"{number:02d}.bin", self.key, self.base, self._shards[number])
         except OSError:  # a folder that cannot be written: the next run reads the files again
             pass
         self._dirty.clear()
