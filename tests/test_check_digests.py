@@ -177,43 +177,43 @@ def test_untrusted_or_stale_digests_are_not_used(tmp_path: Path, monkeypatch: py
     assert few(root, files[:1]) is None
 
 
-def test_the_command_reads_one_file_and_says_the_same_as_without_digests(tmp_path: Path) -> None:
+def examples_digested(tmp_path: Path) -> Path:
+    """A copy of the example directory whose digests a check of every entry has made."""
     root = tmp_path / "directory"
     shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
     age(root)
     (root / ".auditor").mkdir()
     audited(root)
-    auditor = [sys.executable, "-m", "auditor", "check", "--as-of", AS_OF, "--offline", "--format", "json",
+    return root
+
+
+def check_command(root: Path, *args: str, text: str | None = None) -> tuple[dict, dict]:
+    """`check ... --format json` as the command prints it with the digests, and with --no-cache."""
+    command = [sys.executable, "-m", "auditor", "check", *args, "--as-of", AS_OF, "--offline", "--format", "json",
                "--fail-on", "none"]
-    env = {**os.environ, "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"]}
-    rel = "tools/vectorvault.md" if (root / "tools" / "vectorvault.md").is_file() else rels_of(root)[0]
-    quick = subprocess.run([*auditor, rel], cwd=root, capture_output=True, text=True, env=env, check=True)
-    whole = subprocess.run([*auditor, "--no-cache", rel], cwd=root, capture_output=True, text=True, env=env,
-                           check=True)
-    said, full_said = json.loads(quick.stdout), json.loads(whole.stdout)
+    said = [json.loads(subprocess.run(command + extra, cwd=root, input=text, capture_output=True, text=True,
+                                      check=True).stdout) for extra in ([], ["--no-cache"])]
+    return said[0], said[1]
+
+
+def test_the_command_reads_one_file_and_says_the_same_as_without_digests(tmp_path: Path) -> None:
+    root = examples_digested(tmp_path)
+    rel = rels_of(root)[0]
+    said, full_said = check_command(root, rel)
     assert said["summary"].pop("digests") == {"entries": len(rels_of(root)) - 1, "files_read": 1}
     assert said == full_said
     assert said["summary"]["read"]["formats"][0]["files"] == len(rels_of(root))
-    text = subprocess.run([*auditor[:-4], "--fail-on", "none", rel], cwd=root, capture_output=True, text=True,
-                          env=env, check=True)
+    text = subprocess.run([sys.executable, "-m", "auditor", "check", "--as-of", AS_OF, "--offline", "--fail-on",
+                           "none", rel], cwd=root, capture_output=True, text=True, check=True)
     assert f"Digests: {len(rels_of(root)) - 1} entries judged by their digests" in text.stderr
 
 
 def test_an_editors_unsaved_text_is_judged_against_the_digests(tmp_path: Path) -> None:
-    root = tmp_path / "directory"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
-    age(root)
-    (root / ".auditor").mkdir()
-    audited(root)
+    root = examples_digested(tmp_path)
     rel = rels_of(root)[0]
     text = (root / rel).read_text(encoding="utf-8").replace("related: [", "related: [no-such-entry, ", 1)
     assert "no-such-entry" in text
-    auditor = [sys.executable, "-m", "auditor", "check", "--stdin", "--stdin-filename", rel, "--as-of", AS_OF,
-               "--offline", "--format", "json", "--fail-on", "none"]
-    quick = subprocess.run(auditor, cwd=root, input=text, capture_output=True, text=True, check=True)
-    whole = subprocess.run([*auditor, "--no-cache"], cwd=root, input=text, capture_output=True, text=True,
-                           check=True)
-    said, full_said = json.loads(quick.stdout), json.loads(whole.stdout)
+    said, full_said = check_command(root, "--stdin", "--stdin-filename", rel, text=text)
     assert said["summary"].pop("digests")["files_read"] == 1
     assert said == full_said
     assert any(f["code"] == "XRF001" and "no-such-entry" in f["message"] for f in said["findings"])
