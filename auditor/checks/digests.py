@@ -180,16 +180,6 @@ class OtherDigests:
             else:
                 yield column[row_of[item.path]]
 
-    def digests(self) -> Iterator[tuple[int, EntryDigest | None]]:
-        """(row, None) for each row of the table that stands for an entry not read, then (-1, digest) for the
-        fresh ones: for a pass over the columns without building a digest a row."""
-        skipped = self.skipped
-        for number in range(len(self.table)):
-            if number not in skipped:
-                yield number, None
-        for digest in self.fresh.values():
-            yield -1, digest
-
 
 def dated_of(entry: Entry) -> tuple[tuple[str, str], ...]:
     """(key, format) of the entry's date-like values (STR018)."""

@@ -41,9 +41,6 @@ class DuplicateFeatures(NamedTuple):
     body: bytes  # each sampled body line
     urls: tuple[str, ...]  # normalised addresses of the URL fields
 
-    def key(self, name: str) -> int:
-        return array("Q", self.keys)[KEYS.index(name)]
-
     def summary_features(self) -> array:
         return array("Q", self.summary)
 
@@ -101,10 +98,9 @@ class FeatureMaker:
         """The entry's features; None for an entry the index leaves out (empty or unreadable)."""
         if any(p.kind in UNREADABLE for p in entry.problems):
             return None
-        head = normalize_text(entry.title)
-        text = "\n".join([head, normalize_text(entry.summary), normalize_text("\n".join(entry.body_lines))])
+        head, summary_text = normalize_text(entry.title), normalize_text(entry.summary)
+        text = "\n".join([head, summary_text, normalize_text("\n".join(entry.body_lines))])
         exact_text = stable_hash(text) if len(text.split()) >= self.exact_min_words else NONE
-        summary_text = normalize_text(entry.summary)
         runs = self.summary_shingles(summary_text)
         summary = NONE if runs is None else stable_hash(summary_text)
         lines = self.body_lines(entry)
