@@ -5,6 +5,7 @@ auditor/checks/cache.py; the parsed-entry cache, auditor/sources/parsed_cache.py
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import pickle
 from functools import cache
@@ -25,12 +26,20 @@ def caches_off() -> bool:
 
 @cache
 def code_digest() -> str:
-    """The auditor's version and the text of its code: a changed rule is a new rule."""
+    """The auditor's version and the text of its code: a changed rule is a new rule. (os.walk, not Path.rglob:
+    every command pays for this, and rglob alone cost a one-file `check` 40 ms.)"""
     digest = hashlib.sha256(auditor.__version__.encode())
-    package = Path(auditor.__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
+    package = os.path.dirname(os.path.realpath(auditor.__file__))
+    found = []
+    for folder, subfolders, files in os.walk(package):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        relative = os.path.relpath(folder, package)
+        found.extend((name if relative == "." else f"{relative}/{name}").replace(os.sep, "/")
+                     for name in files if name.endswith(".py"))
+    for rel in sorted(found):
+        digest.update(rel.encode())
+        with open(os.path.join(package, rel), "rb") as source:
+            digest.update(source.read())
     return digest.hexdigest()
 
 
@@ -57,8 +66,10 @@ _UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
 
 
 def _signature(key: bytes, base: bytes, payload: bytes | memoryview) -> bytes:
-    """A keyed hash (BLAKE2b with the secret as its key, as an HMAC would be but faster) of `base` and the payload."""
-    mac = hashlib.blake2b(base, key=key, digest_size=SIGNATURE_BYTES)
+    """HMAC-SHA256 of `base` and the payload under the secret. SHA-256 rather than BLAKE2b: processors with SHA
+    instructions (most x86 and ARM chips of the last years, this project's machines among them) hash twice as fast
+    with it, and a one-file `check` in a 50,000-entry folder verifies 41 MB of digests."""
+    mac = hmac.new(key, base, "sha256")
     mac.update(payload)
     return mac.digest()
 

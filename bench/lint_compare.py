@@ -5,6 +5,10 @@ into a folder under /tmp the first time (nothing is installed in the repository)
     .venv/bin/python bench/lint_compare.py 5000 [--runs 7] [--npm-prefix /tmp/bench-markdownlint] [--json FILE]
     .venv/bin/python bench/lint_compare.py --directory DIR --file tools/000/x.md
 
+Before every measured run the file is changed (a sentence of the run's own added; `--no-edit` checks it as it
+is), as a contributor checks the file just edited: whatever the auditor keeps in `.auditor/` for that file's
+old text cannot answer for it.
+
 The two tools do different work: markdownlint-cli2 reads the one file and applies Markdown style rules; `auditor
 check` reads the directory (references resolve against every entry), dates the entry and runs every offline rule.
 """
@@ -43,15 +47,22 @@ def markdownlint(prefix: Path) -> Path:
 ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(command: list[str], cwd: Path, runs: int) -> tuple[float, list[float], int]:
-    """(median wall seconds, every run's, the last exit code): one unmeasured run first warms the file cache."""
+def timed(command: list[str], cwd: Path, runs: int, edited: Path | None = None) -> tuple[float, list[float], int]:
+    """(median wall seconds, every run's, the last exit code): one unmeasured run first warms the file cache.
+    With `edited`, that file is changed before every run (a sentence of its own added), as a contributor checks
+    the file they have just changed: nothing kept for its old text can answer for it."""
+    original = edited.read_bytes() if edited is not None else b""
     subprocess.run(command, cwd=cwd, capture_output=True, check=False, env=ENV)
     times, code = [], 0
-    for _ in range(runs):
+    for run in range(runs):
+        if edited is not None:
+            edited.write_bytes(original + f"\nEdited before run {run + 1} of the benchmark.\n".encode())
         started = time.perf_counter()
         done = subprocess.run(command, cwd=cwd, capture_output=True, check=False, env=ENV)
         times.append(time.perf_counter() - started)
         code = done.returncode
+    if edited is not None:
+        edited.write_bytes(original)
     return statistics.median(times), times, code
 
 
@@ -63,6 +74,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--npm-prefix", type=Path, default=Path(tempfile.gettempdir()) / "bench-markdownlint")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--no-edit", dest="edit", action="store_false",
+                        help="check the file as it is each run, instead of changing it before each run")
     args = parser.parse_args()
 
     work = None
@@ -94,10 +107,12 @@ def main() -> int:
     for name, command in rows.items():
         if name == warm:
             (directory / ".auditor").mkdir(exist_ok=True)
-        median, times, code = timed(command, directory, args.runs)
+        edited = directory / target if args.edit and name != "auditor check --version (start-up)" else None
+        median, times, code = timed(command, directory, args.runs, edited)
         results[name] = {"median_s": round(median, 3), "min_s": round(min(times), 3), "max_s": round(max(times), 3),
                          "exit": code}
-    print(f"{entries} entry files in {directory}; file {target}; {args.runs} runs each (median, min-max wall s)")
+    print(f"{entries} entry files in {directory}; file {target}"
+          f"{' (changed before every run)' if args.edit else ''}; {args.runs} runs each (median, min-max wall s)")
     print(f"markdownlint-cli2: {version[0] if version else '?'}; node {shutil.which('node')}; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     for name, figures in results.items():

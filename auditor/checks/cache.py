@@ -13,7 +13,7 @@ A rule declares what its findings on one entry depend on (`Rule.depends_on`):
 The file is keyed by the auditor's code and version, the rule packs and the configuration (after what was
 inferred from the directory), so changing any of them starts afresh. The cache is one pickled file beside the
 directory's store, `.auditor/entry-cache.bin`, written only when that folder exists (an audit with the default
-store makes it; `check` in a fresh checkout writes nothing). The file starts with a keyed hash (BLAKE2b) of the
+store makes it; `check` in a fresh checkout writes nothing). The file starts with a keyed hash (HMAC-SHA256) of the
 rest under a secret kept in the user's cache folder (auditor/cache_key.py), as the parsed-entry cache's shards do:
 a cache file committed into a directory or edited by anyone else is not unpickled, only ignored, and cannot hide
 findings. A cache that cannot be read or written is ignored: the run is then a full one. `--no-cache` (or

@@ -9,7 +9,7 @@ and on a generated directory.
 
 Kept in `.auditor/digests.bin` beside the directory's store, only where that folder exists, for a content folder
 read one file per entry: the digests column by column (`DigestTable`: a few lists and arrays load far faster
-than 50,000 small objects), pickled and preceded by a keyed hash (BLAKE2b) under this user's secret
+than 50,000 small objects), pickled and preceded by a keyed hash (HMAC-SHA256) under this user's secret
 (auditor/cache_key.py), and keyed by the auditor's code and the configuration before anything was inferred. A
 file modified within `RACY_SECONDS` of the run is not kept (a second edit in the same clock tick would go
 unseen). `--no-cache` (or AUDITOR_NO_CACHE=1) neither reads nor writes it.

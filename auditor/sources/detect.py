@@ -26,7 +26,7 @@ from auditor.sources.base import FolderSource, Progress, Source, no_progress
 from auditor.sources.folder import mark_duplicate_ids
 from auditor.sources.formats import DATA_SUFFIXES, FileIndex, FormatContext, excluded, mark_prompt_files
 from auditor.sources.marked import Skipped, drop_marked
-from auditor.sources.safe_files import read_bytes, refused_problem_for
+from auditor.sources.safe_files import refused_problem_for
 
 # In the order they claim files.
 READERS: dict[str, Any] = {
@@ -205,6 +205,11 @@ def _taken(name: str, pool: list[str], mine: list[str]) -> set[str]:
 
 def detect(root: Path, config: Config) -> list[str]:
     """The formats a directory's files are in; [] for a content folder."""
+    return detect_with_evidence(root, config)[0]
+
+
+def detect_with_evidence(root: Path, config: Config) -> tuple[list[str], FormatContext]:
+    """`detect`, with the context it looked through: its file index (every folder) and the files it opened."""
     index = FileIndex(root)
     ctx = FormatContext(root, config, index)
     files = [rel for rel in index.files if rel.endswith(DATA_SUFFIXES) and not rel.startswith(".auditor/")]
@@ -221,20 +226,20 @@ def detect(root: Path, config: Config) -> list[str]:
     # The census looks at the first CENSUS_SAMPLE pages only: opening every file of a 50,000-entry folder to find
     # them would cost seconds.
     pages = list(islice(docs_pages.iter_claim(ctx, pool), CENSUS_SAMPLE))
-    native, foreign = _front_matter_census(root, pages, config)
+    native, foreign = _front_matter_census(ctx, pages)
     if native and not found:
-        return []  # a content folder: its entries name their kind
+        return [], ctx  # a content folder: its entries name their kind
     if foreign and foreign >= native:
         found.append("docs-pages")
-    return found
+    return found, ctx
 
 
-def _front_matter_census(root: Path, pages: list[str], config: Config) -> tuple[int, int]:
+def _front_matter_census(ctx: FormatContext, pages: list[str]) -> tuple[int, int]:
     """(pages whose front matter names a kind, pages with keys of another format) among the first CENSUS_SAMPLE."""
     native = foreign = 0
     for rel in pages[:CENSUS_SAMPLE]:
         try:
-            head = read_bytes(root, root / rel, 4000).decode("utf-8", errors="replace")
+            head = ctx.read_bytes(rel, 4000).decode("utf-8", errors="replace")
         except OSError:
             continue
         block = head.split("\n---", 1)[0] if head.startswith("---") else ""
@@ -254,7 +259,9 @@ def source_for(root: Path, config: Config, input_format: str | None = None, use_
     if names == ["folder"]:
         return FolderSource(root, use_cache=use_cache)
     if names == ["auto"] or "auto" in names:
-        detected = detect(root, config)
+        from auditor.sources.detected import detected_formats  # it calls detect_with_evidence, here
+
+        detected = detected_formats(root, config, use_cache)
         names = sorted({*detected, *(n for n in names if n != "auto")}, key=list(READERS).index)
         if not names:
             return FolderSource(root, use_cache=use_cache)

@@ -191,6 +191,8 @@ class FormatContext:
     # What a reader saw and left unread, as (path or path:line, why): shown in the run summary. Any reader
     # may add to it (an HTML table in a list, an archival or generated file).
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Every file whose bytes were read: what format detection's answer depends on besides the listing.
+    opened: set[str] = field(default_factory=set)
 
     def field_map(self, fmt: str) -> dict[str, str]:
         return dict((self.config.settings.get("field_map") or {}).get(fmt) or {})
@@ -209,6 +211,7 @@ class FormatContext:
     def read(self, rel: str, limit: int | None = 0) -> Read:
         """A file under the root, at most `limit` bytes of it (0: `max_entry_bytes`; None: all of a file that holds
         a whole list); Refused (an OSError) when it is not a regular file inside the root."""
+        self.opened.add(rel)
         return read_capped(self.root, self.root / rel, max_entry_bytes(self.config.settings) if limit == 0 else limit)
 
     def read_bytes(self, rel: str, limit: int | None = 0) -> bytes:

@@ -4,7 +4,7 @@ it was read is not read and parsed again (parsing is most of the time an unchang
 Beside the directory's store, in `.auditor/parsed/`, written only when that folder exists (an audit with the
 default store makes it; `check` in a fresh checkout writes nothing). The entries are split into `SHARDS` files by
 path, so a run that changed a few files rewrites a few shards. Each shard is one pickled mapping
-`path -> (size, mtime_ns, entry)`, preceded by a keyed hash (BLAKE2b) of its bytes under this user's secret
+`path -> (size, mtime_ns, entry)`, preceded by a keyed hash (HMAC-SHA256) of its bytes under this user's secret
 (auditor/cache_key.py): a shard committed into a directory or edited by anyone else is not unpickled, only ignored.
 The key also holds the auditor's code and version, the kinds and the size limit entries are read with, and the
 markers of archival copies, so any change to them starts afresh. A file modified within `RACY_SECONDS` of the run

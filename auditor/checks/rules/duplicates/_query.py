@@ -15,6 +15,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Hashable
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from auditor.checks.rules.duplicates._features import KEYS, NONE, DuplicateFeatures, FeatureMaker
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from auditor.checks.base import AuditContext
     from auditor.checks.rules.duplicates._index import KnownCounts
 
+ROW = "\x1e"  # between the rows' texts of addresses, joined to be searched at once
 Holders = dict[tuple[str, Any, Hashable], list[str]]  # (part, group, value) -> paths of the entries holding it
 
 
@@ -98,25 +100,26 @@ def _table_holdings(others: Any, wanted: dict[tuple[str, Any], set[int]], urls: 
     held by more than `enough` entries is common, whatever their number: its holders stop there."""
     from auditor.checks.digests import SEPARATOR
 
+    bounds = {SEPARATOR, ROW}
     table = others.table
     paths, readable, groups = table.column("path"), table.column("readable"), table.column("group")
     left_out = others.skipped  # the targets' rows among them
-    width = len(KEYS)
+    # Equal values are searched for in the packed keys' bytes (memchr speed; array.index boxes every item).
+    packed, width = table.column("keys").tobytes(), len(KEYS)
     for index, name in enumerate(KEYS):
-        column = table.column("keys")[index::width]
         for (part, group), values in wanted.items():
             if part != name:
                 continue
             for value in values:
-                number = -1
-                while True:
-                    try:
-                        number = column.index(value, number + 1)
-                    except ValueError:
-                        break
-                    if number in left_out or not readable[number] or (name != "exact" and groups[number] != group):
-                        continue
-                    holders.setdefault((f"{name}-same", group, value), []).append(paths[number])
+                needle = value.to_bytes(8, "little")
+                at = packed.find(needle)
+                while at >= 0:
+                    if at % 8 == 0 and (at // 8) % width == index:  # that key of a row, not bytes across two
+                        number = at // 8 // width
+                        if number not in left_out and readable[number] and (name == "exact"
+                                                                            or groups[number] == group):
+                            holders.setdefault((f"{name}-same", group, value), []).append(paths[number])
+                    at = packed.find(needle, at + 1)
     for part in ("summary", "body"):
         blobs = table.column(part)
         for (asked_part, group), values in wanted.items():
@@ -135,13 +138,33 @@ def _table_holdings(others: Any, wanted: dict[tuple[str, Any], set[int]], urls: 
                 if held:
                     holders.setdefault((part, group, value), []).extend(held)
     texts = table.column("urls")
-    for number, text in enumerate(texts):
-        if not text or number in left_out:
-            continue
+    asked_all = set().union(*urls.values()) if urls else set()
+    if not asked_all:
+        return
+    # Every row's addresses in one text, rows apart by ROW: each asked address is found where it stands whole.
+    joined = ROW.join(texts)
+    if joined.count(ROW) != len(texts) - 1:  # an address holding ROW itself: row by row
+        for number, text in enumerate(texts):
+            if text and number not in left_out:
+                asked_urls = urls.get(groups[number])
+                for address in asked_urls.intersection(text.split(SEPARATOR)) if asked_urls else ():
+                    holders.setdefault(("url", groups[number], address), []).append(paths[number])
+        return
+    starts = [0, *accumulate(len(text) + 1 for text in texts)]
+    found: dict[int, set[str]] = {}
+    for address in asked_all:
+        at = joined.find(address)
+        while at >= 0:
+            end = at + len(address)
+            if (at == 0 or joined[at - 1] in bounds) and (end == len(joined) or joined[end] in bounds):
+                found.setdefault(bisect_right(starts, at) - 1, set()).add(address)
+            at = joined.find(address, at + 1)
+    for number in sorted(found):
         asked_urls = urls.get(groups[number])
-        if asked_urls:
-            for address in asked_urls.intersection(text.split(SEPARATOR)):
-                holders.setdefault(("url", groups[number], address), []).append(paths[number])
+        if number in left_out or not asked_urls:
+            continue
+        for address in asked_urls.intersection(found[number]):
+            holders.setdefault(("url", groups[number], address), []).append(paths[number])
 
 
 def _order(path: str) -> tuple[str, ...]:

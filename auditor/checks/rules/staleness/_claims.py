@@ -16,7 +16,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from auditor.checks.base import AuditContext, Rule
@@ -96,21 +96,34 @@ class Words:
                 expressions.extend(str(item) for item in ([items] if isinstance(items, str) else items or []))
         elif patterns:
             expressions = [str(item) for item in patterns]
-        self.regex = word_regex(words, expressions)
-        # The same, split so a line runs only what it may hold: the phrases (tried when one occurs in the line as
-        # text) and, per needed word, that word's expressions (tried when the word is one of the line's words).
+        # The regexes are compiled when first needed (cached_property): most texts pass the cheap test, and a
+        # one-file `check` would otherwise compile every word list of the lexicon for nothing.
+        self._words, self._expressions = tuple(words), expressions
         self.phrases = tuple(" ".join(str(w).lower().split()) for w in words if str(w).strip())
-        self.phrase_regex = word_regex(words)
-        self.by_word: dict[str, re.Pattern[str]] = {}
+        self._by_word: dict[str, str] = {}
         if isinstance(patterns, dict):
             for word, items in patterns.items():
                 listed = [items] if isinstance(items, str) else list(items or [])
                 if listed:
-                    self.by_word[str(word).lower()] = re.compile("|".join(str(i) for i in listed), re.IGNORECASE)
+                    self._by_word[str(word).lower()] = "|".join(str(i) for i in listed)
         self.literals = None if expressions and not needed else tuple(
             sorted({" ".join(str(w).lower().split()) for w in [*words, *needed] if str(w).strip()}, key=len))
         self.first_words = None if self.literals is None else frozenset(
             literal.split()[0].strip(_TOKEN_EDGES) for literal in self.literals)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return word_regex(self._words, self._expressions)
+
+    @cached_property
+    def phrase_regex(self) -> re.Pattern[str]:
+        """The phrases alone (tried when one occurs in a line as text)."""
+        return word_regex(self._words)
+
+    @cached_property
+    def by_word(self) -> dict[str, re.Pattern[str]]:
+        """Per needed word, that word's expressions (tried when the word is one of the line's words)."""
+        return {word: re.compile(source, re.IGNORECASE) for word, source in self._by_word.items()}
 
     def in_sentence(self, sentence: Sentence, pos: int = 0) -> re.Match[str] | None:
         """`search` on a sentence, skipping the regex when none of the phrases' first words is in it."""
