@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from auditor import __version__
 from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
@@ -124,6 +123,7 @@ def progress_bars(enabled: bool) -> Iterator[Callable[[str, int | None], Callabl
         return
     # Loaded here: a one-file `check` in CI shows no bar and should not pay for the import.
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
     class CountColumn(MofNCompleteColumn):
         """`done/total`, or only `done` for a count with no known end (pages crawled, errors)."""
@@ -134,7 +134,7 @@ def progress_bars(enabled: bool) -> Iterator[Callable[[str, int | None], Callabl
             return super().render(task)
 
     columns = (TextColumn("{task.description:<16}"), BarColumn(), CountColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as bars:
+    with Progress(*columns, console=err.rich, transient=True) as bars:
         def start(name: str, total: int | None) -> Callable[[int], None]:
             task = bars.add_task(name, total=total)
             return lambda n: bars.advance(task, n)

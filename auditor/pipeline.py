@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.checks.base import AuditContext
+from auditor.checks.base import AuditContext, Rule
 from auditor.checks.cache import EntryCache
 from auditor.checks.conventions import DIRECTORY_ID, directory_entry
 from auditor.checks.digests import keep_digests
 from auditor.checks.engine import all_rules, run_rules
 from auditor.checks.inferred import infer_into, shape_of
-from auditor.checks.suppressions import suppressed_summary
+from auditor.checks.suppressions import apply_suppressions, suppressed_summary
 from auditor.config import Config
 from auditor.entry_dates import date_entries
 from auditor.heap import settle
@@ -76,7 +76,23 @@ def check_entries(
     ctx.targets, ctx.registry = targets, registry
     ctx.links, ctx.root, ctx.load_entry = links, root, load_entry
     cache = EntryCache.open(root, config) if use_cache and every is None else None
-    findings = run_rules(targets, ctx, progress("checking", len(targets)), cache)
+
+    def population(rules: list[Rule]) -> tuple[list[Entry], list[Finding]]:
+        """The other entries, dated, and these rules' findings on them (inline suppressions applied)."""
+        judged = {entry.path for entry in targets}
+        if every is not None and any(rule.depends_on == "ids" for rule in rules):
+            # Against digests, who relates to whom was worked out for the judged entries alone.
+            for item in every:
+                for target in item.related:
+                    ctx.related_to.setdefault(target, set()).add(item.id)
+        others = [ctx.full(entry) for entry in (every or entries) if entry.path not in judged]
+        date_entries(others, root, config, every=every or entries)
+        found = [finding for entry in others for rule in rules if rule.code not in entry.ignore
+                 for finding in rule.check(entry, ctx)]
+        return others, apply_suppressions(others, found, None, {rule.code for rule in rules})[0]
+
+    subset = every is not None or len(targets) < len(entries)
+    findings = run_rules(targets, ctx, progress("checking", len(targets)), cache, population if subset else None)
     if cache_report is not None and cache is not None:
         cache_report.update(results_reused=cache.reused_count, entries_reused=len(ctx.reused))
     if conventions is not None:

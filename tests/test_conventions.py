@@ -200,3 +200,59 @@ def test_a_spelling_most_of_its_category_does_not_use_stays_on_its_entries(tmp_p
         path.write_text(path.read_text().replace("Cloud & DevOps MCP Servers", "Cloud Devops Mcp Servers"))
     findings = of(audit(root), "STR015")
     assert sorted(f.entry for f in findings) == [f"server-{n:02d}" for n in range(21)]
+
+
+def checked(root: Path, rel: str) -> list[Finding]:
+    """`check` of one file: the whole directory read, that file judged."""
+    config = load_config(root)
+    config.settings["offline"] = True
+    return check_entries(load_entries(root, config), config, AS_OF, only={rel}, root=root)
+
+
+def test_check_of_one_file_counts_a_convention_over_the_whole_directory(tmp_path: Path) -> None:
+    root = yaml_pairs(tmp_path / "convention", 25, 24)
+    rel = "data/server-03/server-03.yml"
+    alone = checked(root, rel)
+    assert not of(alone, "STR017")  # the directory's convention, as the audit reports it: once, not on this file
+    in_audit = [f for f in audit(root) if f.path == rel]
+    assert [(f.code, f.line, f.message) for f in alone] == [(f.code, f.line, f.message) for f in in_audit]
+    assert of(audit(root), "STR017")[0].entry == DIRECTORY_ID
+
+
+def test_check_of_one_file_with_a_minority_defect_reports_it(tmp_path: Path) -> None:
+    root = yaml_pairs(tmp_path / "minority", 25, 1)
+    assert [f.line for f in of(checked(root, "data/server-00/server-00.yml"), "STR017")] == [4]
+
+
+def test_check_against_digests_counts_conventions_as_a_full_read_does(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    import os
+    import time
+
+    from auditor.pipeline import check_few
+    from auditor.sources.base import FolderSource
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.delenv("AUDITOR_NO_CACHE", raising=False)
+    root = tmp_path / "folder"
+    files = {}
+    for number in range(25):  # every entry: a time without a zone, and related by no other (XRF004)
+        stamp = "2026-04-23" if number == 7 else "2026-04-23 05:34"
+        files[f"tools/tool-{number:02d}.md"] = (
+            f"---\nkind: tool\nid: tool-{number:02d}\ntitle: Tool {number}\nsummary: Tool number {number} does one "
+            f"thing for the tests and nothing more.\nupdated: {stamp}\nreviewed: 2026-10-01\nowner: desk\n---\n"
+            f"## Use cases\n- One use of tool {number}\n")
+    write_tree(root, files)
+    past = time.time() - 3600
+    for path in (root / "tools").iterdir():
+        os.utime(path, (past, past))
+    (root / ".auditor").mkdir()
+    config = load_config(root)
+    entries = load_entries(root, config, use_cache=True)
+    check_entries(entries, config, AS_OF, only={e.path for e in entries}, root=root, use_cache=True)  # digests
+    for rel in ("tools/tool-03.md", "tools/tool-07.md"):
+        done = check_few(FolderSource(root), load_config(root), AS_OF, [rel])
+        assert done is not None
+        whole = check_entries(load_entries(root, load_config(root)), load_config(root), AS_OF, only={rel}, root=root)
+        assert [(f.code, f.line, f.message) for f in done[1]] == [(f.code, f.line, f.message) for f in whole]
+        assert not {"STR017", "XRF004"} & {f.code for f in done[1]}

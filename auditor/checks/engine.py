@@ -69,18 +69,29 @@ def fingerprint(finding: Finding) -> str:
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
 
 
+# What a rule's findings on an entry may depend on for `check` of some files to count them on the other entries
+# too: the entry, its dates, the directory's files, the ids and relations; not what a run prepares across the
+# entries' contents for the judged entries only (duplicates, date styles).
+COUNTED_ON_OTHERS = frozenset({"entry", "date", "files", "ids"})
+Population = Callable[[list[Rule]], tuple[list[Entry], list[Finding]]]
+
+
 def run_rules(
     entries: list[Entry],
     ctx: AuditContext,
     progress: Callable[[int], None] | None = None,
     cache: EntryCache | None = None,
+    population: Population | None = None,
 ) -> list[Finding]:
     """All findings for these entries, sorted by path and line. A failing rule is a bug, so it raises.
 
     Every rule's `prepare()` runs here first (work across all entries, network included); the per-entry checks
     then run in `workers` forked processes when there are at least `parallel_min_entries` entries.
     With a `cache` (auditor/checks/cache.py), a rule's findings on an entry are reused when nothing they depend
-    on changed; only the rest is checked, and a rule with nothing left to check is not prepared."""
+    on changed; only the rest is checked, and a rule with nothing left to check is not prepared.
+    With `population` (`check` of some files), conventions are counted over the whole directory, as an audit
+    counts them: given the rules that may be one and fired here, it returns the other entries and those rules'
+    findings on them (counted, never reported)."""
     active = active_rules(ctx.config)
     rules = active
     reused_findings: list[Finding] = []
@@ -121,7 +132,18 @@ def run_rules(
     for finding in findings:
         finding.fingerprint = finding.fingerprint or fingerprint(finding)
     findings.sort(key=lambda f: (f.path, f.line, f.code))
-    findings, ctx.conventions = collapse_conventions(findings, entries, active, ctx)
+    if population is None:
+        findings, ctx.conventions = collapse_conventions(findings, entries, active, ctx)
+        return findings
+    fired = {f.code for f in findings}
+    counted = [rule for rule in rules if rule.code in fired and rule.depends_on in COUNTED_ON_OTHERS
+               and rule.convention_line("", "", ctx.config)]
+    if counted:
+        other_entries, other_findings = population(counted)
+        merged, ctx.conventions = collapse_conventions(findings + other_findings, entries + other_entries, active,
+                                                       ctx)
+        judged = {id(finding) for finding in findings}  # the directory's own finding is the audit's to report
+        findings = [finding for finding in merged if id(finding) in judged]
     return findings
 
 

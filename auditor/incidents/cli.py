@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from auditor import __version__
 from auditor.cli_common import AsOf, ConfigOpt, FindingFormat, Level, err, out
@@ -150,6 +149,8 @@ def stats(
     if fmt == StatsFormat.json:
         sys.stdout.write(json.dumps(as_dict(result), indent=2) + "\n")
     else:
+        from rich.table import Table  # here: every command imports this module, few print a table
+
         out.print(f"{result.folder}: {result.documents} post-mortem files; reference: {result.source}", style="bold")
         for mix in result.mixes:
             table = Table(title=f"{mix.title} ({mix.classified} classified post-mortems)", title_justify="left",
