@@ -85,7 +85,17 @@ def check_entries(
             for item in every:
                 for target in item.related:
                     ctx.related_to.setdefault(target, set()).add(item.id)
-        others = [ctx.full(entry) for entry in (every or entries) if entry.path not in judged]
+        if every is not None and root is not None and len(every) > POPULATION_READ_ALL:
+            # Many files to read in full: the folder's load takes unchanged ones from the parsed-entry cache.
+            loaded = {entry.path: entry for entry in FolderSource(root).load(config)}
+            others = []
+            for item in every:
+                entry = loaded.get(item.path) if item.path not in judged else None
+                if entry is not None:
+                    entry.id = item.id  # as marked among all the files
+                    others.append(entry)
+        else:
+            others = [ctx.full(entry) for entry in (every or entries) if entry.path not in judged]
         date_entries(others, root, config, every=every or entries)
         found = [finding for entry in others for rule in rules if rule.code not in entry.ignore
                  for finding in rule.check(entry, ctx)]
@@ -104,6 +114,9 @@ def check_entries(
 
 # `check` of more changed files than this reads the whole directory: digests are for the few a contributor edits.
 CHECK_FEW_MAX = 50
+# Counting a convention against digests reads the other entries in full: one file at a time up to this many, the
+# whole folder (through the parsed-entry cache) beyond.
+POPULATION_READ_ALL = 200
 
 
 def check_few(source: FolderSource, config: Config, as_of: dt.date, rels: list[str], **options: Any) -> tuple[

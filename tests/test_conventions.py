@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from auditor.checks.conventions import DIRECTORY_ID
@@ -224,14 +227,15 @@ def test_check_of_one_file_with_a_minority_defect_reports_it(tmp_path: Path) -> 
     assert [f.line for f in of(checked(root, "data/server-00/server-00.yml"), "STR017")] == [4]
 
 
-def test_check_against_digests_counts_conventions_as_a_full_read_does(tmp_path: Path,
-                                                                      monkeypatch) -> None:
-    import os
-    import time
-
+@pytest.mark.parametrize("read_all", [False, True], ids=["file by file", "folder through the parsed cache"])
+def test_check_against_digests_counts_conventions_as_a_full_read_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      read_all: bool) -> None:
+    from auditor import pipeline
     from auditor.pipeline import check_few
     from auditor.sources.base import FolderSource
 
+    if read_all:
+        monkeypatch.setattr(pipeline, "POPULATION_READ_ALL", 0)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     monkeypatch.delenv("AUDITOR_NO_CACHE", raising=False)
     root = tmp_path / "folder"
