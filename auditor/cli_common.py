@@ -56,6 +56,7 @@ class SafeConsole:
                 and kwargs.keys() <= self._PLAIN_OPTIONS and not os.environ.get("FORCE_COLOR")
                 and not stream.isatty()):
             stream.write(kwargs.get("sep", " ").join(shown) + kwargs.get("end", "\n"))
+            stream.flush()  # as rich does: lines on stdout and stderr keep their order in a merged CI log
             return
         self.rich.print(*shown, **kwargs)
 
