@@ -8,6 +8,8 @@ A rule declares what its findings on one entry depend on (`Rule.depends_on`):
 - `directory`: that, the as-of date, the git HEAD and the content of every entry (duplicates, a directory's
   date style);
 - `files`: that and every file under the directory (path, size, modification time): links to files, manifests;
+- `registry`: the entry, the as-of date and, from an offline registry client (`--offline`, `check`), every answer
+  it can give (the store's registry cache): the CAP rules when they ask no registry;
 - "" (the default): never reused (web links, package registries, other files, a live site).
 
 The file is keyed by the auditor's code and version, the rule packs and the configuration (after what was
@@ -36,8 +38,8 @@ from auditor.cache_key import secret as _secret
 from auditor.heap import settle
 from auditor.models import Entry, Finding
 
-ENTRY, DATE, IDS, DIRECTORY, FILES = "entry", "date", "ids", "directory", "files"
-LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES)
+ENTRY, DATE, IDS, DIRECTORY, FILES, REGISTRY = "entry", "date", "ids", "directory", "files", "registry"
+LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES, REGISTRY)
 # Settings that change how a run goes, never what it finds: they leave the cache as it is.
 RUN_ONLY = frozenset({"workers", "parallel_min_entries", "db", "rule_time_budget"})
 FILE_NAME = "entry-cache.bin"
@@ -83,6 +85,14 @@ def _listing(root: Path) -> str:
             rel = name if prefix == "." + os.sep else prefix + name
             digest.update(f"{rel}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def _registry_state(ctx: Any) -> str:
+    """What an offline registry client answers from (auditor/checks/registry.py), with the as-of date; a key never
+    seen again when it cannot say (the rules are then run, and their results not reused next time)."""
+    client = ctx.registry
+    state = "none" if client is None else client.offline_state()
+    return f"{ctx.as_of.isoformat()}:{state}" if state is not None else f"unknown:{os.urandom(16).hex()}"
 
 
 def _digest(basis: object) -> str:
@@ -161,6 +171,7 @@ class EntryCache:
             IDS: hashlib.sha256(json.dumps([head, graph]).encode()).hexdigest(),
             DIRECTORY: directory,
             FILES: f"{directory}:{_listing(root)}" if root is not None and FILES in wanted and targets else "",
+            REGISTRY: _registry_state(ctx) if REGISTRY in wanted else "",
         }
         ids_seen: dict[str, int] = {}
         for entry in entries:
@@ -235,4 +246,5 @@ class EntryCache:
             pass
 
 
-__all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "EntryCache", "depends_on", "finding_from", "finding_record"]
+__all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "REGISTRY", "EntryCache", "depends_on", "finding_from",
+           "finding_record"]
