@@ -29,6 +29,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterable
+from itertools import starmap
 from pathlib import Path
 from typing import Any
 
@@ -72,18 +73,31 @@ def _git_head(root: Path) -> str:
 
 def _listing(root: Path) -> str:
     """Every file under `root` but the auditor's own and git's, with its size and modification time."""
-    digest = hashlib.sha256()
-    top = os.fspath(root)
-    for folder, subfolders, names in os.walk(top):
-        subfolders[:] = sorted(name for name in subfolders if name not in (".git", ".auditor"))
-        prefix = os.path.relpath(folder, top) + os.sep  # once per folder, not per file
-        for name in sorted(names):
+    digest = hashlib.blake2b(digest_size=20)
+    lines: list[str] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                items = sorted(listing, key=lambda item: item.name)
+        except OSError:
+            return
+        for item in items:
             try:
-                stat = os.stat(os.path.join(folder, name))
+                if item.is_dir():  # a link to a folder is neither walked nor listed, as in os.walk
+                    if not item.is_symlink() and item.name not in (".git", ".auditor"):
+                        walk(item.path, f"{prefix}{item.name}/")
+                    continue
+                info = item.stat()
             except OSError:
                 continue
-            rel = name if prefix == "." + os.sep else prefix + name
-            digest.update(f"{rel}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
+            lines.append(f"{prefix}{item.name}\x1f{info.st_size}\x1f{info.st_mtime_ns}\n")
+        if len(lines) > 4096:  # hashed as it goes: the listing of 50,000 files is not held at once
+            digest.update("".join(lines).encode())
+            lines.clear()
+
+    walk(os.fspath(root), "")
+    digest.update("".join(lines).encode())
     return digest.hexdigest()
 
 
@@ -164,11 +178,11 @@ class EntryCache:
         graph = sorted((e.id, e.path, tuple(e.related)) for e in entries)
         content_keys = {id(e): _content_key(e) for e in entries}
         contents = sorted(content_keys.values())
-        directory = hashlib.sha256(json.dumps([ctx.as_of.isoformat(), head, contents]).encode()).hexdigest()
+        directory = _digest((ctx.as_of.isoformat(), head, contents))
         self.levels = {
             ENTRY: "",
             DATE: ctx.as_of.isoformat(),
-            IDS: hashlib.sha256(json.dumps([head, graph]).encode()).hexdigest(),
+            IDS: _digest((head, graph)),
             DIRECTORY: directory,
             FILES: f"{directory}:{_listing(root)}" if root is not None and FILES in wanted and targets else "",
             REGISTRY: _registry_state(ctx) if REGISTRY in wanted else "",
@@ -188,6 +202,8 @@ class EntryCache:
         reused: dict[str, frozenset[str]] = {}
         interned: dict[frozenset[str], frozenset[str]] = {}
         findings: list[Finding] = []
+        level_items = tuple(self.level_keys.items())
+        every = frozenset(code for codes in by_level.values() for code in codes)
         for entry in targets:
             # Findings are told apart by entry id: entries sharing an id, read without a content hash, or read
             # from a pair of files (whose hash is the first file's alone) are always checked afresh.
@@ -198,14 +214,18 @@ class EntryCache:
             stored = self.stored.get(entry.path)
             if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != own:
                 continue
-            codes: set[str] = set()
-            for level, key in self.level_keys.items():
-                kept = stored[1].get(level)
+            levels = stored[1]
+            matched: list[str] = []
+            for level, key in level_items:
+                kept = levels.get(level)
                 if kept is not None and kept[0] == key:
-                    codes.update(by_level[level])
-                    findings.extend(Finding(*record) for record in kept[1])
-            if codes:
-                frozen = frozenset(codes)
+                    matched.append(level)
+                    if kept[1]:
+                        findings.extend(starmap(Finding, kept[1]))
+            if matched and len(matched) == len(level_items):  # the usual case: everything reused
+                reused[entry.path] = every
+            elif matched:
+                frozen = frozenset(code for level in matched for code in by_level[level])
                 reused[entry.path] = interned.setdefault(frozen, frozen)
         self.reused = reused
         self.by_level = by_level
