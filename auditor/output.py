@@ -22,7 +22,7 @@ def display_path(root: Path, path: str) -> str:
     """The finding's file relative to the working directory, which is what editors and CI click on."""
     if "://" in path:  # a page of a live site
         return path
-    full = os.path.abspath(root / path)  # not resolved: a symbolic link is shown as itself
+    full = os.path.abspath(os.path.join(root, path))  # not resolved: a symbolic link is shown as itself
     try:
         return os.path.relpath(full)
     except ValueError:  # another drive on Windows
@@ -109,9 +109,13 @@ def github_summary(findings: list[Finding], root: Path, summary: Mapping[str, An
 def json_document(findings: list[Finding], root: Path, summary: dict[str, Any],
                   settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     items = []
+    shown: dict[str, str] = {}  # an entry's findings share its path: worked out once (pathlib is slow at 50,000)
     for f in findings:
         item = f.as_dict()
-        item["path"] = display_path(root, f.path)
+        path = shown.get(f.path)
+        if path is None:
+            path = shown[f.path] = display_path(root, f.path)
+        item["path"] = path
         item["column"] = f.column
         item["docs_url"] = rule_url(f.code, f.name, settings) or None
         items.append(item)

@@ -120,3 +120,53 @@ def test_changing_the_configuration_or_no_cache_starts_afresh(tmp_path: Path) ->
     written = (root / ".auditor" / FILE_NAME).read_bytes()
     (root / ".auditor" / FILE_NAME).write_bytes(written[:-40] + bytes(b ^ 1 for b in written[-40:]))
     assert same_as_full(root)["results_reused"] == 0
+
+
+def test_offline_registry_answers_are_reused_while_the_registry_cache_holds_the_same(tmp_path: Path) -> None:
+    """Offline, the CAP rules judge the answers the store's registry cache holds: reused while those answers stay
+    the same, judged again when one is added or refetched. A client that may ask the network is never reused."""
+    from auditor.checks.registry import MemoryCache, RegistryClient
+
+    root = tmp_path / "directory"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
+    (root / ".auditor").mkdir()
+    kept = MemoryCache()
+
+    def findings(cached: bool, offline: bool = True, report: dict[str, int] | None = None) -> list[dict]:
+        config = load_config(root)
+        entries = load_entries(root, config, use_cache=cached)
+        client = RegistryClient(cache=kept, offline=offline)
+        found = check_entries(entries, config, dt.date.fromisoformat(AS_OF), root=root, use_cache=cached,
+                              cache_report=report, registry=client)
+        return [{name: getattr(f, name) for name in Finding.__dataclass_fields__} for f in found]
+
+    def cap(records: list[dict]) -> set[tuple[str, str]]:
+        return {(f["entry"], f["code"]) for f in records if f["code"].startswith("CAP")}
+
+    assert findings(True) == findings(False)
+    report: dict[str, int] = {}
+    unverified = findings(True, report=report)
+    assert unverified == findings(False) and ("postgres-mcp", "CAP008") in cap(unverified)
+    every = report["results_reused"]
+    assert report["entries_reused"] == len(load_entries(root, load_config(root)))
+
+    # The registry cache learns of a newer release (a run with network access fetched it): judged afresh.
+    fetched = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
+    kept.put_many([(("pypi", "https://pypi.org", "postgres-mcp"),
+                    {"status": "ok", "latest": "1.2.0", "versions": ["0.3.0", "1.2.0"]}, fetched)])
+    report = {}
+    answered = findings(True, report=report)
+    assert answered == findings(False)
+    assert ("postgres-mcp", "CAP001") in cap(answered) and ("postgres-mcp", "CAP008") not in cap(answered)
+    assert report["results_reused"] < every
+    assert findings(True) == answered
+
+    # A client that may ask the network: the CAP rules' findings are never reused (nor kept).
+    from auditor.checks.base import AuditContext
+    from auditor.checks.engine import get_rule
+
+    ctx = AuditContext.build([], load_config(root), dt.date.fromisoformat(AS_OF))
+    ctx.registry = RegistryClient(cache=kept, offline=False)
+    assert get_rule("CAP001")().dependency(ctx) == ""
+    ctx.registry = RegistryClient(cache=kept, offline=True)
+    assert get_rule("CAP001")().dependency(ctx) == "registry"

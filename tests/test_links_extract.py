@@ -63,3 +63,14 @@ def test_page_reading_and_markers() -> None:
     long_article = read_page(("<title>Handling errors</title><p>" + "A page not found error is a 404. " * 100
                               + "</p>").encode(), "text/html", False)
     assert MARKERS.soft_404(long_article) is None  # an article about 404 pages is not one
+
+
+def test_a_body_without_any_link_literal_gives_its_front_matter_links_only() -> None:
+    """The whole body is tested once for what a link needs; a body that passes is read line by line as before."""
+    plain = ENTRY.split("## Use cases\n")[0] + "## Use cases\nNo link here: just [brackets] and (parentheses).\n"
+    entry = read_entry(plain.encode(), "widgets", "tools/widgets.md", ("tool",))
+    assert [u.url for u in extract_links(entry)] == [
+        "https://example.com/docs", "https://example.org/widgets", "https://example.com/pricing"]
+    linked = plain.replace("(parentheses).", "(parentheses) and\n[a link](../b.md) on the next line.")
+    entry = read_entry(linked.encode(), "widgets", "tools/widgets.md", ("tool",))
+    assert [(u.url, u.line) for u in extract_links(entry)][-1] == ("../b.md", 10)

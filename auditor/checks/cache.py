@@ -8,6 +8,8 @@ A rule declares what its findings on one entry depend on (`Rule.depends_on`):
 - `directory`: that, the as-of date, the git HEAD and the content of every entry (duplicates, a directory's
   date style);
 - `files`: that and every file under the directory (path, size, modification time): links to files, manifests;
+- `registry`: the entry, the as-of date and, from an offline registry client (`--offline`, `check`), every answer
+  it can give (the store's registry cache): the CAP rules when they ask no registry;
 - "" (the default): never reused (web links, package registries, other files, a live site).
 
 The file is keyed by the auditor's code and version, the rule packs and the configuration (after what was
@@ -27,6 +29,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterable
+from itertools import starmap
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +39,8 @@ from auditor.cache_key import secret as _secret
 from auditor.heap import settle
 from auditor.models import Entry, Finding
 
-ENTRY, DATE, IDS, DIRECTORY, FILES = "entry", "date", "ids", "directory", "files"
-LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES)
+ENTRY, DATE, IDS, DIRECTORY, FILES, REGISTRY = "entry", "date", "ids", "directory", "files", "registry"
+LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES, REGISTRY)
 # Settings that change how a run goes, never what it finds: they leave the cache as it is.
 RUN_ONLY = frozenset({"workers", "parallel_min_entries", "db", "rule_time_budget"})
 FILE_NAME = "entry-cache.bin"
@@ -70,19 +73,40 @@ def _git_head(root: Path) -> str:
 
 def _listing(root: Path) -> str:
     """Every file under `root` but the auditor's own and git's, with its size and modification time."""
-    digest = hashlib.sha256()
-    top = os.fspath(root)
-    for folder, subfolders, names in os.walk(top):
-        subfolders[:] = sorted(name for name in subfolders if name not in (".git", ".auditor"))
-        prefix = os.path.relpath(folder, top) + os.sep  # once per folder, not per file
-        for name in sorted(names):
+    digest = hashlib.blake2b(digest_size=20)
+    lines: list[str] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                items = sorted(listing, key=lambda item: item.name)
+        except OSError:
+            return
+        for item in items:
             try:
-                stat = os.stat(os.path.join(folder, name))
+                if item.is_dir():  # a link to a folder is neither walked nor listed, as in os.walk
+                    if not item.is_symlink() and item.name not in (".git", ".auditor"):
+                        walk(item.path, f"{prefix}{item.name}/")
+                    continue
+                info = item.stat()
             except OSError:
                 continue
-            rel = name if prefix == "." + os.sep else prefix + name
-            digest.update(f"{rel}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\n".encode())
+            lines.append(f"{prefix}{item.name}\x1f{info.st_size}\x1f{info.st_mtime_ns}\n")
+        if len(lines) > 4096:  # hashed as it goes: the listing of 50,000 files is not held at once
+            digest.update("".join(lines).encode())
+            lines.clear()
+
+    walk(os.fspath(root), "")
+    digest.update("".join(lines).encode())
     return digest.hexdigest()
+
+
+def _registry_state(ctx: Any) -> str:
+    """What an offline registry client answers from (auditor/checks/registry.py), with the as-of date; a key never
+    seen again when it cannot say (the rules are then run, and their results not reused next time)."""
+    client = ctx.registry
+    state = "none" if client is None else client.offline_state()
+    return f"{ctx.as_of.isoformat()}:{state}" if state is not None else f"unknown:{os.urandom(16).hex()}"
 
 
 def _digest(basis: object) -> str:
@@ -154,13 +178,14 @@ class EntryCache:
         graph = sorted((e.id, e.path, tuple(e.related)) for e in entries)
         content_keys = {id(e): _content_key(e) for e in entries}
         contents = sorted(content_keys.values())
-        directory = hashlib.sha256(json.dumps([ctx.as_of.isoformat(), head, contents]).encode()).hexdigest()
+        directory = _digest((ctx.as_of.isoformat(), head, contents))
         self.levels = {
             ENTRY: "",
             DATE: ctx.as_of.isoformat(),
-            IDS: hashlib.sha256(json.dumps([head, graph]).encode()).hexdigest(),
+            IDS: _digest((head, graph)),
             DIRECTORY: directory,
             FILES: f"{directory}:{_listing(root)}" if root is not None and FILES in wanted and targets else "",
+            REGISTRY: _registry_state(ctx) if REGISTRY in wanted else "",
         }
         ids_seen: dict[str, int] = {}
         for entry in entries:
@@ -177,6 +202,8 @@ class EntryCache:
         reused: dict[str, frozenset[str]] = {}
         interned: dict[frozenset[str], frozenset[str]] = {}
         findings: list[Finding] = []
+        level_items = tuple(self.level_keys.items())
+        every = frozenset(code for codes in by_level.values() for code in codes)
         for entry in targets:
             # Findings are told apart by entry id: entries sharing an id, read without a content hash, or read
             # from a pair of files (whose hash is the first file's alone) are always checked afresh.
@@ -187,14 +214,18 @@ class EntryCache:
             stored = self.stored.get(entry.path)
             if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != own:
                 continue
-            codes: set[str] = set()
-            for level, key in self.level_keys.items():
-                kept = stored[1].get(level)
+            levels = stored[1]
+            matched: list[str] = []
+            for level, key in level_items:
+                kept = levels.get(level)
                 if kept is not None and kept[0] == key:
-                    codes.update(by_level[level])
-                    findings.extend(Finding(*record) for record in kept[1])
-            if codes:
-                frozen = frozenset(codes)
+                    matched.append(level)
+                    if kept[1]:
+                        findings.extend(starmap(Finding, kept[1]))
+            if matched and len(matched) == len(level_items):  # the usual case: everything reused
+                reused[entry.path] = every
+            elif matched:
+                frozen = frozenset(code for level in matched for code in by_level[level])
                 reused[entry.path] = interned.setdefault(frozen, frozen)
         self.reused = reused
         self.by_level = by_level
@@ -235,4 +266,5 @@ class EntryCache:
             pass
 
 
-__all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "EntryCache", "depends_on", "finding_from", "finding_record"]
+__all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "REGISTRY", "EntryCache", "depends_on", "finding_from",
+           "finding_record"]

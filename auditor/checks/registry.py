@@ -17,6 +17,7 @@ Answers are cached in the store (`registry_cache`) for `audit`, and only in memo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -127,6 +128,23 @@ class Cache(Protocol):
     def put_many(self, rows: list[tuple[CacheKey, dict[str, Any], dt.datetime]]) -> None: ...
 
 
+def cache_state(cache: Any) -> str | None:
+    """A digest of every answer `cache` holds (which package, when fetched, how it was answered), or None when the
+    cache cannot say: what an offline client can answer from it, for the entry cache's key (auditor/checks/cache.py).
+    A refetched answer always gets a new `fetched_at`, so an answer's document needs no hashing."""
+    state = getattr(cache, "state", None)
+    if state is None:
+        return None
+    try:
+        rows = state()
+    except Exception:  # noqa: BLE001 - a cache that cannot be read: the CAP rules are run, not reused
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+    for row in sorted(rows):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
 class MemoryCache:
     """Answers kept for as long as the process lives (`auditor check`, tests)."""
 
@@ -139,6 +157,11 @@ class MemoryCache:
     def put_many(self, rows: list[tuple[CacheKey, dict[str, Any], dt.datetime]]) -> None:
         for key, doc, fetched_at in rows:
             self.rows[key] = (doc, fetched_at)
+
+    def state(self) -> list[tuple[Any, ...]]:
+        """(key, status, fetched_at) of every answer kept (see `cache_state`)."""
+        return [(*key, str(doc.get("status", "ok")), fetched_at.isoformat()) for key, (doc, fetched_at)
+                in self.rows.items()]
 
 
 # --- parsing the registries' documents -----------------------------------------------------------------
@@ -297,6 +320,19 @@ class RegistryClient:
                 self.cache.put_many(rows)
             except Exception:  # noqa: BLE001 - not caching costs a request next time, nothing more
                 pass
+
+    def offline_state(self) -> str | None:
+        """For an offline client, a digest of everything its answers can come from (the cache's answers, this
+        run's, the registries' addresses); None when it asks the network (its answers are then never reused) or its
+        cache cannot say."""
+        if not self.offline:
+            return None
+        cached = cache_state(self.cache)
+        if cached is None:
+            return None
+        given = sorted(self._answers.items(), key=lambda item: item[0])  # answers are dataclasses: shown whole
+        return hashlib.blake2b(repr((cached, given, sorted(self.urls.items()))).encode(),
+                               digest_size=20).hexdigest()
 
     def lookup(self, registry: str, name: str) -> Answer:
         if (registry, name) not in self._answers:

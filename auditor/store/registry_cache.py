@@ -32,6 +32,14 @@ class StoreCache:
                     found[key] = (dict(row.document or {}), row.fetched_at)
         return found
 
+    def state(self) -> list[tuple[Any, ...]]:
+        """(registry, base URL, package, status, fetched_at) of every answer kept: `cache_state` digests them."""
+        columns = (RegistryCacheRow.registry_name, RegistryCacheRow.base_url, RegistryCacheRow.name,
+                   RegistryCacheRow.status, RegistryCacheRow.fetched_at)
+        with self.sessions() as session:
+            return [(registry, base, name, status, str(fetched_at))
+                    for registry, base, name, status, fetched_at in session.execute(select(*columns))]
+
     def put_many(self, rows: list[tuple[CacheKey, dict[str, Any], dt.datetime]]) -> None:
         for (registry, base_url, name), document, fetched_at in rows:
             for _attempt in range(2):  # a concurrent run may insert the same package first: then update it

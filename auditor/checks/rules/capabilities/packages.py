@@ -43,6 +43,12 @@ def package_of(entry: Entry) -> Package | None:
 class PackageRule(Rule):
     """A rule that needs registry answers: `prepare()` fetches every package it will judge, once."""
 
+    def dependency(self, ctx: AuditContext) -> str:
+        # Offline, an answer comes from the store's registry cache (or is "unverified"): the findings are reused
+        # while that cache holds the same answers. A client that may ask the network is never reused.
+        client: RegistryClient | None = ctx.registry
+        return "registry" if client is None or client.offline else ""
+
     def prepare(self, ctx: AuditContext) -> None:
         client: RegistryClient | None = ctx.registry
         if client is None:

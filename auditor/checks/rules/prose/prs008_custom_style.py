@@ -22,6 +22,10 @@ class CustomStyle(PackRule):
     example = "`styles/House/Terms.yml` swaps `Github` for `GitHub`; an entry that writes `Github` gets a finding."
     fix = "Follow the style rule named in the finding, or change the rule in the directory's style."
 
+    def dependency(self, ctx: AuditContext) -> str:
+        # Without `prose_styles` its rules come from the rule packs alone, which the entry cache's key holds.
+        return "entry" if not ctx.config.settings.get("prose_styles") else ""
+
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         engine = engine_for(ctx)
         if not engine.custom:
