@@ -202,6 +202,17 @@ def test_an_unreachable_archive_is_asked_only_until_it_fails(monkeypatch: pytest
     assert 1 <= len(asked) <= 4  # the first lookups at once (4 at a time), then none
 
 
+
+def test_an_archive_whose_name_does_not_resolve_is_not_asked_and_loads_no_ca_bundle(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda *a, **k: made.append("tls"))
+    monkeypatch.setattr(httpx.AsyncClient, "get", lambda *a, **k: made.append("get"))
+    book = LinkBook.from_settings({"link_wayback_url": "https://archive.invalid", "link_timeout": 1.0}, {},
+                                  dt.date.fromisoformat(AS_OF))
+    assert asyncio.run(book._wayback([LinkResult("https://gone.test/1", "broken")])) == {}
+    assert made == []
+
 # -- auditor check: in-memory history, offline --------------------------------------------------------
 
 def test_check_fails_a_new_404_at_once_and_offline_fetches_nothing(server: WebServer, tmp_path: Path) -> None:

@@ -67,3 +67,11 @@ def test_the_network_modules_loaded_before_the_fork_are_all_a_check_needs(tmp_pa
     assert lines["verdict"] == "alive"
     assert "anyio._backends._asyncio" in lines["loaded"]  # the interpreter had not loaded them before
     assert lines["later"] == "[]"  # and the check imported nothing more of anyio's: a forked worker would not
+
+
+def test_httpx_command_line_client_is_not_loaded_with_the_checker() -> None:
+    # httpx's own command-line client would bring rich's syntax highlighting and pygments: not for a link check
+    script = ("import sys, auditor.links.checker, httpx\n"
+              "print(sorted(m for m in ('rich.syntax', 'pygments') if m in sys.modules), httpx.AsyncClient.__name__)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["[]", "AsyncClient"], done.stderr

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -211,6 +212,15 @@ class LinkBook:
         When the archive cannot be reached (no DNS, refused, connect timeout), the remaining lookups are skipped:
         without internet access, each of hundreds of dead links would otherwise wait on a failing resolver."""
         found: dict[str, str | None] = {}
+        # An archive whose name does not resolve (no DNS, no internet) is known before a client is made: the
+        # client would load the CA bundle (20-70 ms of CPU, at the end of the run) as it sets up its first https
+        # connection, before that connection looks the name up.
+        archive = urlsplit(self.wayback_url)
+        try:
+            await asyncio.get_running_loop().getaddrinfo(
+                archive.hostname, archive.port or (443 if archive.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError, ValueError):
+            return found
         gate = asyncio.Semaphore(4)
         unreachable = False  # the archive could not be reached at all: the other lookups would fare no better
         # The CA bundle is loaded when the archive is first reached over https, not when it cannot be reached.

@@ -370,8 +370,8 @@ def _connect_failure(exc: Exception, host: str, port: int) -> LinkNetworkError:
 
 class LazyTLSPool(httpcore.AsyncConnectionPool):
     """httpcore's connection pool, with its TLS context made when it opens its first https connection: loading
-    the CA bundle takes 50-70 ms of CPU, which a run of http links (or one whose https host fails before TLS, as a
-    lookup whose name does not resolve) need not spend before its first request."""
+    the CA bundle takes 50-70 ms of CPU, which a run of http links need not spend before its first request. (It is
+    made as the first https connection is set up, before that connection resolves its host name.)"""
 
     def __init__(self, tls: Callable[[], ssl.SSLContext], **kwargs: Any) -> None:
         super().__init__(ssl_context=None, **kwargs)
