@@ -281,24 +281,6 @@ def test_a_paced_host_is_never_sent_more_than_its_rate_in_any_second_even_after_
     assert max(sum(1 for t in everything if at - 1.0 < t <= at) for at in sends) <= 28
 
 
-def test_a_paced_host_gets_its_requests_in_pairs_so_a_429_to_one_has_a_witness() -> None:
-    async def run(floor: float) -> list[float]:
-        host = _Host(4)
-        host.rate = host.ceiling = 10.0
-        host.confirmed, host.floor = True, floor
-        return list(await asyncio.gather(*(host.pace() for _ in range(8))))
-
-    sends = asyncio.run(run(0.0))
-    gaps = [b - a for a, b in zip(sends, sends[1:], strict=False)]
-    assert all(gap < 0.05 for gap in gaps[::2])  # the second of each pair goes with the first
-    # the pairs two intervals (0.2 s) apart, the same rate (the first two pairs one apart, as a host's first two
-    # requests after a quiet spell are, one by one)
-    assert gaps[1] > 0.05 and all(gap > 0.15 for gap in gaps[3::2])
-    assert max(sum(1 for t in sends if at - 1.0 < t <= at) for at in sends) <= 10
-    spaced = asyncio.run(run(0.05))  # a least spacing (`link_slow_down`) keeps them one by one
-    assert all(b - a > 0.04 for a, b in zip(spaced[1:], spaced[2:], strict=False))
-
-
 def test_a_host_with_a_long_window_is_paced_over_the_span_its_retry_after_names() -> None:
     host, now = refused_host(40, 2.0, retry=20.0)  # 40 taken in two seconds, then "come back in 20 s"
     assert host.ceiling == pytest.approx((40 - 1.6) / 20)  # under 2 a second over the window of 20 s, not 38

@@ -23,10 +23,8 @@ controller (AIMD) after a 429, and held within the budget a host announces in it
 - A 429 to a request sent before the host's last reaction to a 429 belongs to that burst and is not reacted to
   again (as TCP counts one loss per window); one to a request sent after it is news. When the earliest-sent
   refusal of a burst comes back late, the rate the host took is measured up to it.
-- Requests are evenly spaced, in pairs from two a second up (two at once, two intervals apart: a 429 to the first
-  has the second as its witness, where one by one a 429 would never have one and would hold the host for its
-  whole Retry-After), never more than the rate in any second (a late wake-up cannot bunch them), and never
-  closer than `link_slow_down` seconds once the host has answered 429 (then one by one).
+- Requests are evenly spaced, never more than the rate in any second (a late wake-up cannot bunch them), and
+  never closer than `link_slow_down` seconds once the host has answered 429.
 - `RateLimit-Remaining`/`RateLimit-Reset` (IETF draft and GitLab), the draft's `RateLimit: r=..;t=..`, and
   `X-RateLimit-Remaining`/`X-RateLimit-Reset` (GitHub) say how many requests are left until when: a host whose
   budget is spent is held until its window resets, so it is not pushed into a 429 at all.
@@ -133,7 +131,6 @@ class HostPace:
         self.floor = 0.0  # the least spacing of its requests once it has answered 429 (`link_slow_down`)
         self.turn_at = -1e9  # when the last request was due
         self.last_sent = 0.0  # when it went
-        self.mate = False  # the last request went first of a pair: the next one goes with it (`_due`)
         self.paused_until = 0.0  # a Retry-After holds every request to the host until then
         self.reacted_at = -1e9  # when the host's last 429 changed its pace
         self.budget: float | None = None  # requests its rate-limit headers leave until `budget_until`
@@ -165,30 +162,17 @@ class HostPace:
         else:  # up to about twice that rate, until it answers that much (a pause leaves its window empty)
             self.rate = min(self.rate, 2 * self.ceiling + 2)
 
-    def _due(self, now: float) -> tuple[float, float]:
-        """When the next request may go, and the turn it takes (what the one after it is spaced from)."""
+    def _due(self, now: float) -> float:
         self._climb(now)
         # A turn is due an interval after the last one was due: a wake-up made late by a busy event loop does not
         # slow the host further (and after a quiet spell there is no burst to catch up: never before the last went).
-        turn = max(self.turn_at + self.interval, self.last_sent, self.paused_until)
-        # Paced requests go two at a time, each pair two intervals apart (the same rate): a 429 to the first then
-        # has the second on its way with it, and the second's answer tells whether it was the page's own
-        # (HostPace._settle). Sent one by one, a refused request never has one sent after it before its 429 is
-        # back, and every such 429 would hold the host for its whole Retry-After. The second takes the turn it
-        # would have had, so the one after it is spaced from that.
-        due = max(self.last_sent, self.paused_until) if self.mate and self._pairs else turn
+        due = max(self.turn_at + self.interval, self.last_sent, self.paused_until)
         if self.budget is not None and self.budget < 1 and self.budget_until > now:
             due = max(due, self.budget_until)  # spent: wait for the host's window to reset
         most = int(self.rate)
         if most >= 1 and len(self.sent) >= most:  # never more than the rate in any second
             due = max(due, self.sent[-most] + 1.0)
-        return due, max(due, turn)
-
-    @property
-    def _pairs(self) -> bool:
-        """Whether paced requests go in pairs: not under two a second (the rate's cap in any second would part
-        them) nor when `link_slow_down` sets a least spacing."""
-        return self.floor <= 0 and self.rate >= 2
+        return due
 
     async def pace(self) -> float:
         """Wait for the host's turn; returns when the request goes."""
@@ -196,14 +180,13 @@ class HostPace:
         if self.rate > 0 or self.floor > 0 or self.paused_until > now or self.budget is not None:
             async with self.pace_lock:
                 now = time.monotonic()  # after waiting for the lock
-                while (due := self._due(now))[0] > now:
+                while (due := self._due(now)) > now:
                     # the rate climbs while the request waits: a long interval is looked at again as it does
-                    await self._nap(min(due[0] - now, 0.25) if self.rate > 0 else due[0] - now)
+                    await self._nap(min(due - now, 0.25) if self.rate > 0 else due - now)
                     now = time.monotonic()
                 if self.budget is not None:
                     self.budget = None if now >= self.budget_until else self.budget - 1
-                self.mate = self._pairs and not self.mate
-                self.turn_at, self.last_sent = due[1], now
+                self.turn_at, self.last_sent = due, now
         self.went(now)
         return now
 
@@ -342,7 +325,6 @@ class HostPace:
         telling = burst or window > 1.0 or self.shown <= 1.25 * accepted + 1
         self._climb(now)
         self.climbed_at, self.turn_at = now, -1e9  # the first request after the pause goes when it ends
-        self.mate = False
         if not telling:
             if self.confirmed:  # held under a limit it has shown: the pace it had halves, the limit stays
                 self.rate = DECREASE * self.rate
