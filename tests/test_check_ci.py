@@ -257,3 +257,25 @@ def test_stdin_needs_its_filename_and_nothing_else() -> None:
     assert run("check", "--stdin", "--stdin-filename", str(EXAMPLES / "mcp/nothing-here.md")).exit_code == 2
     assert run("check", "--stdin", "--stdin-filename", str(EXAMPLES / "mcp/github-mcp.md"),
                str(EXAMPLES / "mcp/slack-mcp.md")).exit_code == 2
+
+
+def test_a_refused_link_to_a_canary_host_is_the_canarys_evidence_of_a_hijack() -> None:
+    """The canary's own lookups can time out after a run's failing ones; a link to one of its well-known hosts that
+    the guard refused for resolving to a private address still shows the resolver hijacked (a sandbox's proxy,
+    a captive portal): its refusal is unverified like the rest, not a warning one run in three."""
+    from auditor.links.canary import CanaryAnswer
+    from auditor.links.content import Markers
+    from auditor.links.results import LinkResult
+
+    def judged(refused_url: str) -> LinkResult:
+        book = LinkBook({"link_canary_hosts": ["github.com:443", "pypi.org:443"]}, Markers(), dt.date(2026, 11, 28))
+        book._canary = CanaryAnswer(False, "DNS lookup of pypi.org timed out")  # timed out: no hijack seen
+        dead = LinkResult(GITHUB, "broken", code="dns", reason="DNS: github.com does not resolve", network_level=True)
+        refused = LinkResult(refused_url, "broken", code="private-address",
+                             reason="refused: it resolves to a non-public address")
+        book._judge_network([dead, refused])
+        assert book.network_down and dead.code == "network-down"
+        return refused
+
+    assert judged("https://PyPI.org/project/x/").code == "network-down"
+    assert judged("https://intranet.example.com/x").code == "private-address"  # not a canary host: stays LNK007

@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from auditor.links import checker as checker_module
-from auditor.links.canary import CanaryAnswer, failed_before_http, run_probe
+from auditor.links.canary import CanaryAnswer, failed_before_http, host_of_spec, run_probe
 from auditor.links.checker import CheckOptions, LinkChecker, network_down
 from auditor.links.content import Markers
 from auditor.links.extract import extract_links
@@ -34,6 +34,14 @@ from auditor.links.net import AddressPolicy, LazyTLSTransport, Resolver
 from auditor.links.results import VERDICTS, LinkResult
 from auditor.links.shards import ShardedCheck, shard_count
 from auditor.models import Entry
+
+
+def _hostname(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # a malformed address (an unclosed IPv6 bracket) names no host
+        return ""
+
 
 DEFAULT_TTL_HOURS = {"alive": 72, "redirected": 72, "fragment-missing": 24, "blocked": 24, "broken": 0,
                      "unverified": 0}
@@ -157,27 +165,36 @@ class LinkBook:
         refused = [r for r in fresh if r.code == "private-address"]
         if not failed and not refused:
             return
+        # A link to one of the canary's own well-known hosts refused for resolving to a private address is the
+        # canary's evidence of a hijacked resolver, whatever its own lookups said (after hundreds of failing
+        # lookups they can time out before the answer comes).
+        known = {host_of_spec(spec) for spec in self._canary_hosts()}
+        hijacked = any(_hostname(r.url) in known for r in refused)
         if not self.network_down:
             ratio = float(self.settings.get("link_network_down_ratio", 0.5))
             canary = self.canary()
-            if not canary.up and (failed or canary.hijacked):
+            hijacked = hijacked or canary.hijacked
+            if not canary.up and (failed or hijacked):
                 self.network_down, self.network_reason = True, f"canary: {canary.reason}"
             elif failed and network_down(fresh, ratio):
                 self.network_down, self.network_reason = True, "most hosts failed before HTTP"
         if not self.network_down:
             return
-        if self.canary().hijacked:  # names resolve to the portal: the guard's refusals are its doing too
+        if hijacked or self.canary().hijacked:  # names resolve to the portal: the guard's refusals are its doing too
             failed += refused
         for result in failed:
             result.verdict, result.code = "unverified", "network-down"
             result.reason = f"network unavailable ({result.reason})"
             result.suggestion = None
 
+    def _canary_hosts(self) -> list[str]:
+        configured = self.settings.get("link_canary_hosts") or []
+        return [configured] if isinstance(configured, str) else [str(h) for h in configured]
+
     def canary(self) -> CanaryAnswer:
         """Whether the network itself works (auditor.links.canary): asked once per run, when first needed."""
         if self._canary is None:
-            configured = self.settings.get("link_canary_hosts") or []
-            hosts = [configured] if isinstance(configured, str) else [str(h) for h in configured]
+            hosts = self._canary_hosts()
             resolver = self.resolver or checker_module.system_resolver
             timeout = min(self.options.timeout, 5.0)
             self._canary = run_probe(hosts, resolver, timeout) if hosts else CanaryAnswer(True)

@@ -59,6 +59,11 @@ def _split(spec: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def host_of_spec(spec: str) -> str:
+    """The host name of a `link_canary_hosts` entry (`name:port`), lowercased as URLs give it."""
+    return _split(spec)[0].strip("[]").lower()
+
+
 async def _reach(spec: str, resolver: Resolver, timeout: float) -> CanaryAnswer:
     host, port = _split(spec)
     try:
