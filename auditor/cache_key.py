@@ -16,6 +16,9 @@ import auditor
 from auditor.heap import collector_paused
 
 NO_CACHE_ENV = "AUDITOR_NO_CACHE"
+# A file modified within this many seconds of a run is read but not vouched for by its size and modification time
+# (a second edit in the same clock tick, of the same size, would go unseen): every cache keyed by file stamps waits.
+RACY_SECONDS = 2.0
 
 
 def caches_off() -> bool:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from auditor.cache_key import caches_off, code_digest, read_signed, secret, write_signed
+from auditor.cache_key import RACY_SECONDS, caches_off, code_digest, read_signed, secret, write_signed
 from auditor.checks.inferred import Shape, shape_of
 from auditor.checks.rules.duplicates._features import KEYS, DuplicateFeatures, FeatureMaker
 from auditor.checks.rules.structure._dates import dated_values
@@ -35,7 +35,6 @@ from auditor.models import Entry
 
 FILE_NAME = "digests.bin"
 FORMAT = 1
-RACY_SECONDS = 2.0
 
 
 class EntryDigest(NamedTuple):

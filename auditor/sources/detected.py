@@ -18,12 +18,11 @@ import os
 import time
 from pathlib import Path
 
-from auditor.cache_key import caches_off, code_digest, read_signed, secret, write_signed
+from auditor.cache_key import RACY_SECONDS, caches_off, code_digest, read_signed, secret, write_signed
 from auditor.config import Config
 from auditor.sources.safe_files import OVERLAID
 
 FILE_NAME = "detected.bin"
-RACY_SECONDS = 2.0
 
 
 def _base(root: Path, config: Config) -> bytes:

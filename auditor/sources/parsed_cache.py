@@ -23,7 +23,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from auditor.cache_key import caches_off, code_digest, read_signed, secret, write_signed
+from auditor.cache_key import RACY_SECONDS, caches_off, code_digest, read_signed, secret, write_signed
 from auditor.heap import settle
 from auditor.models import Entry
 from auditor.sources.safe_files import plain_file_info
@@ -31,7 +31,6 @@ from auditor.sources.safe_files import plain_file_info
 FOLDER = "parsed"
 SHARDS = 32
 FORMAT = 1
-RACY_SECONDS = 2.0
 
 
 class ParsedCache:
