@@ -235,3 +235,15 @@ def test_an_audit_brings_digests_up_to_date_but_does_not_make_them(tmp_path: Pat
     audited(root, checked=False)
     table = DigestStore.open(root, load_config(root)).table
     assert "no-such-entry" in table.row(table.row_of[rel]).related
+
+
+def test_addresses_are_found_row_by_row_when_one_holds_the_row_separator(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digests' addresses are searched in one joined text; were an address to hold the character that parts
+    the rows there, each row's addresses are read instead, with the same findings."""
+    from auditor.checks.rules.duplicates import _query
+
+    root = examples_digested(tmp_path)
+    monkeypatch.setattr(_query, "ROW", "/")  # every address holds it: the row-by-row way
+    for rel in rels_of(root):
+        assert few(root, [rel]) == full(root, [rel]), rel

@@ -143,22 +143,18 @@ def _table_holdings(others: Any, wanted: dict[tuple[str, Any], set[int]], urls: 
         return
     # Every row's addresses in one text, rows apart by ROW: each asked address is found where it stands whole.
     joined = ROW.join(texts)
-    if joined.count(ROW) != len(texts) - 1:  # an address holding ROW itself: row by row
-        for number, text in enumerate(texts):
-            if text and number not in left_out:
-                asked_urls = urls.get(groups[number])
-                for address in asked_urls.intersection(text.split(SEPARATOR)) if asked_urls else ():
-                    holders.setdefault(("url", groups[number], address), []).append(paths[number])
-        return
-    starts = [0, *accumulate(len(text) + 1 for text in texts)]
-    found: dict[int, set[str]] = {}
-    for address in asked_all:
-        at = joined.find(address)
-        while at >= 0:
-            end = at + len(address)
-            if (at == 0 or joined[at - 1] in bounds) and (end == len(joined) or joined[end] in bounds):
-                found.setdefault(bisect_right(starts, at) - 1, set()).add(address)
-            at = joined.find(address, at + 1)
+    found: dict[int, set[str]] = {}  # row -> addresses it holds (the asked ones; all of them row by row)
+    if joined.count(ROW) != len(texts) - 1:  # an address holding ROW itself: each row's own addresses
+        found = {number: set(text.split(SEPARATOR)) for number, text in enumerate(texts) if text}
+    else:
+        starts = [0, *accumulate(len(text) + 1 for text in texts)]
+        for address in asked_all:
+            at = joined.find(address)
+            while at >= 0:
+                end = at + len(address)
+                if (at == 0 or joined[at - 1] in bounds) and (end == len(joined) or joined[end] in bounds):
+                    found.setdefault(bisect_right(starts, at) - 1, set()).add(address)
+                at = joined.find(address, at + 1)
     for number in sorted(found):
         asked_urls = urls.get(groups[number])
         if number in left_out or not asked_urls:
