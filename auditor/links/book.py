@@ -35,14 +35,6 @@ from auditor.links.results import VERDICTS, LinkResult
 from auditor.links.shards import ShardedCheck, shard_count
 from auditor.models import Entry
 
-
-def _hostname(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:  # a malformed address (an unclosed IPv6 bracket) names no host
-        return ""
-
-
 DEFAULT_TTL_HOURS = {"alive": 72, "redirected": 72, "fragment-missing": 24, "blocked": 24, "broken": 0,
                      "unverified": 0}
 
@@ -169,18 +161,17 @@ class LinkBook:
         # canary's evidence of a hijacked resolver, whatever its own lookups said (after hundreds of failing
         # lookups they can time out before the answer comes).
         known = {host_of_spec(spec) for spec in self._canary_hosts()}
-        hijacked = any(_hostname(r.url) in known for r in refused)
+        hijacked = any(r.hostname in known for r in refused) or self.canary().hijacked
         if not self.network_down:
             ratio = float(self.settings.get("link_network_down_ratio", 0.5))
             canary = self.canary()
-            hijacked = hijacked or canary.hijacked
             if not canary.up and (failed or hijacked):
                 self.network_down, self.network_reason = True, f"canary: {canary.reason}"
             elif failed and network_down(fresh, ratio):
                 self.network_down, self.network_reason = True, "most hosts failed before HTTP"
         if not self.network_down:
             return
-        if hijacked or self.canary().hijacked:  # names resolve to the portal: the guard's refusals are its doing too
+        if hijacked:  # names resolve to the portal: the guard's refusals are its doing too
             failed += refused
         for result in failed:
             result.verdict, result.code = "unverified", "network-down"

@@ -38,6 +38,14 @@ class LinkResult:
         except ValueError:
             return ""
 
+    @property
+    def hostname(self) -> str:
+        """The host name alone (no port, no brackets), lowercased; "" for an address that names none."""
+        try:
+            return (urlsplit(self.url).hostname or "").lower()
+        except ValueError:
+            return ""
+
     def as_dict(self) -> dict[str, Any]:
         """The shape `auditor links check --format json` prints for each URL."""
         return {"url": self.url, "verdict": self.verdict, "status": self.status, "final_url": self.final_url,
