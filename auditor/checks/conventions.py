@@ -47,6 +47,13 @@ def directory_entry() -> Entry:
     return Entry(id=DIRECTORY_ID, path=DIRECTORY_PATH, title="Directory conventions")
 
 
+def may_be_convention(rule: Rule, config: Config) -> bool:
+    """Whether this rule's findings can be collapsed into a convention: it names the line that accepts one, and
+    `[rules] enforce` does not keep it on every entry."""
+    return (rule.code not in config.enforced and rule.family not in config.enforced
+            and bool(rule.convention_line("", "", config)))
+
+
 def collapse_conventions(findings: list[Finding], entries: list[Entry], rules: list[Rule],
                          ctx: AuditContext) -> tuple[list[Finding], list[dict[str, object]]]:
     """The findings with each convention's per-entry findings replaced by one directory finding, and what was
@@ -54,9 +61,7 @@ def collapse_conventions(findings: list[Finding], entries: list[Entry], rules: l
     settings = ctx.config.settings
     share = float(settings.get("convention_share", 0.5))
     least = int(settings.get("convention_min_entries", 20))
-    enforced = ctx.config.enforced
-    candidates = {rule.code: rule for rule in rules if rule.code not in enforced and rule.family not in enforced
-                  and rule.convention_line("", "", ctx.config)}
+    candidates = {rule.code: rule for rule in rules if may_be_convention(rule, ctx.config)}
     if not candidates or len(entries) < least:
         return findings, []
     by_id = {entry.id: entry for entry in entries}

@@ -17,7 +17,7 @@ from typing import Any
 from auditor.checks import rules as rules_package
 from auditor.checks.base import AuditContext, Rule
 from auditor.checks.cache import EntryCache
-from auditor.checks.conventions import collapse_conventions
+from auditor.checks.conventions import collapse_conventions, may_be_convention
 from auditor.checks.suppressions import apply_suppressions
 from auditor.config import Config
 from auditor.heap import settle
@@ -137,7 +137,7 @@ def run_rules(
         return findings
     fired = {f.code for f in findings}
     counted = [rule for rule in rules if rule.code in fired and rule.depends_on in COUNTED_ON_OTHERS
-               and rule.convention_line("", "", ctx.config)]
+               and may_be_convention(rule, ctx.config)]
     if counted:
         other_entries, other_findings = population(counted)
         merged, ctx.conventions = collapse_conventions(findings + other_findings, entries + other_entries, active,
