@@ -37,6 +37,11 @@ def _folder(tmp_path: Path, template: str = NATIVE) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def caches_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUDITOR_NO_CACHE", raising=False)  # these test the kept answer: on even in a --no-cache run
+
+
 class Counting:
     """detect_with_evidence, counting its calls."""
 
