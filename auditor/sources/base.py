@@ -45,7 +45,7 @@ class FolderSource:
         return str(self.root.resolve())
 
     def load(self, config: Config, progress: Progress = no_progress) -> list[Entry]:
-        from auditor.sources.folder import iter_entry_rels, load_files
+        from auditor.sources.folder import iter_entry_rels, load_rels
         from auditor.sources.marked import drop_marked
         from auditor.sources.parsed_cache import ParsedCache
         from auditor.sources.safe_files import max_entry_bytes
@@ -63,7 +63,6 @@ class FolderSource:
             kept = [rel for rel in found if rel in unmarked]
         self.skipped.extend(self.marked)
         self.read_paths = kept
-        paths = [self.root / rel for rel in kept]
-        entries = load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)), limit, cache)
+        entries = load_rels(self.root, kept, config.kinds, progress("reading entries", len(kept)), limit, cache)
         self.cache_hits = cache.hits if cache is not None else 0
         return entries
