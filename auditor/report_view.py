@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from auditor.checks.conventions import DIRECTORY_ID
@@ -263,7 +263,12 @@ def build_view(session: Session, run_id: int, settings: Mapping[str, Any] | None
     tickets = {t.entry_id: _ticket_view(t, run.as_of) for t in ticket_rows}
     columns = (EntrySnapshot.entry_id, EntrySnapshot.path, EntrySnapshot.title, EntrySnapshot.kind,
                EntrySnapshot.owner, EntrySnapshot.score)
-    snapshots = {s.entry_id: s for s in session.execute(select(*columns).where(EntrySnapshot.run_id == run_id))}
+    # The snapshots the view shows: the entries with findings, and the stale ones (those that turned stale this run
+    # are listed), not every entry of the directory.
+    with_findings = select(FindingRow.entry_id).where(FindingRow.run_id == run_id)
+    snapshots = {s.entry_id: s for s in session.execute(select(*columns).where(
+        EntrySnapshot.run_id == run_id,
+        or_(EntrySnapshot.score >= STALE_SCORE, EntrySnapshot.entry_id.in_(with_findings))))}
 
     new_prints = {f["fingerprint"] for f in new}
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
