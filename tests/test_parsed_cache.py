@@ -175,3 +175,18 @@ def test_a_shard_marshal_cannot_write_is_pickled_and_read_back_the_same(tmp_path
     payload = encode_shard(shard)
     assert payload[:1] == PICKLE and decode_shard(memoryview(payload)) == shard
     assert decode_shard(memoryview(b"X" + payload[1:])) is None  # neither format: nothing
+
+
+def test_a_file_swapped_for_a_link_of_the_same_size_and_time_is_not_taken_from_the_cache(tmp_path: Path) -> None:
+    """The files' status comes from the folder's walk: a link is not a plain file, whatever its target's stamp."""
+    import shutil
+
+    root = directory(tmp_path / "d")
+    first, _ = load(root)
+    target = root / "skills" / "s1.md"
+    outside = shutil.copy2(target, tmp_path / "outside.md")  # the same size and modification time
+    target.unlink()
+    target.symlink_to(outside)
+    entries, hits = load(root)
+    assert hits == 5
+    assert next(e for e in entries if e.path == "skills/s1.md") != next(e for e in first if e.path == "skills/s1.md")

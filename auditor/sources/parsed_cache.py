@@ -32,6 +32,7 @@ from auditor.sources.safe_files import plain_file_info
 FOLDER = "parsed"
 SHARDS = 32
 FORMAT = 2  # 2: entries as marshalled tuples (parsed_codec.py)
+_UNSEEN = object()  # `unchanged` without the file's status: it takes it
 
 
 class ParsedCache:
@@ -90,9 +91,15 @@ class ParsedCache:
         self.hits += 1
         return kept[2]
 
-    def unchanged(self, rel: str) -> bool:
-        """Whether this file is kept as it is now (so what was found in it then still holds)."""
-        stamp = self._stamps[rel] = self._stamp(rel)  # `get` takes it from here: one stat per file
+    def unchanged(self, rel: str, info: os.stat_result | None | object = _UNSEEN) -> bool:
+        """Whether this file is kept as it is now (so what was found in it then still holds). `info` is its status
+        as the folder's walk found it (auditor/sources/folder.py: iter_entry_stats, None when it is not a plain
+        file), when known: no second `stat`."""
+        if info is _UNSEEN:
+            stamp = self._stamp(rel)
+        else:
+            stamp = (info.st_size, info.st_mtime_ns) if isinstance(info, os.stat_result) else None
+        self._stamps[rel] = stamp  # `get` takes it from here: one stat per file
         kept = self._shard(self._shard_of(rel)).get(rel) if stamp is not None else None
         return kept is not None and (kept[0], kept[1]) == stamp
 
