@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
@@ -62,8 +63,8 @@ def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
         connection.execute(insert(table), rows)
         return
     compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(rows[0]))
-    order = compiled.positiontup or []
-    connection.exec_driver_sql(str(compiled), [tuple(row[key] for key in order) for row in rows])
+    values = itemgetter(*(compiled.positiontup or []))  # a row's values in the statement's order
+    connection.exec_driver_sql(str(compiled), list(map(values, rows)))
 
 
 def finish_run(session: Session, run_id: int, entries: int, findings: int, summary: dict[str, Any]) -> None:
