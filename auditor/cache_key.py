@@ -77,24 +77,34 @@ def _signature(key: bytes, base: bytes, payload: bytes | memoryview) -> bytes:
     return mac.digest()
 
 
+def read_signed_bytes(path: Path, key: bytes, base: bytes = b"") -> memoryview | None:
+    """The payload `write_signed_bytes` wrote into `path` under this key and base; None when there is no such file, it
+    cannot be read, or its signature does not match (a file written by anyone else is never decoded)."""
+    try:
+        data = memoryview(path.read_bytes())  # slices without copies
+    except OSError:
+        return None
+    if len(data) <= SIGNATURE_BYTES or data[:SIGNATURE_BYTES] != _signature(key, base, data[SIGNATURE_BYTES:]):
+        return None
+    return data[SIGNATURE_BYTES:]
+
+
 def read_signed(path: Path, key: bytes, base: bytes = b"") -> Any:
     """What `write_signed` pickled into `path` under this key and base; None when there is no such file, it cannot
     be read, or its signature does not match (a file written by anyone else is never unpickled)."""
+    payload = read_signed_bytes(path, key, base)
+    if payload is None:
+        return None
     try:
-        data = memoryview(path.read_bytes())  # slices without copies
-        if len(data) <= SIGNATURE_BYTES or data[:SIGNATURE_BYTES] != _signature(key, base, data[SIGNATURE_BYTES:]):
-            return None
         with collector_paused():  # many small objects and no cycles: no collection walking them as they come
-            return pickle.loads(data[SIGNATURE_BYTES:])  # noqa: S301 - signed by this user's key (above)
+            return pickle.loads(payload)  # noqa: S301 - signed by this user's key (above)
     except _UNREADABLE:
         return None
 
 
-def write_signed(path: Path, key: bytes, base: bytes, value: Any) -> None:
-    """Pickle `value` into `path` after its signature, through a temporary file renamed over it: a reader sees the
+def write_signed_bytes(path: Path, key: bytes, base: bytes, payload: bytes) -> None:
+    """Write `payload` into `path` after its signature, through a temporary file renamed over it: a reader sees the
     old file or the new one, and a full disk leaves no half-written file behind (the OSError is raised)."""
-    with collector_paused():
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as out:
@@ -104,3 +114,10 @@ def write_signed(path: Path, key: bytes, base: bytes, value: Any) -> None:
     except OSError:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def write_signed(path: Path, key: bytes, base: bytes, value: Any) -> None:
+    """Pickle `value` into `path` after its signature (see `write_signed_bytes`)."""
+    with collector_paused():
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    write_signed_bytes(path, key, base, payload)

@@ -124,7 +124,28 @@ def json_document(findings: list[Finding], root: Path, summary: dict[str, Any],
 
 def format_json(findings: list[Finding], root: Path, summary: dict[str, Any],
                 settings: Mapping[str, Any] | None = None) -> str:
-    return json.dumps(json_document(findings, root, summary, settings), indent=2, default=str) + "\n"
+    return indented_json(json_document(findings, root, summary, settings))
+
+
+_SCALARS = (str, int, float, bool, type(None))
+# A finding's fields, one a line at the depth `indent=2` puts them in the document: written by json's C encoder
+# (which `indent` turns off) with the line break and indentation as the separator between fields.
+_ITEM_FIELDS = json.JSONEncoder(separators=(",\n      ", ": "), default=str)
+
+
+def indented_json(document: dict[str, Any]) -> str:
+    """`json.dumps(document, indent=2, default=str)` and a line break, the same text, for a document whose first key
+    is a list of flat records (the findings: tens of thousands at 50 000 entries, 0.3 s in json's Python encoder)."""
+    first = next(iter(document), None)
+    items = document[first] if first is not None else None
+    if not isinstance(items, list) or not items or not all(
+            isinstance(item, dict) and item and all(type(value) in _SCALARS and type(key) is str
+                                                    for key, value in item.items()) for item in items):
+        return json.dumps(document, indent=2, default=str) + "\n"
+    rest = json.dumps({key: value for key, value in document.items() if key != first}, indent=2, default=str)
+    lines = ",\n".join(f"    {{\n      {_ITEM_FIELDS.encode(item)[1:-1]}\n    }}" for item in items)
+    head = f"{{\n  {json.dumps(first)}: [\n{lines}\n  ]"
+    return head + ("\n}" if rest == "{}" else f",\n{rest[2:]}") + "\n"
 
 
 def format_sarif(findings: list[Finding], root: Path, version: str, settings: Mapping[str, Any] | None = None) -> str:

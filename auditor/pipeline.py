@@ -301,8 +301,6 @@ def run_audit(
     files' parsed entries (auditor/sources/parsed_cache.py) and unchanged entries' findings (auditor/checks/cache.py)
     are reused."""
     from auditor.checks.registry import RegistryClient
-    from auditor.links.book import LinkBook
-    from auditor.links.history import StoreHistory
     from auditor.sources.detect import compact_read, read_summary, source_for
     from auditor.store import runs as run_store
     from auditor.store.db import open_engine, session_factory
@@ -323,6 +321,9 @@ def run_audit(
         registry.offline = registry.offline or not check_registries
         links = None
         if check_links and not config.settings.get("offline"):
+            from auditor.links.book import LinkBook  # with its HTTP client: not imported by an offline run
+            from auditor.links.history import StoreHistory
+
             links = LinkBook.from_settings(config.settings, config.pack, as_of, StoreHistory(engine),
                                            progress=progress, run_id=run_id)
         conventions: list[dict[str, Any]] = []

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from auditor.checks.conventions import DIRECTORY_ID
@@ -173,7 +173,12 @@ def order_key(entry: Mapping[str, Any]) -> tuple[Any, ...]:
             -entry["weight"], entry["path"])
 
 
-def _ticket_view(ticket: Ticket, as_of: dt.date) -> dict[str, Any]:
+TICKET_COLUMNS = (Ticket.id, Ticket.status, Ticket.priority, Ticket.due, Ticket.owner, Ticket.assignee, Ticket.title,
+                  Ticket.entry_id, Ticket.path, Ticket.snooze_reason, Ticket.findings, Ticket.opened_on)
+
+
+def _ticket_view(ticket: Any, as_of: dt.date) -> dict[str, Any]:
+    """A ticket (a row of TICKET_COLUMNS) as the view shows it."""
     return {"id": ticket.id, "status": ticket.status, "priority": ticket.priority, "due": ticket.due,
             "owner": ticket.owner, "assignee": ticket.assignee, "title": ticket.title, "entry": ticket.entry_id,
             "path": ticket.path, "overdue_days": overdue_days(ticket, as_of), "reason": ticket.snooze_reason,
@@ -259,11 +264,17 @@ def build_view(session: Session, run_id: int, settings: Mapping[str, Any] | None
     resolved = ([f for f in _finding_rows(session, previous.id) if f["fingerprint"] not in now_prints]
                 if previous and before_prints - now_prints else [])
 
-    ticket_rows = list(session.scalars(select(Ticket).where(Ticket.directory == run.directory)))
+    # The columns the view shows, as plain rows: not thousands of ORM objects with their bookkeeping
+    ticket_rows = list(session.execute(select(*TICKET_COLUMNS).where(Ticket.directory == run.directory)))
     tickets = {t.entry_id: _ticket_view(t, run.as_of) for t in ticket_rows}
     columns = (EntrySnapshot.entry_id, EntrySnapshot.path, EntrySnapshot.title, EntrySnapshot.kind,
                EntrySnapshot.owner, EntrySnapshot.score)
-    snapshots = {s.entry_id: s for s in session.execute(select(*columns).where(EntrySnapshot.run_id == run_id))}
+    # The snapshots the view shows: the entries with findings, and the stale ones (those that turned stale this run
+    # are listed), not every entry of the directory.
+    with_findings = select(FindingRow.entry_id).where(FindingRow.run_id == run_id)
+    snapshots = {s.entry_id: s for s in session.execute(select(*columns).where(
+        EntrySnapshot.run_id == run_id,
+        or_(EntrySnapshot.score >= STALE_SCORE, EntrySnapshot.entry_id.in_(with_findings))))}
 
     new_prints = {f["fingerprint"] for f in new}
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)

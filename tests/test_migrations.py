@@ -54,3 +54,16 @@ def test_audit_records_scores_on_snapshots(tmp_path: Path, db_url: str) -> None:
             "SELECT entry_id, score FROM entry_snapshots WHERE run_id = :r"), {"r": result.run_id}).all())
     engine.dispose()
     assert rows["alpha"] >= 70 > rows["beta"]
+
+
+def test_the_schema_head_the_store_is_opened_at_is_alembics_newest_migration(tmp_path: Path) -> None:
+    """open_engine takes a store at SCHEMA_HEAD as migrated without asking alembic: a new migration must move it."""
+    from alembic.script import ScriptDirectory
+
+    from auditor.store.db import SCHEMA_HEAD
+
+    assert ScriptDirectory.from_config(_alembic_config()).get_current_head() == SCHEMA_HEAD
+    engine = open_engine(f"sqlite:///{tmp_path / 'new.db'}")  # a new store: migrated all the way
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == SCHEMA_HEAD
+    engine.dispose()

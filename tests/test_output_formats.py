@@ -122,3 +122,21 @@ def test_github_annotations_and_the_job_summary(directory: Path, tmp_path: Path)
     plain = run("check", str(directory / "tools/a.md"), "--as-of", AS_OF, "--format", "github",
                 env={"GITHUB_STEP_SUMMARY": ""})
     assert plain.stdout == result.stdout
+
+
+def test_the_findings_document_is_json_s_own_indented_text_whatever_the_fields_hold() -> None:
+    """`format_json` writes the findings through json's C encoder (indent=2 turns it off): the text must be what
+    `json.dumps(document, indent=2, default=str)` gives, for awkward strings, dates, nested summaries and records
+    that are not flat (those take json's own way)."""
+    import datetime as dt
+
+    from auditor.output import indented_json
+
+    records = [{"entry": 'quote " backslash \\ slash /', "path": "x/é.md", "line": 3, "column": None,
+                "message": "tab\tline\nsep \u2028 emoji \U0001F600 nul \x00", "fix": "", "ok": True, "ratio": 1.5},
+               {"entry": "z", "line": 0}]
+    summary = {"as_of": dt.date(2026, 1, 1), "nested": {"a": [1, {"b": None}]}, "empty": {}, "list": []}
+    for document in ({"findings": records, "summary": summary}, {"findings": records, "summary": {}},
+                     {"findings": records}, {"findings": [], "summary": summary},
+                     {"findings": [{"x": [1, 2]}], "summary": summary}, {"findings": [{}]}, {}):
+        assert indented_json(document) == json.dumps(document, indent=2, default=str) + "\n"

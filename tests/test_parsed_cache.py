@@ -137,3 +137,56 @@ def test_auditor_no_cache_turns_every_cache_off(tmp_path: Path, monkeypatch: pyt
     load(root)
     _, hits = load(root)
     assert hits == 6
+
+
+def test_every_example_entry_comes_back_from_a_shard_as_it_was_parsed() -> None:
+    """The shards hold entries as tuples of plain values (parsed_codec.py): every field, the sections over the
+    entry's own body lines, problems and references come back equal, in marshal's format."""
+    import datetime as dt
+
+    from auditor.models import LoadProblem, Reference
+    from auditor.sources.parsed_codec import MARSHAL, decode_shard, encode_shard
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "directory"
+    entries, _ = load(root, use_cache=False)
+    assert len(entries) > 20
+    odd = entries[0]
+    odd.refs.append(Reference("link", "../x.md", 4, resolved="x.md", field="body"))
+    odd.problems.append(LoadProblem("bad-date", "not a date", 3, field="updated", evidence="soon"))
+    odd.last_changed, odd.lines, odd.ignore = dt.date(2026, 1, 2), (3, 9), {"STR001"}
+    shard = {e.path: (len(e.path), n, e) for n, e in enumerate(entries)}
+    payload = encode_shard(shard)
+    assert payload[:1] == MARSHAL
+    back = decode_shard(memoryview(payload))
+    assert back == shard
+    for _, _, entry in back.values():
+        assert all(section.lines is entry.body_lines for section in entry.sections)
+
+
+def test_a_shard_marshal_cannot_write_is_pickled_and_read_back_the_same(tmp_path: Path) -> None:
+    """A front-matter value of a type of its own (a date here) cannot be marshalled: that shard is pickled."""
+    import datetime as dt
+
+    from auditor.sources.parsed_codec import PICKLE, decode_shard, encode_shard
+
+    entries, _ = load(directory(tmp_path / "d"))
+    entries[0].meta["updated"] = dt.date(2026, 5, 1)
+    shard = {e.path: (1, 2, e) for e in entries}
+    payload = encode_shard(shard)
+    assert payload[:1] == PICKLE and decode_shard(memoryview(payload)) == shard
+    assert decode_shard(memoryview(b"X" + payload[1:])) is None  # neither format: nothing
+
+
+def test_a_file_swapped_for_a_link_of_the_same_size_and_time_is_not_taken_from_the_cache(tmp_path: Path) -> None:
+    """The files' status comes from the folder's walk: a link is not a plain file, whatever its target's stamp."""
+    import shutil
+
+    root = directory(tmp_path / "d")
+    first, _ = load(root)
+    target = root / "skills" / "s1.md"
+    outside = shutil.copy2(target, tmp_path / "outside.md")  # the same size and modification time
+    target.unlink()
+    target.symlink_to(outside)
+    entries, hits = load(root)
+    assert hits == 5
+    assert next(e for e in entries if e.path == "skills/s1.md") != next(e for e in first if e.path == "skills/s1.md")

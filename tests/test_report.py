@@ -271,3 +271,52 @@ def test_a_report_of_an_unchanged_directory_rewrites_no_page_and_drops_pages_tha
     assert now[f"{alpha}.html"] != "defaced" and "Number 1 of 2" in now[f"{alpha}.html"]
     assert "FIXME two" in now[f"{beta}.html"] and now[f"{beta}.html"] != pages[f"{beta}.html"][0]
     assert not [p for p in out.rglob("*.tmp")]
+
+
+def test_an_issue_page_gets_each_run_s_trend_without_being_rendered_again(tmp_path: Path, monkeypatch) -> None:
+    """An issue page shows the findings run by run, so it changes every run: when nothing else on it changed, the
+    new trend is spliced into the page the last run left (no page rendered), and the page is byte for byte the one a
+    full rendering gives. A page edited by hand, or whose entries changed, is rendered again."""
+    from auditor import report
+    from auditor.report import build_context, render_pages
+
+    root = write_tree(tmp_path / "dir", {
+        "skills/alpha.md": skill("alpha", ["nope"]),
+        "skills/beta.md": skill("beta", ["missing"]),
+    })
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    out = tmp_path / "out"
+
+    def full_pages(run_id: int) -> dict[str, str]:
+        engine = open_engine(url)
+        try:
+            with session_factory(engine)() as session:
+                context = build_context(session, run_id)
+        finally:
+            engine.dispose()
+        return {rel: html for rel, html in render_pages(context) if rel.startswith("issues/")}
+
+    rendered: list[str] = []
+    real_render = report._render_page
+    monkeypatch.setattr(report, "_render_page",
+                        lambda env, template, *rest: rendered.append(template) or real_render(env, template, *rest))
+    runs = []
+    for _ in range(3):
+        runs.append(run_audit(root, load_config(root), DAY, url).run_id)
+        rendered.clear()
+        write_report(url, runs[-1], out)
+    assert "issue.html.j2" not in rendered  # the third report: every issue page spliced
+    expected = full_pages(runs[-1])
+    assert expected and {rel: (out / rel).read_text(encoding="utf-8") for rel in expected} == expected
+    some = next(iter(expected))
+    assert f"#{runs[0]} ({DAY}) " in expected[some] and f"#{runs[2]} ({DAY}) " in expected[some]
+
+    (out / some).write_text("defaced", encoding="utf-8")
+    write_tree(root, {"skills/gamma.md": skill("gamma", ["absent"])})  # one more entry on the XRF pages
+    runs.append(run_audit(root, load_config(root), DAY, url).run_id)
+    rendered.clear()
+    write_report(url, runs[-1], out)
+    assert "issue.html.j2" in rendered
+    expected = full_pages(runs[-1])
+    assert {rel: (out / rel).read_text(encoding="utf-8") for rel in expected} == expected
+    assert "gamma" in "".join(expected.values())

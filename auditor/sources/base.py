@@ -45,7 +45,7 @@ class FolderSource:
         return str(self.root.resolve())
 
     def load(self, config: Config, progress: Progress = no_progress) -> list[Entry]:
-        from auditor.sources.folder import iter_entry_rels, load_files
+        from auditor.sources.folder import iter_entry_rels, iter_entry_stats, load_rels
         from auditor.sources.marked import drop_marked
         from auditor.sources.parsed_cache import ParsedCache
         from auditor.sources.safe_files import max_entry_bytes
@@ -54,16 +54,20 @@ class FolderSource:
         exclude = tuple(config.settings["exclude"])
         limit = max_entry_bytes(config.settings)
         cache = ParsedCache.open(self.root, config.kinds, limit, config.pack) if self.use_cache else None
-        found = list(iter_entry_rels(self.root, exclude, self.skipped))
-        # A file kept unchanged in the cache was not marked as an archival copy when it was read: not looked at again
-        known = {rel for rel in found if cache.unchanged(rel)} if cache is not None else set()
+        if cache is not None:  # each file's status from the walk (scandir's entries): one lstat a file
+            stats = list(iter_entry_stats(self.root, exclude, self.skipped))
+            found = [rel for rel, _ in stats]
+            # A file kept unchanged in the cache was not marked as an archival copy when it was read: not looked at
+            # again
+            known = {rel for rel, info in stats if cache.unchanged(rel, info)}
+        else:
+            found, known = list(iter_entry_rels(self.root, exclude, self.skipped)), set()
         kept, self.marked = drop_marked(self.root, [rel for rel in found if rel not in known], config.pack)
         if known:
             unmarked = set(kept) | known
             kept = [rel for rel in found if rel in unmarked]
         self.skipped.extend(self.marked)
         self.read_paths = kept
-        paths = [self.root / rel for rel in kept]
-        entries = load_files(self.root, paths, config.kinds, progress("reading entries", len(paths)), limit, cache)
+        entries = load_rels(self.root, kept, config.kinds, progress("reading entries", len(kept)), limit, cache)
         self.cache_hits = cache.hits if cache is not None else 0
         return entries

@@ -109,20 +109,35 @@ def load_files(
     max_bytes: int = DEFAULT_MAX_ENTRY_BYTES,
     cache: ParsedCache | None = None,
 ) -> list[Entry]:
-    """The entries in these files (found under root), with duplicate ids marked. Only regular files inside the
-    root are read (see safe_files), and at most `max_bytes` of each. With a `cache`, a file that has not changed
-    since an earlier run gives the entry read then, and what is read now is kept for the next run (these `paths`
-    are all the folder's files: the cache forgets the others)."""
-    entries: list[Entry] = []
+    """The entries in these files (found under root), with duplicate ids marked: `load_rels` on their paths
+    relative to root."""
     top = os.fspath(root) + os.sep
+    rels = []
     for path in paths:
         name = os.fspath(path)
-        rel = (name[len(top):] if name.startswith(top) else os.path.relpath(name, top)).replace(os.sep, "/")
+        rels.append((name[len(top):] if name.startswith(top) else os.path.relpath(name, top)).replace(os.sep, "/"))
+    return load_rels(root, rels, kinds, progress, max_bytes, cache)
+
+
+def load_rels(
+    root: Path,
+    rels: list[str],
+    kinds: tuple[str, ...],
+    progress: Callable[[int], None] | None = None,
+    max_bytes: int = DEFAULT_MAX_ENTRY_BYTES,
+    cache: ParsedCache | None = None,
+) -> list[Entry]:
+    """The entries in the files at these paths (relative to root, POSIX separators), with duplicate ids marked.
+    Only regular files inside the root are read (see safe_files), and at most `max_bytes` of each. With a `cache`,
+    a file that has not changed since an earlier run gives the entry read then (no `Path` made for it), and what is
+    read now is kept for the next run (these `rels` are all the folder's files: the cache forgets the others)."""
+    entries: list[Entry] = []
+    for rel in rels:
         cached = cache.get(rel) if cache is not None else None
         if cached is not None:
             entries.append(cached)
         else:
-            entries.append(_read_file(root, path, rel, kinds, max_bytes))
+            entries.append(_read_file(root, root / rel, rel, kinds, max_bytes))
             if cache is not None:
                 cache.put(rel, entries[-1])
         if progress:

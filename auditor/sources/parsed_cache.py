@@ -1,16 +1,16 @@
-"""Parsed entries kept between runs: a content-folder file whose size and modification time have not changed since
-it was read is not read and parsed again (parsing is most of the time an unchanged 50 000-entry directory takes).
+"""Parsed entries kept between runs: a content-folder file whose size and modification time have not changed since it
+was read is not read and parsed again (parsing is most of the time an unchanged 50 000-entry directory takes).
 
-Beside the directory's store, in `.auditor/parsed/`, written only when that folder exists (an audit with the
-default store makes it; `check` in a fresh checkout writes nothing). The entries are split into `SHARDS` files by
-path, so a run that changed a few files rewrites a few shards. Each shard is one pickled mapping
-`path -> (size, mtime_ns, entry)`, preceded by a keyed hash (HMAC-SHA256) of its bytes under this user's secret
-(auditor/cache_key.py): a shard committed into a directory or edited by anyone else is not unpickled, only ignored.
-The key also holds the auditor's code and version, the kinds and the size limit entries are read with, and the
-markers of archival copies, so any change to them starts afresh. A file modified within `RACY_SECONDS` of the run
-is read but not kept: a second edit in the same clock tick, of the same size, would otherwise go unseen (git's
-"racily clean" files). A cache that cannot be read or written is ignored, and `--no-cache` (or AUDITOR_NO_CACHE=1)
-does not use it.
+Beside the directory's store, in `.auditor/parsed/`, written only when that folder exists (an audit with the default
+store makes it; `check` in a fresh checkout writes nothing). The entries are split into `SHARDS` files by path, so a
+run that changed a few files rewrites a few shards. Each shard is one mapping `path -> (size, mtime_ns, entry)`, the
+entries written as tuples of plain values (auditor/sources/parsed_codec.py: marshal's format, read back much faster
+than pickle's), preceded by a keyed hash (HMAC-SHA256) of its bytes under this user's secret (auditor/cache_key.py):
+a shard committed into a directory or edited by anyone else is not decoded, only ignored. The key also holds the
+auditor's code and version, the kinds and the size limit entries are read with, and the markers of archival copies,
+so any change to them starts afresh. A file modified within `RACY_SECONDS` of the run is read but not kept: a second
+edit in the same clock tick, of the same size, would otherwise go unseen (git's "racily clean" files). A cache that
+cannot be read or written is ignored, and `--no-cache` (or AUDITOR_NO_CACHE=1) does not use it.
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from auditor.cache_key import RACY_SECONDS, caches_off, code_digest, read_signed, secret, write_signed
+from auditor.cache_key import RACY_SECONDS, caches_off, code_digest, read_signed_bytes, secret, write_signed_bytes
 from auditor.heap import settle
 from auditor.models import Entry
+from auditor.sources.parsed_codec import decode_shard, encode_shard
 from auditor.sources.safe_files import plain_file_info
 
 FOLDER = "parsed"
 SHARDS = 32
-FORMAT = 1
+FORMAT = 2  # 2: entries as marshalled tuples (parsed_codec.py)
+_UNSEEN = object()  # `unchanged` without the file's status: it takes it
 
 
 class ParsedCache:
@@ -63,8 +65,9 @@ class ParsedCache:
         shard = self._shards.get(number)
         if shard is None:
             shard = {}
-            loaded = read_signed(self.folder / f"{number:02d}.bin", self.key, self.base)
-            if isinstance(loaded, dict):
+            payload = read_signed_bytes(self.folder / f"{number:02d}.bin", self.key, self.base)
+            loaded = decode_shard(payload) if payload is not None else None
+            if loaded is not None:
                 settle(len(loaded) * SHARDS)  # entries live for the run (load_files freezes those it reads)
                 shard = loaded
             self._shards[number] = shard
@@ -88,9 +91,15 @@ class ParsedCache:
         self.hits += 1
         return kept[2]
 
-    def unchanged(self, rel: str) -> bool:
-        """Whether this file is kept as it is now (so what was found in it then still holds)."""
-        stamp = self._stamps[rel] = self._stamp(rel)  # `get` takes it from here: one stat per file
+    def unchanged(self, rel: str, info: os.stat_result | None | object = _UNSEEN) -> bool:
+        """Whether this file is kept as it is now (so what was found in it then still holds). `info` is its status
+        as the folder's walk found it (auditor/sources/folder.py: iter_entry_stats, None when it is not a plain
+        file), when known: no second `stat`."""
+        if info is _UNSEEN:
+            stamp = self._stamp(rel)
+        else:
+            stamp = (info.st_size, info.st_mtime_ns) if isinstance(info, os.stat_result) else None
+        self._stamps[rel] = stamp  # `get` takes it from here: one stat per file
         kept = self._shard(self._shard_of(rel)).get(rel) if stamp is not None else None
         return kept is not None and (kept[0], kept[1]) == stamp
 
@@ -110,7 +119,7 @@ class ParsedCache:
         self._dirty.add(number)
 
     def save(self, complete: bool) -> None:
-        """Write the shards that changed, before anything changes the entries read (a shard is pickled whole: a
+        """Write the shards that changed, before anything changes the entries read (a shard is written whole: a
         string many of its entries hold is written once). With `complete` (every file of the folder was asked
         for), files that are gone are dropped too."""
         if complete:
@@ -126,7 +135,8 @@ class ParsedCache:
         try:
             self.folder.mkdir(exist_ok=True)
             for number in sorted(self._dirty):
-                write_signed(self.folder / f"{number:02d}.bin", self.key, self.base, self._shards[number])
+                write_signed_bytes(self.folder / f"{number:02d}.bin", self.key, self.base,
+                                   encode_shard(self._shards[number]))
         except OSError:  # a folder that cannot be written: the next run reads the files again
             pass
         self._dirty.clear()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from auditor.models import Entry, Finding
@@ -40,10 +41,8 @@ def record_entries_and_findings(
          "score": scores[e.id].score if e.id in scores and scores[e.id].evidence else None}
         for e in entries
     ]
-    # Core inserts on the session's connection (executemany), not the ORM's bulk path: the same rows, without its
-    # per-row bookkeeping (a snapshot row per entry: 50 000 a run at 50 000 entries)
     if snapshots:
-        session.connection().execute(insert(EntrySnapshot.__table__), snapshots)
+        _insert_many(session, EntrySnapshot.__table__, snapshots)
     rows = [
         {"run_id": run_id, "entry_id": f.entry, "path": f.path, "line": f.line, "code": f.code,
          "name": f.name, "severity": f.severity.name, "message": f.message, "evidence": f.evidence,
@@ -51,7 +50,21 @@ def record_entries_and_findings(
         for f in findings
     ]
     if rows:
-        session.connection().execute(insert(FindingRow.__table__), rows)
+        _insert_many(session, FindingRow.__table__, rows)
+
+
+def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys) on the session's connection: not through the ORM's bulk path, and on
+    SQLite with the driver's executemany, not Core's, whose per-row parameter processing cost 0.3 s of the 0.7 s a
+    re-audit spent storing 50 000 snapshot rows (these columns' types process nothing on SQLite). Other stores take
+    Core's executemany (on PostgreSQL the compiled statement would return ids no one reads)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(table), rows)
+        return
+    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    values = itemgetter(*(compiled.positiontup or []))  # a row's values in the statement's order
+    connection.exec_driver_sql(str(compiled), list(map(values, rows)))
 
 
 def finish_run(session: Session, run_id: int, entries: int, findings: int, summary: dict[str, Any]) -> None:
