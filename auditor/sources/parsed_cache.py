@@ -30,7 +30,9 @@ from auditor.sources.parsed_codec import decode_shard, encode_shard
 from auditor.sources.safe_files import plain_file_info
 
 FOLDER = "parsed"
-SHARDS = 32
+# Ten edited files rewrite at most ten shards: 2,000 of 50,000 entries at 256 shards, 15,600 at 32 (0.6 CPU s more
+# for the audit after the edits); reading 256 files instead of 32 costs nothing measurable.
+SHARDS = 256
 FORMAT = 2  # 2: entries as marshalled tuples (parsed_codec.py)
 _UNSEEN = object()  # `unchanged` without the file's status: it takes it
 
