@@ -23,6 +23,7 @@ import os
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -136,6 +137,42 @@ class DigestTable:
             columns[part] = {group: FeatureBlob(b"".join(data), starts, numbers)
                              for group, (data, starts, numbers) in pieces[part].items()}
         return cls(columns, array("q", (row[0] for row in rows)), array("q", (row[1] for row in rows)))
+
+    def patched(self, rows: dict[int, tuple[int, int, EntryDigest]]) -> DigestTable | None:
+        """This table with a few rows replaced (number -> size, time, digest), built without going through every
+        row; None when a replaced row moves to another group or is no longer readable (build it whole then)."""
+        c = self.columns
+        for number, (_size, _mtime, digest) in rows.items():
+            features = digest.duplicates
+            if not c["readable"][number] or features is None or features.group != c["group"][number]:
+                return None
+        columns = {name: (array(value.typecode, value) if isinstance(value, array) else type(value)(value))
+                   for name, value in c.items()}
+        sizes, mtimes = array("q", self.sizes), array("q", self.mtimes)
+        width = len(KEYS)
+        touched: dict[str, dict[str | None, dict[int, bytes]]] = {part: {} for part in PARTS}
+        for number, (size, mtime, digest) in rows.items():
+            sizes[number], mtimes[number] = size, mtime
+            for name in COLUMNS[:8]:
+                columns[name][number] = getattr(digest, name)
+            columns["related"][number] = SEPARATOR.join(digest.related)
+            features = digest.duplicates
+            assert features is not None
+            columns["keys"][number * width:(number + 1) * width] = array("Q", features.keys)
+            columns["urls"][number] = SEPARATOR.join(features.urls)
+            for part in PARTS:
+                touched[part].setdefault(features.group, {})[c["place"][number]] = getattr(features, part)
+        for part in PARTS:
+            blobs = dict(c[part])
+            for group, replaced in touched[part].items():
+                blob = blobs[group]
+                data, starts = blob.data, blob.starts
+                pieces = [replaced.get(place) if place in replaced else data[starts[place] * 8:starts[place + 1] * 8]
+                          for place in range(len(blob.rows))]
+                blobs[group] = FeatureBlob(b"".join(pieces), array("l", [0, *accumulate(len(p) // 8 for p in pieces)]),
+                                           blob.rows)
+            columns[part] = blobs
+        return DigestTable(columns, sizes, mtimes)
 
     def row(self, number: int) -> EntryDigest:
         c = self.columns
@@ -297,8 +334,18 @@ class DigestStore:
         for name in ("kind", "category", "dated", "shape", "group"):  # values shared in the file, shared again
             for value in table.column(name):
                 maker.share(value)
-        rows = [(*stamp, table.row(kept) if kept is not None else maker.of(entry)) for entry, stamp, kept in found]
-        self.table = table = DigestTable.of(rows)
+        paths = table.column("path")
+        patched = None
+        if len(found) == len(table) and self.replaced is not None and all(
+                kept == number or (kept is None and paths[number] == entry.path)
+                for number, (entry, _stamp, kept) in enumerate(found)):  # the same files, a few changed
+            patched = table.patched({number: (*stamp, maker.of(entry))
+                                     for number, (entry, stamp, kept) in enumerate(found) if kept is None})
+        if patched is None:
+            rows = [(*stamp, table.row(kept) if kept is not None else maker.of(entry))
+                    for entry, stamp, kept in found]
+            patched = DigestTable.of(rows)
+        self.table = table = patched
         self.generation = None
         generation = os.urandom(16).hex()
         try:

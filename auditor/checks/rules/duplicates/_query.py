@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
-from itertools import accumulate
+from itertools import accumulate, compress, count
 from typing import TYPE_CHECKING, Any
 
 from auditor.checks.rules.duplicates._features import KEYS, NONE, DuplicateFeatures, FeatureMaker
@@ -262,17 +263,33 @@ def _positions(data: bytes, values: set[int], limit: int | None = None) -> list[
     """(position, value) of the 64-bit values of the packed `data` that are one of `values`, in order: all of
     them, or at least the first `limit` of each value."""
     if len(values) > SEARCHES_MAX:
-        return [(position, value) for position, value in enumerate(array("Q", data)) if value in values]
+        # One pass in C (map, compress, Counter): a Python loop over 3 million values costs a second.
+        packed = array("Q", data)
+        positions = list(compress(count(), map(values.__contains__, packed)))
+        found_values = list(map(packed.__getitem__, positions))
+        if limit is None:
+            return list(zip(positions, found_values, strict=True))
+        times = Counter(found_values)
+        few = {value for value, held in times.items() if held <= limit}
+        hits = list(compress(zip(positions, found_values, strict=True), map(few.__contains__, found_values)))
+        if len(few) == len(times):
+            return hits
+        # A value held more often than that: its first `limit` places, searched for (they come early).
+        return sorted([*hits, *_searched(data, set(times) - few, limit)])
+    return sorted(_searched(data, values, limit))
+
+
+def _searched(data: bytes, values: set[int], limit: int | None) -> list[tuple[int, int]]:
+    """`_positions` by a search of `data` for each value."""
     found = []
     for value in values:
-        needle, count = value.to_bytes(8, "little"), 0
+        needle, seen = value.to_bytes(8, "little"), 0
         at = data.find(needle)
-        while at >= 0 and (limit is None or count < limit):
+        while at >= 0 and (limit is None or seen < limit):
             if at % 8 == 0:  # a whole value, not the end of one and the start of the next
                 found.append((at // 8, value))
-                count += 1
+                seen += 1
             at = data.find(needle, at + 1)
-    found.sort()
     return found
 
 
