@@ -229,7 +229,7 @@ class EntryCache:
         group_of = {rule.code: _group(rule, ctx) for rule in rules}
         wanted = {depends_on(rule, ctx) for rule in rules}
         head = _git_head(root) if root is not None and wanted & {IDS, DIRECTORY, FILES} else ""
-        graph = sorted((e.id, e.path, tuple(e.related)) for e in entries)
+        graph = _digest(sorted((e.id, e.path, tuple(e.related)) for e in entries))
         content_keys = {id(e): _content_key(e) for e in entries}
         ids_seen: dict[str, int] = {}
         for entry in entries:
@@ -256,7 +256,7 @@ class EntryCache:
             IDS: _digest((head, graph)),
             REGISTRY: _registry_state(ctx) if REGISTRY in wanted else "",
         }
-        ctx.id_graph = _digest(graph)
+        ctx.id_graph = graph
         if DIRECTORY in group_of.values():  # rules that say nothing of their neighbours: any change, all again
             self.levels[DIRECTORY] = _digest((ctx.as_of.isoformat(), head, sorted(content_keys.values())))
         if FILES in wanted and targets and root is not None:
