@@ -337,3 +337,26 @@ def test_links_to_a_heading_removed_and_to_a_file_added(digested) -> None:  # no
     (linking.parent / "diagram.png").write_bytes(b"\x89PNG")
     same_as_full(root)
     assert linking_path not in _codes(run(root, True), "LNK004")
+
+
+def test_an_edit_that_moves_a_score_but_no_feature(digested) -> None:  # noqa: ANN001
+    """Short lines are no feature (under `line_min_chars`): the earlier entry's edit keeps every feature and the
+    same holders, and the pair's score, reported on the later entry, moves all the same."""
+    root, files, calls = digested
+    earlier, later = files[20], files[40]
+    earlier_text = earlier.read_text(encoding="utf-8")
+    # The later one: the earlier one's body but for one line (not an equal body: paired on its rare lines).
+    body = _body_of(earlier_text).replace("\n- ", "\n- A closing line written for the later entry alone, then ", 1)
+    later.write_text(later.read_text(encoding="utf-8").split("\n---\n", 1)[0] + "\n---\n" + body,
+                     encoding="utf-8")
+    same_as_full(root)
+    later_path = later.relative_to(root).as_posix()
+
+    def score() -> str:
+        return next(f["message"] for f in run(root, True) if f["path"] == later_path and f["code"] == "DUP003")
+
+    before = score()
+    earlier.write_text(earlier_text + "".join(f"\n- ok {n}\n" for n in range(12)), encoding="utf-8")
+    same_as_full(root)
+    assert score() != before
+    assert calls and all(0 < count < 80 for count in calls)

@@ -102,8 +102,9 @@ def affected_by(ctx: AuditContext, changes: Any) -> set[str] | None:
     entries; an address held by at most `max_group`) or on an equal value (the text, summary, sampled lines, title
     or name: a later entry pairs with the first `max_per_entry` holders). A change can move the pairs and the
     counts of a feature the changed entry held before (its digest from the run the cache's findings come from) or
-    holds now: every holder of such a feature rare before or after, and every holder of such a value after the
-    changed entry when that was among the first holders, before or after."""
+    holds now: every holder of such a feature rare before or after (only those after the first changed holder in
+    the index's order when the same entries hold it before and after: a pair is reported on its later entry), and
+    every holder of such a value after the changed entry when that was among the first holders, before or after."""
     digests = getattr(ctx, "digests", None)
     if changes.old is None or digests is None or not len(digests.table) or len(changes) > AFFECTED_MAX:
         return None
@@ -135,13 +136,17 @@ def affected_by(ctx: AuditContext, changes: Any) -> set[str] | None:
         part = key[0]
         after = now.get(key, [])
         before = [path for path in after if path not in changed] + held_before.get(key, [])
+        order = {path: _order(path) for path in {*after, *before}}
         if part in ("summary", "body", "url"):
             limit = max_group if part == "url" else max_df
             if 2 <= len(after) <= limit or 2 <= len(before) <= limit or (part == "url" and (
                     len(after) <= limit or len(before) <= limit)):
-                touched.update(after)
+                first = min((order[path] for path in after if path in changed), default=None)
+                if first is not None and set(after) == set(before):  # the same holders: only pairs with a changed
+                    touched.update(path for path in after if order[path] > first)  # one moved, on the later entry
+                else:
+                    touched.update(after)
             continue
-        order = {path: _order(path) for path in {*after, *before}}
         for holders in (after, before):
             ranked = sorted(holders, key=order.__getitem__)
             for rank, path in enumerate(ranked):
