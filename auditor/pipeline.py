@@ -62,10 +62,11 @@ def check_entries(
     entries not read as references (auditor/checks/digests.py: EntryRef) that `load_entry` reads in full, and
     `others` their digests; no entry cache is used then."""
     forget_shared_text()
+    digests = None
     if every is None and use_cache:
         # Before inference changes the configuration the digests are keyed by. A check (`only`) makes them; an
         # audit keeps those made up to date.
-        keep_digests(root, entries, config, create=only is not None)
+        digests = keep_digests(root, entries, config, create=only is not None)
     if others and config.source is None:  # (with an auditor.toml nothing is inferred)
         infer_into(config, entries, list(others.values("shape", shape_of)))
     elif not others:
@@ -74,7 +75,7 @@ def check_entries(
     date_entries(targets, root, config, every=every or entries)
     ctx = AuditContext.build(entries, config, as_of, every, others)
     ctx.targets, ctx.registry = targets, registry
-    ctx.links, ctx.root, ctx.load_entry = links, root, load_entry
+    ctx.links, ctx.root, ctx.load_entry, ctx.digests = links, root, load_entry, digests
     cache = EntryCache.open(root, config) if use_cache and every is None else None
 
     def population(rules: list[Rule]) -> tuple[list[Entry], list[Finding]]:

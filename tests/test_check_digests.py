@@ -247,3 +247,30 @@ def test_addresses_are_found_row_by_row_when_one_holds_the_row_separator(tmp_pat
     monkeypatch.setattr(_query, "ROW", "/")  # every address holds it: the row-by-row way
     for rel in rels_of(root):
         assert few(root, [rel]) == full(root, [rel]), rel
+
+
+def test_a_table_with_a_few_rows_replaced_is_the_table_built_whole(tmp_path: Path) -> None:
+    """DigestStore.update patches the rows of the files changed when the same files are there in the same order."""
+    from auditor.checks.digests import DigestMaker, DigestTable
+
+    root = tmp_path / "directory"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
+    config = load_config(root)
+    entries = load_entries(root, config, use_cache=False)
+    maker = DigestMaker(config)
+    rows = [(number, number * 10, maker.of(entry)) for number, entry in enumerate(entries)]
+    table = DigestTable.of(rows)
+    changed = {}
+    for number in (1, len(entries) // 2, len(entries) - 1):
+        entry = entries[number]
+        if rows[number][2].duplicates is None:
+            continue
+        entry.body_lines = [*entry.body_lines, "A line added to this entry's body, long enough to count."]
+        entry.summary = (entry.summary or "") + " and more"
+        changed[number] = (7, 70, maker.of(entry))
+    assert changed
+    patched = table.patched(changed)
+    assert patched is not None
+    whole = DigestTable.of([changed.get(number, row) for number, row in enumerate(rows)])
+    assert patched.columns == whole.columns
+    assert (patched.sizes, patched.mtimes) == (whole.sizes, whole.mtimes)

@@ -170,3 +170,193 @@ def test_offline_registry_answers_are_reused_while_the_registry_cache_holds_the_
     assert get_rule("CAP001")().dependency(ctx) == ""
     ctx.registry = RegistryClient(cache=kept, offline=True)
     assert get_rule("CAP001")().dependency(ctx) == "registry"
+
+
+# --- neighbours: cross-entry rules checked again only where a change reaches ------------------------------------
+
+def _body_of(text: str) -> str:
+    return text.split("\n---\n", 1)[1]
+
+
+def _set_field(text: str, name: str, value: str) -> str:
+    head, body = text.split("\n---\n", 1)
+    lines = [line for line in head.splitlines() if not line.startswith(f"{name}:")]
+    return "\n".join([*lines, f"{name}: {value}"]) + "\n---\n" + body
+
+
+def _codes(records: list[dict], code: str) -> set[str]:
+    return {f["path"] for f in records if f["code"] == code}
+
+
+@pytest.fixture
+def digested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - (root, files, calls)
+    """A generated directory with digests (a check of every file makes them) and an entry cache; the files edited
+    by the tests are digested at once (no racy window), and each duplicate index built from digests is noted."""
+    from auditor.checks import digests
+    from auditor.checks.rules.duplicates import _query
+
+    monkeypatch.setattr(digests, "RACY_SECONDS", 0)
+    calls: list[int] = []
+    original = _query.candidates_in_audit
+
+    def noted(ctx, targets):  # noqa: ANN001, ANN202
+        found = original(ctx, targets)
+        calls.append(-1 if found is None else len(targets))
+        return found
+
+    monkeypatch.setattr(_query, "candidates_in_audit", noted)
+    root = tmp_path / "directory"
+    generator().generate(300, root, seed=3)
+    (root / ".auditor").mkdir()
+    files = sorted(root.rglob("*.md"))
+    same_as_full(root, only={p.relative_to(root).as_posix() for p in files})  # makes the digests
+    assert (root / ".auditor" / "digests.bin").is_file()
+    same_as_full(root)
+    calls.clear()
+    return root, [p for p in files if p.relative_to(root).parts[0] == "mcp"], calls  # entries of one kind
+
+
+def test_a_duplicate_pair_made_and_undone_by_an_edit_in_either_order(digested) -> None:  # noqa: ANN001
+    root, files, calls = digested
+    earlier, later = files[30], files[50]
+    earlier_text, later_text = earlier.read_text(encoding="utf-8"), later.read_text(encoding="utf-8")
+    later_path = later.relative_to(root).as_posix()
+
+    # The later entry of the pair is edited into a copy of the earlier one's body: reported on the edited entry.
+    later.write_text(later_text.split("\n---\n", 1)[0] + "\n---\n" + _body_of(earlier_text), encoding="utf-8")
+    same_as_full(root)
+    assert later_path in _codes(run(root, True), "DUP003")
+    later.write_text(later_text, encoding="utf-8")
+    same_as_full(root)
+    assert later_path not in _codes(run(root, True), "DUP003")
+
+    # The earlier one is edited into a copy of the later one's: reported on the later, unchanged entry.
+    earlier.write_text(earlier_text.split("\n---\n", 1)[0] + "\n---\n" + _body_of(later_text), encoding="utf-8")
+    report = same_as_full(root)
+    assert later_path in _codes(run(root, True), "DUP003")
+    assert calls and all(0 < count < 20 for count in calls)  # a few entries indexed, not all 300
+    assert report["entries_reused"] > 250
+    earlier.write_text(earlier_text, encoding="utf-8")
+    same_as_full(root)
+    assert later_path not in _codes(run(root, True), "DUP003")
+    assert all(0 < count < 80 for count in calls)
+
+
+def test_a_shared_feature_becoming_common_or_rare_by_edits(digested) -> None:  # noqa: ANN001
+    """Two unchanged entries pair on the rare word runs of their summaries; the same runs written into more entries
+    make them common (no pair), and taking them out again makes them rare (the pair is back)."""
+    root, files, calls = digested
+    summary = ("Quillfern relay keeps weekly vendor ledgers reconciled across regional offices with signed "
+               "nightly snapshots")
+    first, second = files[31], files[51]
+    first.write_text(_set_field(first.read_text(encoding="utf-8"), "summary", summary), encoding="utf-8")
+    second.write_text(_set_field(second.read_text(encoding="utf-8"), "summary", summary + " too"),
+                      encoding="utf-8")
+    same_as_full(root)
+    second_path = second.relative_to(root).as_posix()
+    assert second_path in _codes(run(root, True), "DUP002")
+
+    others = [files[32], files[42], files[52], files[55]]
+    texts = [path.read_text(encoding="utf-8") for path in others]
+    for number, (path, text) in enumerate(zip(others, texts, strict=True)):
+        path.write_text(_set_field(text, "summary", f"{summary} and {number} other things besides"),
+                        encoding="utf-8")
+    same_as_full(root)
+    found = run(root, True)
+    assert second_path not in _codes(found, "DUP002")  # six entries hold every run: none is rare now
+
+    for path, text in zip(others[:3], texts[:3], strict=True):
+        path.write_text(text, encoding="utf-8")
+    same_as_full(root)
+    assert second_path in _codes(run(root, True), "DUP002")
+    assert calls and all(0 < count < 80 for count in calls)  # the holders of the features moved, not all 300
+
+
+def test_renames_and_deletions_next_to_duplicates(digested) -> None:  # noqa: ANN001
+    root, files, calls = digested
+    source, copy = files[33], files[53]
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")  # an exact copy: DUP001 on the later
+    same_as_full(root)
+    copy_path = copy.relative_to(root).as_posix()
+    assert copy_path in _codes(run(root, True), "DUP001")
+    # The earlier one renamed so it sorts after the copy: the pair is now reported on it.
+    moved = source.with_name("zz-" + source.name)
+    source.rename(moved)
+    same_as_full(root)
+    found = run(root, True)
+    assert copy_path not in _codes(found, "DUP001") and moved.relative_to(root).as_posix() in _codes(found, "DUP001")
+    moved.unlink()  # deleted: no pair left
+    files[5].unlink()
+    same_as_full(root)
+    assert not _codes(run(root, True), "DUP001") & {copy_path, moved.relative_to(root).as_posix()}
+    assert calls and all(0 < count < 80 for count in calls)
+
+
+def test_an_edit_that_flips_a_date_style_convention(digested) -> None:  # noqa: ANN001
+    root, files, _calls = digested
+    slashes, dashes = files[:3], files[3:5]
+    for path in slashes:
+        path.write_text(_set_field(path.read_text(encoding="utf-8"), "released", "2026/01/02"), encoding="utf-8")
+    for path in dashes:
+        path.write_text(_set_field(path.read_text(encoding="utf-8"), "released", "2026-01-02"), encoding="utf-8")
+    same_as_full(root)
+    assert _codes(run(root, True), "STR018") >= {p.relative_to(root).as_posix() for p in dashes}
+    # Two more entries write the dashes: now the slashes are the odd ones out, though none of them changed.
+    for path in files[5:7]:
+        path.write_text(_set_field(path.read_text(encoding="utf-8"), "released", "2026-01-02"), encoding="utf-8")
+    same_as_full(root)
+    flagged = _codes(run(root, True), "STR018")
+    assert flagged >= {p.relative_to(root).as_posix() for p in slashes}
+    assert not flagged & {p.relative_to(root).as_posix() for p in dashes}
+
+
+def test_links_to_a_heading_removed_and_to_a_file_added(digested) -> None:  # noqa: ANN001
+    import os
+
+    root, files, _calls = digested
+    linking, linked = files[10], files[45]
+    target = os.path.relpath(linked, linking.parent)
+    linking.write_text(linking.read_text(encoding="utf-8")
+                       + f"\nSee [its use cases]({target}#use-cases) and [the diagram](diagram.png).\n",
+                       encoding="utf-8")
+    same_as_full(root)
+    linking_path = linking.relative_to(root).as_posix()
+    found = run(root, True)
+    assert linking_path not in _codes(found, "LNK003") and linking_path in _codes(found, "LNK004")
+
+    # The linked entry loses the heading; a body edit elsewhere in it changes nothing for the link.
+    text = linked.read_text(encoding="utf-8")
+    linked.write_text(text + "\nOne more sentence.\n", encoding="utf-8")
+    same_as_full(root)
+    assert linking_path not in _codes(run(root, True), "LNK003")
+    linked.write_text(text.replace("## Use cases\n", "## Uses\n"), encoding="utf-8")
+    same_as_full(root)
+    assert linking_path in _codes(run(root, True), "LNK003")
+
+    # The file the other link points at is added: the link leads somewhere now.
+    (linking.parent / "diagram.png").write_bytes(b"\x89PNG")
+    same_as_full(root)
+    assert linking_path not in _codes(run(root, True), "LNK004")
+
+
+def test_an_edit_that_moves_a_score_but_no_feature(digested) -> None:  # noqa: ANN001
+    """Short lines are no feature (under `line_min_chars`): the earlier entry's edit keeps every feature and the
+    same holders, and the pair's score, reported on the later entry, moves all the same."""
+    root, files, calls = digested
+    earlier, later = files[20], files[40]
+    earlier_text = earlier.read_text(encoding="utf-8")
+    # The later one: the earlier one's body but for one line (not an equal body: paired on its rare lines).
+    body = _body_of(earlier_text).replace("\n- ", "\n- A closing line written for the later entry alone, then ", 1)
+    later.write_text(later.read_text(encoding="utf-8").split("\n---\n", 1)[0] + "\n---\n" + body,
+                     encoding="utf-8")
+    same_as_full(root)
+    later_path = later.relative_to(root).as_posix()
+
+    def score() -> str:
+        return next(f["message"] for f in run(root, True) if f["path"] == later_path and f["code"] == "DUP003")
+
+    before = score()
+    earlier.write_text(earlier_text + "".join(f"\n- ok {n}\n" for n in range(12)), encoding="utf-8")
+    same_as_full(root)
+    assert score() != before
+    assert calls and all(0 < count < 80 for count in calls)

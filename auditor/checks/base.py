@@ -39,6 +39,16 @@ class AuditContext:
     # `entries` then leaves out, and how to read one of them in full. Rules that look across entries read both.
     others: Any = None
     load_entry: Callable[[str], Entry] | None = field(default=None, repr=False)
+    # An audit's digests as this run left them (auditor/checks/digests.py: DigestStore; None when none are kept):
+    # the unchanged entries' duplicate features and date styles without reading them again, and the old digests of
+    # the entries that changed.
+    digests: Any = field(default=None, repr=False)
+    # What changed since the entry cache's findings were made (auditor/checks/cache.py: Changes), once planned.
+    changes: Any = field(default=None, repr=False)
+    # A key of every entry's id, path and `related` ids and the git HEAD, once the entry cache planned the run.
+    id_graph: str | None = field(default=None, repr=False)
+    # The codes of the rules this run has active (set by run_rules).
+    active_codes: frozenset[str] = frozenset()
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
     _id_index: Any = field(default=None, repr=False)
     _closest: dict[tuple[str, str, float], str | None] = field(default_factory=dict, repr=False)
@@ -122,9 +132,14 @@ class Rule:
     claim: ClassVar[str] = ""
     # What a finding on one entry depends on, so the entry cache (auditor/checks/cache.py) knows when to reuse it:
     # "entry" (the entry and the configuration), "date" (and the as-of date), "ids" (and every entry's id, path
-    # and related ids), "directory" (and every entry's content), "files" (and every file under the directory);
+    # and related ids), "directory" (and other entries' content: see `neighbours`), "files" (and the directory's
+    # outline: every file's path, the other files' sizes and times, what `outline` gives of every entry);
     # "" never reuses it (web links, package registries, a live site).
     depends_on: ClassVar[str] = ""
+    # For a "directory" rule: the name of the group of rules that say themselves which entries a change touches
+    # (`affected`) and what they read of the whole directory (`basis`); their findings on an entry are reused while
+    # the basis is the same and the entry is not affected. Empty: reused only while no entry changed.
+    neighbours: ClassVar[str] = ""
     # False for findings that say a check could not run (unverified, blocked): shown in reports, never on a ticket.
     on_tickets: ClassVar[bool] = True
     # True when prepare() does long work across all entries and check() only looks its results up: in a run
@@ -156,6 +171,21 @@ class Rule:
     def dependency(self, ctx: AuditContext) -> str:
         """What this run's findings on one entry depend on (`depends_on`, unless the run changes it)."""
         return self.depends_on
+
+    def affected(self, ctx: AuditContext, changes: Any) -> set[str] | None:
+        """For a rule with `neighbours`: the paths of the unchanged entries whose findings the changes
+        (auditor/checks/cache.py: Changes) can move; None when that cannot be told (every entry is checked)."""
+        return None
+
+    def basis(self, ctx: AuditContext) -> object:
+        """For a rule with `neighbours`: what its findings read of the whole directory (a date-style convention),
+        as a value with a stable `repr`; when it differs from the last run's, every entry is checked again."""
+        return None
+
+    def outline(self, entry: Entry) -> object:
+        """For a "files" rule: what its checks of other entries read of this one (headings, a category), as a
+        value with a stable `repr`; None when nothing."""
+        return None
 
     def prepare(self, ctx: AuditContext) -> None:
         """Called once per run before any entry is checked: work across all entries goes here."""

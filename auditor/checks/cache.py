@@ -5,12 +5,28 @@ A rule declares what its findings on one entry depend on (`Rule.depends_on`):
 - `entry`: the entry alone (its file's content, what loading noted about it, its dates) and the configuration;
 - `date`: that and the as-of date;
 - `ids`: that and the directory's id graph (every entry's id, path and `related` ids) and the git HEAD (renames);
-- `directory`: that, the as-of date, the git HEAD and the content of every entry (duplicates, a directory's
-  date style);
-- `files`: that and every file under the directory (path, size, modification time): links to files, manifests;
+- `directory`: that and other entries' content. A rule that names its `neighbours` group says itself what it
+  reads: `basis(ctx)`, a value it derives from the whole directory (STR018: each date field's usual format), and
+  `affected(ctx, changes)`, the unchanged entries whose findings the changes can move (the duplicate rules: the
+  holders of any feature a changed entry held or holds, which the digests find; SIT002: the entries listing a
+  changed one). Its findings on an entry are reused while the basis is the same and the entry is neither changed
+  nor affected; `affected` returning None (it cannot tell: no digests, too many changes) checks every entry. A
+  rule without a group is reused only while no entry changed (the content of every entry is its key);
+- `files`: that, the ids, the git HEAD and the directory's outline: every file's path, the size and time of the
+  files that are not entries (a categories file, images), and what each `files` rule's `outline(entry)` gives of
+  every entry (LNK003: its headings and anchors; STR015: its category). A body edit that changes no heading, id,
+  path or category leaves the other entries' results as they were;
 - `registry`: the entry, the as-of date and, from an offline registry client (`--offline`, `check`), every answer
   it can give (the store's registry cache): the CAP rules when they ask no registry;
 - "" (the default): never reused (web links, package registries, other files, a live site).
+
+What changed is told per entry: an entry whose content key (content and dates) differs from the one stored, that
+is never cached (a shared id, a pair of files), added, or whose path is gone (`Changes`). What a changed or removed
+entry was before comes from the digests (auditor/checks/digests.py) the run that wrote the cache left: the cache
+notes their generation when it is written for every entry of the directory, and `Changes.old` holds those old
+digests only when the digests read at the start of this run are of that generation (else None, and the groups
+that need them check every entry). Each entry's outline is stored beside its findings, so only changed entries'
+are worked out.
 
 The file is keyed by the auditor's code and version, the rule packs and the configuration (after what was
 inferred from the directory), so changing any of them starts afresh. The cache is one pickled file beside the
@@ -28,7 +44,8 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from itertools import starmap
 from pathlib import Path
 from typing import Any
@@ -44,7 +61,7 @@ LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES, REGISTRY)
 # Settings that change how a run goes, never what it finds: they leave the cache as it is.
 RUN_ONLY = frozenset({"workers", "parallel_min_entries", "db", "rule_time_budget"})
 FILE_NAME = "entry-cache.bin"
-FORMAT = 2  # 1: the JSON file entry-cache.json (left alone, never read)
+FORMAT = 3  # 1: the JSON file entry-cache.json (left alone, never read); 2: without outlines and changes
 _FIELDS = tuple(Finding.__dataclass_fields__)
 
 # Rules whose modules are being reworked elsewhere declare their dependency here until they carry it themselves.
@@ -71,8 +88,9 @@ def _git_head(root: Path) -> str:
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
-def _listing(root: Path) -> str:
-    """Every file under `root` but the auditor's own and git's, with its size and modification time."""
+def _listing(root: Path, entry_paths: Collection[str]) -> str:
+    """Every file under `root` but the auditor's own and git's: its path, and the size and modification time of
+    those that are not entries (an entry's content is read through its outline)."""
     digest = hashlib.blake2b(digest_size=20)
     lines: list[str] = []
 
@@ -88,10 +106,14 @@ def _listing(root: Path) -> str:
                     if not item.is_symlink() and item.name not in (".git", ".auditor"):
                         walk(item.path, f"{prefix}{item.name}/")
                     continue
+                path = f"{prefix}{item.name}"
+                if path in entry_paths:
+                    lines.append(f"{path}\n")
+                    continue
                 info = item.stat()
             except OSError:
                 continue
-            lines.append(f"{prefix}{item.name}\x1f{info.st_size}\x1f{info.st_mtime_ns}\n")
+            lines.append(f"{path}\x1f{info.st_size}\x1f{info.st_mtime_ns}\n")
         if len(lines) > 4096:  # hashed as it goes: the listing of 50,000 files is not held at once
             digest.update("".join(lines).encode())
             lines.clear()
@@ -140,15 +162,41 @@ def finding_from(record: tuple[Any, ...]) -> Finding:
     return Finding(*record)
 
 
+@dataclass
+class Changes:
+    """What changed in the directory since the run whose findings the cache holds: the entries whose content key
+    differs (or that are never cached), the paths gone, and (`old`) each of those paths' digest from that run (None
+    for an entry added since), or None when the digests cannot tell (none kept, or not the ones of that run)."""
+
+    entries: list[Entry]
+    removed: list[str]
+    old: dict[str, Any] | None
+
+    @property
+    def paths(self) -> set[str]:
+        return {entry.path for entry in self.entries} | set(self.removed)
+
+    def __len__(self) -> int:
+        return len(self.entries) + len(self.removed)
+
+
+EVERYTHING = None  # a group's affected entries when they cannot be told: all of them
+
+
 class EntryCache:
     """One run's view of the cache file: which (entry, rule) results can be reused, and what to write back."""
 
     def __init__(self, path: Path, secret: bytes, base: str) -> None:
         self.path, self.secret, self.base = path, secret, base
         self.stored: dict[str, Any] = {}
+        self.previous_paths: set[str] | None = None  # every path of the run that wrote the file (None: unknown)
+        self.previous_digests: str | None = None  # the digests' generation that run left
+        self.digests_generation: str | None = None
+        self.previous_bases: dict[str, str] = {}  # group -> what its rules read of the directory, last run
         self.levels: dict[str, str] = {}
         self.keys: dict[str, str] = {}  # path -> this run's key of what the entry is (content and dates)
-        self.level_keys: dict[str, str] = {}  # level -> this run's key of what else that level's results read
+        self.outlines: dict[str, str] = {}  # path -> what `files` rules read of the entry for the others
+        self.level_keys: dict[str, str] = {}  # group -> this run's key of what else that group's results read
         self.reused: dict[str, frozenset[str]] = {}
         self.by_level: dict[str, list[str]] = {}
         self.reused_count = 0
@@ -166,6 +214,11 @@ class EntryCache:
         stored = read_signed(cache.path, secret)
         if isinstance(stored, dict) and stored.get("base") == base and isinstance(stored.get("entries"), dict):
             cache.stored = stored["entries"]
+            uncached = stored.get("uncached")
+            if isinstance(uncached, list):
+                cache.previous_paths = {*cache.stored, *uncached}
+                cache.previous_digests = stored.get("digests")
+                cache.previous_bases = stored.get("bases") or {}
         settle(len(cache.stored))  # read once, kept for the run
         return cache
 
@@ -173,67 +226,139 @@ class EntryCache:
             dict[str, frozenset[str]], list[Finding]]:
         """For each target entry the codes whose findings are reused (path -> codes), and those findings."""
         root = ctx.root
+        group_of = {rule.code: _group(rule, ctx) for rule in rules}
         wanted = {depends_on(rule, ctx) for rule in rules}
         head = _git_head(root) if root is not None and wanted & {IDS, DIRECTORY, FILES} else ""
-        graph = sorted((e.id, e.path, tuple(e.related)) for e in entries)
+        graph = _digest(sorted((e.id, e.path, tuple(e.related)) for e in entries))
         content_keys = {id(e): _content_key(e) for e in entries}
-        contents = sorted(content_keys.values())
-        directory = _digest((ctx.as_of.isoformat(), head, contents))
+        ids_seen: dict[str, int] = {}
+        for entry in entries:
+            ids_seen[entry.id] = ids_seen.get(entry.id, 0) + 1
+        stored_all = self.stored
+        changed: list[Entry] = []
+        for entry in entries:
+            # Findings are told apart by entry id: entries sharing an id, read without a content hash, or read
+            # from a pair of files (whose hash is the first file's alone) are always checked afresh.
+            if not entry.content_hash or entry.twin_path or ids_seen[entry.id] > 1:
+                changed.append(entry)
+                continue
+            own = f"{content_keys[id(entry)]}:{_dated_key(entry)}"
+            self.keys[entry.path] = own
+            kept = stored_all.get(entry.path)
+            if not isinstance(kept, tuple) or len(kept) != 3 or kept[0] != own:
+                changed.append(entry)
+        present = {entry.path for entry in entries}
+        removed = sorted(path for path in (self.previous_paths or stored_all) if path not in present)
+        ctx.changes = changes = Changes(changed, removed, self._old_digests(changed, removed, ctx))
         self.levels = {
             ENTRY: "",
             DATE: ctx.as_of.isoformat(),
             IDS: _digest((head, graph)),
-            DIRECTORY: directory,
-            FILES: f"{directory}:{_listing(root)}" if root is not None and FILES in wanted and targets else "",
             REGISTRY: _registry_state(ctx) if REGISTRY in wanted else "",
         }
-        ids_seen: dict[str, int] = {}
-        for entry in entries:
-            ids_seen[entry.id] = ids_seen.get(entry.id, 0) + 1
-        by_level: dict[str, list[str]] = {}
+        ctx.id_graph = graph
+        if DIRECTORY in group_of.values():  # rules that say nothing of their neighbours: any change, all again
+            self.levels[DIRECTORY] = _digest((ctx.as_of.isoformat(), head, sorted(content_keys.values())))
+        if FILES in wanted and targets and root is not None:
+            files_rules = [rule for rule in rules if depends_on(rule, ctx) == FILES]
+            self.levels[FILES] = self._files_key(entries, files_rules, root, head, self.levels[IDS])
+        by_group: dict[str, list[str]] = {}
         for rule in rules:
-            level = depends_on(rule, ctx)
-            if level in LEVELS:
-                by_level.setdefault(level, []).append(rule.code)
-        # What a level's results depend on beyond the entry, once for the run. The codes are in it: a rule that
-        # moved to another level (or to none) is not reused from a group that did not hold its findings. (The
-        # file's signature covers what is stored; the keys themselves need no secret.)
-        self.level_keys = {level: _digest((level, self.levels[level], codes)) for level, codes in by_level.items()}
+            group = group_of[rule.code]
+            if group in self.levels or group.startswith(f"{DIRECTORY}:"):
+                by_group.setdefault(group, []).append(rule.code)
+        # Groups of rules that say which entries a change affects: their key is what they read of the whole
+        # directory (`basis`), and the entries they name are checked again.
+        affected: dict[str, set[str] | None] = {}
+        for group in by_group:
+            if group.startswith(f"{DIRECTORY}:"):
+                members = [rule for rule in rules if group_of[rule.code] == group]
+                if not changes and group in self.previous_bases:  # nothing it reads changed (nor needs reading)
+                    self.levels[group] = self.previous_bases[group]
+                else:
+                    self.levels[group] = _digest([(rule.code, rule.basis(ctx)) for rule in members])
+                affected[group] = _union(rule.affected(ctx, changes) if changes else set() for rule in members)
+        # What a group's results depend on beyond the entry, once for the run. The codes are in it: a rule that
+        # moved to another group (or to none) is not reused from one that did not hold its findings. (The file's
+        # signature covers what is stored; the keys themselves need no secret.)
+        self.level_keys = {group: _digest((group, self.levels[group], codes)) for group, codes in by_group.items()}
         reused: dict[str, frozenset[str]] = {}
         interned: dict[frozenset[str], frozenset[str]] = {}
         findings: list[Finding] = []
         level_items = tuple(self.level_keys.items())
-        every = frozenset(code for codes in by_level.values() for code in codes)
+        every = frozenset(code for codes in by_group.values() for code in codes)
+        nothing: set[str] = set()
         for entry in targets:
-            # Findings are told apart by entry id: entries sharing an id, read without a content hash, or read
-            # from a pair of files (whose hash is the first file's alone) are always checked afresh.
-            if not entry.content_hash or entry.twin_path or ids_seen[entry.id] > 1:
-                continue
-            own = f"{content_keys[id(entry)]}:{_dated_key(entry)}"
-            self.keys[entry.path] = own
-            stored = self.stored.get(entry.path)
-            if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != own:
+            own = self.keys.get(entry.path)
+            stored = stored_all.get(entry.path)
+            if own is None or not isinstance(stored, tuple) or len(stored) != 3 or stored[0] != own:
                 continue
             levels = stored[1]
             matched: list[str] = []
             for level, key in level_items:
                 kept = levels.get(level)
                 if kept is not None and kept[0] == key:
+                    touched = affected.get(level, nothing)
+                    if touched is EVERYTHING or entry.path in touched:
+                        continue
                     matched.append(level)
                     if kept[1]:
                         findings.extend(starmap(Finding, kept[1]))
             if matched and len(matched) == len(level_items):  # the usual case: everything reused
                 reused[entry.path] = every
             elif matched:
-                frozen = frozenset(code for level in matched for code in by_level[level])
+                frozen = frozenset(code for level in matched for code in by_group[level])
                 reused[entry.path] = interned.setdefault(frozen, frozen)
         self.reused = reused
-        self.by_level = by_level
+        self.by_level = by_group
         self.reused_count = sum(len(codes) for codes in reused.values())
+        digests = getattr(ctx, "digests", None)
+        self.digests_generation = digests.generation if digests is not None else None
         return reused, findings
 
-    def save(self, targets: list[Entry], fresh: Iterable[Finding], reused_findings: list[Finding]) -> None:
-        """Write back this run's keys and findings for the target entries (others are kept as they were)."""
+    def _old_digests(self, changed: list[Entry], removed: list[str], ctx: Any) -> dict[str, Any] | None:
+        """The digests the changed and removed entries had in the run that wrote the cache (None for an entry added
+        since), when the digests read at the start of this run are that run's; else None."""
+        digests = getattr(ctx, "digests", None)
+        if (digests is None or digests.replaced is None or self.previous_paths is None
+                or self.previous_digests is None or digests.previous_generation != self.previous_digests):
+            return None
+        table, replaced = digests.table, digests.replaced
+        old: dict[str, Any] = {}
+        for path in [*(entry.path for entry in changed), *removed]:
+            if path in replaced:
+                old[path] = replaced[path]
+            elif path in table.row_of:  # its file unchanged since: the digest kept is the old one
+                old[path] = table.row(table.row_of[path])
+            elif path in self.previous_paths:
+                return None  # there then, but not digested (changed within RACY_SECONDS of that run)
+            else:
+                old[path] = None
+        return old
+
+    def _files_key(self, entries: list[Entry], rules: list[Any], root: Path, head: str, ids: str) -> str:
+        """What the `files` rules read beyond the entry: every file's path (the sizes and times of the files that
+        are not entries: a categories file, images), the git HEAD (renames), the ids, and what each rule's
+        `outline` gives of every entry (the headings an anchor points at, a category)."""
+        from auditor.checks.base import Rule
+
+        outlined = [rule for rule in rules if type(rule).outline is not Rule.outline]
+        stored = self.stored
+        outlines = self.outlines
+        for entry in entries:
+            own = self.keys.get(entry.path)
+            kept = stored.get(entry.path) if own is not None else None
+            if isinstance(kept, tuple) and len(kept) == 3 and kept[0] == own:
+                outlines[entry.path] = kept[2]
+            else:
+                outlines[entry.path] = _digest([(rule.code, rule.outline(entry)) for rule in outlined])
+        return _digest((head, ids, _listing(root, outlines), sorted(outlines.items())))
+
+    def save(self, targets: list[Entry], fresh: Iterable[Finding], reused_findings: list[Finding],
+             entries: list[Entry] | None = None) -> None:
+        """Write back this run's keys and findings for the target entries (others are kept as they were). With
+        `entries` (the whole directory) among the targets, the paths gone are forgotten and the digests this run
+        left are noted, so that the next run can tell what changed entries were before."""
         level_of = {code: level for level, codes in self.by_level.items() for code in codes}
         grouped: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         timed_out: set[str] = set()
@@ -243,28 +368,62 @@ class EntryCache:
             level = level_of.get(finding.code)
             if level is not None:
                 grouped.setdefault((finding.entry, level), []).append(finding_record(finding))
-        entries = dict(self.stored)
+        stored = dict(self.stored)
         changed = False
         every = frozenset(level_of)
         for entry in targets:
             own = self.keys.get(entry.path)
             if own is None or entry.id in timed_out:
-                changed |= entries.pop(entry.path, None) is not None
+                changed |= stored.pop(entry.path, None) is not None
                 continue
             if self.reused.get(entry.path) == every:  # every level reused: what is stored is what it would be
                 continue
-            entries[entry.path] = (own, {level: (key, grouped.get((entry.id, level), []))
-                                         for level, key in self.level_keys.items()})
+            stored[entry.path] = (own, {level: (key, grouped.get((entry.id, level), []))
+                                        for level, key in self.level_keys.items()}, self.outlines.get(entry.path))
             changed = True
+        whole = entries is not None and len(targets) == len(entries)
+        uncached: list[str] | None = None
+        if whole:
+            present = {entry.path for entry in targets}
+            for path in [path for path in stored if path not in present]:
+                del stored[path]
+                changed = True
+            uncached = sorted(present - stored.keys())
+            bases = {group: key for group, key in self.levels.items() if group.startswith(f"{DIRECTORY}:")}
+            changed |= (self.previous_paths != present or self.previous_digests != self.digests_generation
+                        or self.previous_bases != bases)
+        else:
+            changed |= self.previous_paths is not None
         if not changed:  # an unchanged directory: the file already says all this
             return
         if not self.path.parent.is_dir():  # only where the auditor keeps its files already: `check` in a clean
             return                          # checkout (CI, a pre-commit hook) leaves the tree as it was
+        content = {"format": FORMAT, "base": self.base, "entries": stored}
+        if uncached is not None:  # a run over every entry: the next one can tell what changed since
+            content.update(uncached=uncached, digests=self.digests_generation, bases=bases)
         try:
-            write_signed(self.path, self.secret, b"", {"format": FORMAT, "base": self.base, "entries": entries})
+            write_signed(self.path, self.secret, b"", content)
         except OSError:  # a directory that cannot be written still gets its findings; the next run is a full one
             pass
 
 
-__all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "REGISTRY", "EntryCache", "depends_on", "finding_from",
-           "finding_record"]
+def _group(rule: Any, ctx: Any) -> str:
+    """The group a rule's findings are kept in: its level, or `directory:<neighbours>` for a rule that says which
+    entries a change affects."""
+    level = depends_on(rule, ctx)
+    if level == DIRECTORY and rule.neighbours:
+        return f"{DIRECTORY}:{rule.neighbours}"
+    return level
+
+
+def _union(sets: Iterable[set[str] | None]) -> set[str] | None:
+    found: set[str] = set()
+    for one in sets:
+        if one is EVERYTHING:
+            return EVERYTHING
+        found |= one
+    return found
+
+
+__all__ = ["DATE", "DIRECTORY", "ENTRY", "FILES", "IDS", "REGISTRY", "Changes", "EntryCache", "depends_on",
+           "finding_from", "finding_record"]

@@ -23,6 +23,7 @@ import os
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -34,7 +35,10 @@ from auditor.config import Config
 from auditor.models import Entry
 
 FILE_NAME = "digests.bin"
-FORMAT = 1
+FORMAT = 2  # 1: without the generation
+# More rows than this replaced in one run (a first full read, a mass edit): their old digests are not kept for the
+# run (`DigestStore.replaced` is None), and the rules that would read them look at the whole directory instead.
+REPLACED_MAX = 1000
 
 
 class EntryDigest(NamedTuple):
@@ -134,6 +138,42 @@ class DigestTable:
                              for group, (data, starts, numbers) in pieces[part].items()}
         return cls(columns, array("q", (row[0] for row in rows)), array("q", (row[1] for row in rows)))
 
+    def patched(self, rows: dict[int, tuple[int, int, EntryDigest]]) -> DigestTable | None:
+        """This table with a few rows replaced (number -> size, time, digest), built without going through every
+        row; None when a replaced row moves to another group or is no longer readable (build it whole then)."""
+        c = self.columns
+        for number, (_size, _mtime, digest) in rows.items():
+            features = digest.duplicates
+            if not c["readable"][number] or features is None or features.group != c["group"][number]:
+                return None
+        columns = {name: (array(value.typecode, value) if isinstance(value, array) else type(value)(value))
+                   for name, value in c.items()}
+        sizes, mtimes = array("q", self.sizes), array("q", self.mtimes)
+        width = len(KEYS)
+        touched: dict[str, dict[str | None, dict[int, bytes]]] = {part: {} for part in PARTS}
+        for number, (size, mtime, digest) in rows.items():
+            sizes[number], mtimes[number] = size, mtime
+            for name in COLUMNS[:8]:
+                columns[name][number] = getattr(digest, name)
+            columns["related"][number] = SEPARATOR.join(digest.related)
+            features = digest.duplicates
+            assert features is not None
+            columns["keys"][number * width:(number + 1) * width] = array("Q", features.keys)
+            columns["urls"][number] = SEPARATOR.join(features.urls)
+            for part in PARTS:
+                touched[part].setdefault(features.group, {})[c["place"][number]] = getattr(features, part)
+        for part in PARTS:
+            blobs = dict(c[part])
+            for group, replaced in touched[part].items():
+                blob = blobs[group]
+                data, starts = blob.data, blob.starts
+                pieces = [replaced.get(place) if place in replaced else data[starts[place] * 8:starts[place + 1] * 8]
+                          for place in range(len(blob.rows))]
+                blobs[group] = FeatureBlob(b"".join(pieces), array("l", [0, *accumulate(len(p) // 8 for p in pieces)]),
+                                           blob.rows)
+            columns[part] = blobs
+        return DigestTable(columns, sizes, mtimes)
+
     def row(self, number: int) -> EntryDigest:
         c = self.columns
         features = None
@@ -228,13 +268,20 @@ def _base(config: Config) -> bytes:
 
 
 class DigestStore:
-    """The digests of one content folder, as kept and as this run leaves them."""
+    """The digests of one content folder, as kept and as this run leaves them.
+
+    Each write gets a new `generation` (random), so the entry cache can tell whether the digests read at the start
+    of a run are the ones its findings were made beside; `replaced` then holds the digests this run's update
+    dropped or remade (path -> the old row): what the changed and removed entries were before."""
 
     def __init__(self, root: Path, key: bytes, base: bytes) -> None:
         self.root, self.key, self.base = root, key, base
         self.path = root / ".auditor" / FILE_NAME
         self.table = DigestTable.of([])
         self.started_ns = time.time_ns()
+        self.previous_generation: str | None = None  # of the digests read (None: none were)
+        self.generation: str | None = None  # of the digests on disk after this run's update (None: not known)
+        self.replaced: dict[str, EntryDigest] | None = {}
 
     @classmethod
     def open(cls, root: Path | None, config: Config) -> DigestStore | None:
@@ -246,9 +293,10 @@ class DigestStore:
             return None
         store = cls(root, key, _base(config))
         loaded = read_signed(store.path, key, store.base)
-        if isinstance(loaded, tuple) and len(loaded) == 3:
+        if isinstance(loaded, tuple) and len(loaded) == 4 and isinstance(loaded[3], str):
             try:
-                store.table = DigestTable(*loaded)
+                store.table = DigestTable(*loaded[:3])
+                store.previous_generation = store.generation = loaded[3]
             except (KeyError, TypeError, ValueError):  # columns of another shape: read every file
                 store.table = DigestTable.of([])
         return store
@@ -275,29 +323,53 @@ class DigestStore:
             found.append((entry, stamp, kept))
         if (unchanged and len(found) == len(table)) or not self.path.parent.is_dir():
             return  # an unchanged folder: the file already says all this
+        kept_rows = {kept for _entry, _stamp, kept in found if kept is not None}
+        if len(table) - len(kept_rows) > REPLACED_MAX:
+            self.replaced = None
+        else:
+            paths = table.column("path")
+            self.replaced = {paths[number]: table.row(number) for number in range(len(table))
+                             if number not in kept_rows}
         maker = DigestMaker(config)
         for name in ("kind", "category", "dated", "shape", "group"):  # values shared in the file, shared again
             for value in table.column(name):
                 maker.share(value)
-        rows = [(*stamp, table.row(kept) if kept is not None else maker.of(entry)) for entry, stamp, kept in found]
-        self.table = table = DigestTable.of(rows)
+        paths = table.column("path")
+        patched = None
+        if len(found) == len(table) and self.replaced is not None and all(
+                kept == number or (kept is None and paths[number] == entry.path)
+                for number, (entry, _stamp, kept) in enumerate(found)):  # the same files, a few changed
+            patched = table.patched({number: (*stamp, maker.of(entry))
+                                     for number, (entry, stamp, kept) in enumerate(found) if kept is None})
+        if patched is None:
+            rows = [(*stamp, table.row(kept) if kept is not None else maker.of(entry))
+                    for entry, stamp, kept in found]
+            patched = DigestTable.of(rows)
+        self.table = table = patched
+        self.generation = None
+        generation = os.urandom(16).hex()
         try:
-            write_signed(self.path, self.key, self.base, (table.columns, table.sizes, table.mtimes))
+            write_signed(self.path, self.key, self.base, (table.columns, table.sizes, table.mtimes, generation))
         except OSError:  # a folder that cannot be written: `check` reads every file next time
-            pass
+            return
+        self.generation = generation
 
 
-def keep_digests(root: Path | None, entries: list[Entry], config: Config, create: bool = True) -> None:
+def keep_digests(root: Path | None, entries: list[Entry], config: Config, create: bool = True) -> DigestStore | None:
     """After a full read of a content folder (one file per entry): keep the entries' digests for `check`. Without
     `create`, only digests kept already are brought up to date: digesting every entry costs a first audit of
-    50,000 entries some seconds, so the first `check` that reads the whole folder makes them instead."""
+    50,000 entries some seconds, so the first `check` that reads the whole folder makes them instead.
+    Returns the digests as this run left them (what the entry cache and the rules that look across entries read
+    of the unchanged entries), or None when none are kept."""
     if root is None or not (root / ".auditor").is_dir():
-        return
+        return None
     if any(entry.twin_path or entry.lines is not None or entry.source_format for entry in entries):
-        return  # not a content folder read one file per entry: `check` reads it whole
+        return None  # not a content folder read one file per entry: `check` reads it whole
     store = DigestStore.open(root, config)
     if store is not None and (create or len(store.table)):
         store.update(entries, config)
+        return store
+    return None
 
 
 __all__ = ["DigestMaker", "DigestStore", "DigestTable", "EntryDigest", "EntryRef", "OtherDigests", "category_of",

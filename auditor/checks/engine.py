@@ -95,6 +95,7 @@ def run_rules(
     active = active_rules(ctx.config)
     rules = active
     reused_findings: list[Finding] = []
+    ctx.active_codes = frozenset(rule.code for rule in active)
     if cache is not None:
         ctx.reused, reused_findings = cache.plan(ctx.entries, entries, rules, ctx)
         settle(len(reused_findings))
@@ -125,7 +126,7 @@ def run_rules(
             rule.prepare(ctx)
         findings = _check_slice(todo, rules, ctx, progress)
     if cache is not None:
-        cache.save(entries, findings, reused_findings)
+        cache.save(entries, findings, reused_findings, ctx.entries)
         findings.extend(reused_findings)
     unused = next((rule for rule in active if rule.code == "SUP001"), None)
     findings, ctx.suppressed = apply_suppressions(entries, findings, unused, {rule.code for rule in active})

@@ -58,10 +58,11 @@ def clip(text: str | None, limit: int = 160) -> str:
 
 class DuplicateIndex:
     def __init__(self, ctx: AuditContext, entries: list[Entry] | None = None,
-                 known: KnownCounts | None = None) -> None:
+                 known: KnownCounts | None = None, reporters: list[Entry] | None = None) -> None:
         """The index of `entries` (default: all of the context's). With `known`, those entries are a few targets
         and their candidates (auditor/checks/rules/duplicates/_query.py), and `known` holds what only the whole
-        directory can count: how many entries hold each feature the pairs are made on."""
+        directory can count: how many entries hold each feature the pairs are made on. Pairs are found for the
+        `reporters` (default: the context's targets, or every entry)."""
         self.ctx = ctx
         self.settings: dict[str, Any] = ctx.pack.get("duplicates") or {}
         self.entries = sorted(
@@ -73,7 +74,7 @@ class DuplicateIndex:
             lambda run: stable_hash(" ".join(run)))
         self.line_hash: Callable[[str], Hashable] = (lambda line: line) if known is None else stable_hash
         self.position = {id(entry): number for number, entry in enumerate(self.entries)}
-        targets = getattr(ctx, "targets", None)
+        targets = getattr(ctx, "targets", None) if reporters is None else reporters
         self.reporters = None if targets is None else {self.position[id(e)] for e in targets if id(e) in self.position}
         blocking = self.section("blocking")
         self.max_df = int(blocking.get("max_df", 5))
@@ -97,9 +98,27 @@ class DuplicateIndex:
                 entries, known = targets_and_candidates(ctx)
                 index = cls(ctx, entries, known)
             else:
-                index = cls(ctx)
+                index = cls.of_audit(ctx)
             ctx._duplicate_index = index  # type: ignore[attr-defined]
         return index
+
+    @classmethod
+    def of_audit(cls, ctx: AuditContext) -> DuplicateIndex:
+        """In an audit whose entry cache gave the duplicate findings of most entries: an index of the others (those
+        a change touched, auditor/checks/cache.py) and their candidates, found through the digests; else of all."""
+        targets = ctx.targets if ctx.targets is not None else ctx.entries
+        codes = {code for code in ctx.active_codes if code.startswith("DUP")}
+        if not ctx.reused or not codes:
+            return cls(ctx)
+        needed = [entry for entry in targets if not codes <= ctx.reused.get(entry.path, frozenset())]
+        if len(needed) == len(targets):
+            return cls(ctx)
+        from auditor.checks.rules.duplicates._query import candidates_in_audit
+
+        found = candidates_in_audit(ctx, needed)
+        if found is None:
+            return cls(ctx, reporters=needed)
+        return cls(ctx, found[0], found[1], reporters=needed)
 
     def section(self, name: str) -> dict[str, Any]:
         return self.settings.get(name) or {}
@@ -427,6 +446,17 @@ class DuplicateRule(Rule):
     reason = "DUPLICATE"
     prepare_alongside = True
     depends_on = "directory"
+    neighbours = "duplicates"
+
+    def affected(self, ctx: AuditContext, changes: Any) -> set[str] | None:
+        # One answer for the six rules: they share the features pairs are made on.
+        found = getattr(ctx, "_duplicates_affected", False)
+        if found is False:
+            from auditor.checks.rules.duplicates._query import affected_by
+
+            found = affected_by(ctx, changes)
+            ctx._duplicates_affected = found  # type: ignore[attr-defined]
+        return found
 
     def prepare(self, ctx: AuditContext) -> None:
         self._index = DuplicateIndex.of(ctx)

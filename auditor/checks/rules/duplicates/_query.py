@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Hashable
-from itertools import accumulate
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from itertools import accumulate, compress, count
 from typing import TYPE_CHECKING, Any
 
 from auditor.checks.rules.duplicates._features import KEYS, NONE, DuplicateFeatures, FeatureMaker
@@ -31,33 +32,28 @@ Holders = dict[tuple[str, Any, Hashable], list[str]]  # (part, group, value) -> 
 
 def targets_and_candidates(ctx: AuditContext) -> tuple[list[Entry], KnownCounts]:
     """The entries the index is made of (the targets and their candidates, read in full) and the counts."""
-    from auditor.checks.rules.duplicates._index import DuplicateIndex
+    others = ctx.others
+    fresh = [(d.path, d.duplicates) for d in others.fresh.values() if d.duplicates is not None]
+    assert ctx.load_entry is not None
+    return index_entries(ctx, ctx.entries, others.table, others.skipped, fresh, ctx.load_entry)
 
+
+def index_entries(ctx: AuditContext, targets: list[Entry], table: Any, left_out: set[int],
+                  fresh: list[tuple[str, DuplicateFeatures]], load: Callable[[str], Entry]) -> tuple[
+                      list[Entry], KnownCounts]:
+    """The targets and their candidates among the other entries: the rows of the digest `table` but those
+    `left_out`, and the `fresh` features of entries the table holds no row for (`load` reads one in full)."""
     settings = ctx.pack.get("duplicates") or {}
     maker = FeatureMaker(settings)
     first_few = int(settings.get("max_per_entry", 3))
     max_df = int((settings.get("blocking") or {}).get("max_df", 5))
     max_group = int((settings.get("url") or {}).get("max_group", 5))
-    mine: list[tuple[str, DuplicateFeatures]] = []
-    for entry in ctx.entries:
-        features = maker.of(entry, entry.kind or DuplicateIndex.file_type(entry))
-        if features is not None:
-            mine.append((entry.path, features))
-    wanted: dict[tuple[str, Any], set[int]] = {}  # (part, group) -> the targets' features, or values
-    urls: dict[Any, set[str]] = {}
-    for _path, features in mine:
-        group = features.group
-        wanted.setdefault(("summary", group), set()).update(features.summary_features())
-        wanted.setdefault(("body", group), set()).update(features.body_features())
-        for name, value in zip(KEYS, array("Q", features.keys), strict=True):
-            if value != NONE:
-                wanted.setdefault((name, None if name == "exact" else group), set()).add(value)
-        urls.setdefault(group, set()).update(features.urls)
+    mine = [(entry.path, features) for entry in targets if (features := features_of(maker, entry)) is not None]
+    wanted, urls = asked_for(features for _path, features in mine)
     holders: Holders = {}
     mine_paths = {path for path, _features in mine}
-    _table_holdings(ctx.others, wanted, urls, holders, max(max_df, max_group))
-    for path, features in [*((d.path, d.duplicates) for d in ctx.others.fresh.values()
-                             if d.duplicates is not None and d.path not in mine_paths), *mine]:
+    _table_holdings(table, left_out, wanted, urls, holders, max(max_df, max_group))
+    for path, features in [*((path, features) for path, features in fresh if path not in mine_paths), *mine]:
         _holdings(path, features, wanted, urls, holders)
     known: KnownCounts = {}
     candidates: set[str] = set()
@@ -69,8 +65,115 @@ def targets_and_candidates(ctx: AuditContext) -> tuple[list[Entry], KnownCounts]
         else:  # equal values: a later entry pairs with the first entries holding it
             first = sorted(held, key=_order)[: 1 if part == "exact-same" else first_few]
             candidates.update(first)
-    loaded = [ctx.load_entry(path) for path in sorted(candidates - mine_paths - {e.path for e in ctx.entries})]
-    return [*ctx.entries, *loaded], known
+    loaded = [load(path) for path in sorted(candidates - mine_paths - {e.path for e in targets})]
+    return [*targets, *loaded], known
+
+
+def features_of(maker: FeatureMaker, entry: Entry) -> DuplicateFeatures | None:
+    from auditor.checks.rules.duplicates._index import DuplicateIndex
+
+    return maker.of(entry, entry.kind or DuplicateIndex.file_type(entry))
+
+
+def asked_for(all_features: Iterable[DuplicateFeatures]) -> tuple[dict[tuple[str, Any], set[int]],
+                                                                  dict[Any, set[str]]]:
+    """(part, group) -> the features and values of these entries, and group -> their addresses."""
+    wanted: dict[tuple[str, Any], set[int]] = {}
+    urls: dict[Any, set[str]] = {}
+    for features in all_features:
+        group = features.group
+        wanted.setdefault(("summary", group), set()).update(features.summary_features())
+        wanted.setdefault(("body", group), set()).update(features.body_features())
+        for name, value in zip(KEYS, array("Q", features.keys), strict=True):
+            if value != NONE:
+                wanted.setdefault((name, None if name == "exact" else group), set()).add(value)
+        urls.setdefault(group, set()).update(features.urls)
+    return wanted, urls
+
+
+# More changed entries, or entries they touch, than this: the duplicate index is built over every entry.
+AFFECTED_MAX = 400
+
+
+def affected_by(ctx: AuditContext, changes: Any) -> set[str] | None:
+    """The unchanged entries whose duplicate findings the changes can move (None: cannot tell, or too many).
+
+    A pair is made on a feature (a summary's word run, a body line: rare in its group, held by at most `max_df`
+    entries; an address held by at most `max_group`) or on an equal value (the text, summary, sampled lines, title
+    or name: a later entry pairs with the first `max_per_entry` holders). A change can move the pairs and the
+    counts of a feature the changed entry held before (its digest from the run the cache's findings come from) or
+    holds now: every holder of such a feature rare before or after (only those after the first changed holder in
+    the index's order when the same entries hold it before and after: a pair is reported on its later entry), and
+    every holder of such a value after the changed entry when that was among the first holders, before or after."""
+    digests = getattr(ctx, "digests", None)
+    if changes.old is None or digests is None or not len(digests.table) or len(changes) > AFFECTED_MAX:
+        return None
+    settings = ctx.pack.get("duplicates") or {}
+    maker = FeatureMaker(settings)
+    first_few = int(settings.get("max_per_entry", 3))
+    max_df = int((settings.get("blocking") or {}).get("max_df", 5))
+    max_group = int((settings.get("url") or {}).get("max_group", 5))
+    table, row_of = digests.table, digests.table.row_of
+    changed = changes.paths
+    new = {entry.path: features for entry in changes.entries if (features := features_of(maker, entry)) is not None}
+    old = {path: row.duplicates for path, row in changes.old.items()
+           if row is not None and row.duplicates is not None}
+    fresh = [(entry.path, features) for entry in ctx.entries if entry.path not in row_of and entry.path not in changed
+             and (features := features_of(maker, entry)) is not None]
+    if len(fresh) > AFFECTED_MAX:
+        return None
+    wanted, urls = asked_for([*new.values(), *old.values()])
+    now: Holders = {}  # holders as the directory is now
+    _table_holdings(table, {row_of[path] for path in changed if path in row_of}, wanted, urls, now,
+                    max(max_df, max_group) + len(changes))
+    for path, features in [*fresh, *new.items()]:
+        _holdings(path, features, wanted, urls, now)
+    held_before: Holders = {}  # the changed entries' holdings before
+    for path, features in old.items():
+        _holdings(path, features, wanted, urls, held_before)
+    touched: set[str] = set()
+    for key in now.keys() | held_before.keys():
+        part = key[0]
+        after = now.get(key, [])
+        before = [path for path in after if path not in changed] + held_before.get(key, [])
+        order = {path: _order(path) for path in {*after, *before}}
+        if part in ("summary", "body", "url"):
+            limit = max_group if part == "url" else max_df
+            if 2 <= len(after) <= limit or 2 <= len(before) <= limit or (part == "url" and (
+                    len(after) <= limit or len(before) <= limit)):
+                first = min((order[path] for path in after if path in changed), default=None)
+                if first is not None and set(after) == set(before):  # the same holders: only pairs with a changed
+                    touched.update(path for path in after if order[path] > first)  # one moved, on the later entry
+                else:
+                    touched.update(after)
+            continue
+        for holders in (after, before):
+            ranked = sorted(holders, key=order.__getitem__)
+            for rank, path in enumerate(ranked):
+                if path in changed and (rank < first_few or part == "exact-same"):
+                    touched.update(other for other in after if order[other] > order[path])
+                    break
+        if len(touched) > AFFECTED_MAX:
+            return None
+    return touched - changed if len(touched) <= AFFECTED_MAX else None
+
+
+def candidates_in_audit(ctx: AuditContext, targets: list[Entry]) -> tuple[list[Entry], KnownCounts] | None:
+    """For an audit that checks the duplicate rules on a few entries only (the rest reused from the entry cache):
+    those entries and their candidates, found through the digests this run left (None: none usable)."""
+    digests = getattr(ctx, "digests", None)
+    if digests is None or not len(digests.table) or len(targets) > AFFECTED_MAX:
+        return None
+    maker = FeatureMaker(ctx.pack.get("duplicates") or {})
+    row_of = digests.table.row_of
+    mine = {entry.path for entry in targets}
+    fresh = [(entry.path, features) for entry in ctx.entries if entry.path not in row_of and entry.path not in mine
+             and (features := features_of(maker, entry)) is not None]
+    if len(fresh) > AFFECTED_MAX:
+        return None
+    by_path = ctx.by_path
+    return index_entries(ctx, targets, digests.table, {row_of[path] for path in mine if path in row_of}, fresh,
+                         by_path.__getitem__)
 
 
 def _holdings(path: str, features: DuplicateFeatures, wanted: dict[tuple[str, Any], set[int]],
@@ -93,50 +196,43 @@ def _holdings(path: str, features: DuplicateFeatures, wanted: dict[tuple[str, An
             holders.setdefault(("url", group, address), []).append(path)
 
 
-def _table_holdings(others: Any, wanted: dict[tuple[str, Any], set[int]], urls: dict[Any, set[str]],
-                    holders: Holders, enough: int) -> None:
+def _table_holdings(table: Any, left_out: set[int], wanted: dict[tuple[str, Any], set[int]],
+                    urls: dict[Any, set[str]], holders: Holders, enough: int) -> None:
     """`_holdings` for the rows of the digest table that stand for entries not read, a column at a time: equal
     values searched for in the packed keys, features and addresses found in each group's blob of them. A feature
     held by more than `enough` entries is common, whatever their number: its holders stop there."""
     from auditor.checks.digests import SEPARATOR
 
     bounds = {SEPARATOR, ROW}
-    table = others.table
     paths, readable, groups = table.column("path"), table.column("readable"), table.column("group")
-    left_out = others.skipped  # the targets' rows among them
-    # Equal values are searched for in the packed keys' bytes (memchr speed; array.index boxes every item).
-    packed, width = table.column("keys").tobytes(), len(KEYS)
-    for index, name in enumerate(KEYS):
-        for (part, group), values in wanted.items():
-            if part != name:
-                continue
-            for value in values:
-                needle = value.to_bytes(8, "little")
-                at = packed.find(needle)
-                while at >= 0:
-                    if at % 8 == 0 and (at // 8) % width == index:  # that key of a row, not bytes across two
-                        number = at // 8 // width
-                        if number not in left_out and readable[number] and (name == "exact"
-                                                                            or groups[number] == group):
-                            holders.setdefault((f"{name}-same", group, value), []).append(paths[number])
-                    at = packed.find(needle, at + 1)
+    # Equal values are looked up in the packed keys, a row's `width` keys side by side.
+    width = len(KEYS)
+    found_keys = _positions(table.column("keys").tobytes(),
+                            set().union(*(values for (part, _group), values in wanted.items() if part in KEYS)))
+    for position, value in found_keys:
+        number, index = divmod(position, width)
+        name = KEYS[index]
+        if number in left_out or not readable[number]:
+            continue
+        group = None if name == "exact" else groups[number]
+        if value in wanted.get((name, group), ()):
+            holders.setdefault((f"{name}-same", group, value), []).append(paths[number])
     for part in ("summary", "body"):
         blobs = table.column(part)
         for (asked_part, group), values in wanted.items():
             blob = blobs.get(group) if asked_part == part else None
-            if blob is None:
+            if blob is None or not values:
                 continue
-            for value in values:
-                needle, held = value.to_bytes(8, "little"), []
-                at = blob.data.find(needle)
-                while at >= 0 and len(held) <= enough:
-                    if at % 8 == 0:  # a whole value, not the end of one and the start of the next
-                        number = blob.rows[bisect_right(blob.starts, at // 8) - 1]
-                        if number not in left_out:
-                            held.append(paths[number])
-                    at = blob.data.find(needle, at + 1)
-                if held:
-                    holders.setdefault((part, group, value), []).extend(held)
+            held: dict[int, list[str]] = {}
+            for position, value in _positions(blob.data, values, enough + 1 + len(left_out)):
+                found = held.setdefault(value, [])
+                if len(found) <= enough:
+                    number = blob.rows[bisect_right(blob.starts, position) - 1]
+                    if number not in left_out:
+                        found.append(paths[number])
+            for value, found in held.items():
+                if found:
+                    holders.setdefault((part, group, value), []).extend(found)
     texts = table.column("urls")
     asked_all = set().union(*urls.values()) if urls else set()
     if not asked_all:
@@ -161,6 +257,45 @@ def _table_holdings(others: Any, wanted: dict[tuple[str, Any], set[int]], urls: 
             continue
         for address in asked_urls.intersection(found[number]):
             holders.setdefault(("url", groups[number], address), []).append(paths[number])
+
+
+# Beyond this many values asked of one packed column, one pass over all of its values is cheaper than a search
+# (`bytes.find`, at memchr speed) of the column for each.
+SEARCHES_MAX = 48
+
+
+def _positions(data: bytes, values: set[int], limit: int | None = None) -> list[tuple[int, int]]:
+    """(position, value) of the 64-bit values of the packed `data` that are one of `values`, in order: all of
+    them, or at least the first `limit` of each value."""
+    if len(values) > SEARCHES_MAX:
+        # One pass in C (map, compress, Counter): a Python loop over 3 million values costs a second.
+        packed = array("Q", data)
+        positions = list(compress(count(), map(values.__contains__, packed)))
+        found_values = list(map(packed.__getitem__, positions))
+        if limit is None:
+            return list(zip(positions, found_values, strict=True))
+        times = Counter(found_values)
+        few = {value for value, held in times.items() if held <= limit}
+        hits = list(compress(zip(positions, found_values, strict=True), map(few.__contains__, found_values)))
+        if len(few) == len(times):
+            return hits
+        # A value held more often than that: its first `limit` places, searched for (they come early).
+        return sorted([*hits, *_searched(data, set(times) - few, limit)])
+    return sorted(_searched(data, values, limit))
+
+
+def _searched(data: bytes, values: set[int], limit: int | None) -> list[tuple[int, int]]:
+    """`_positions` by a search of `data` for each value."""
+    found = []
+    for value in values:
+        needle, seen = value.to_bytes(8, "little"), 0
+        at = data.find(needle)
+        while at >= 0 and (limit is None or seen < limit):
+            if at % 8 == 0:  # a whole value, not the end of one and the start of the next
+                found.append((at // 8, value))
+                seen += 1
+            at = data.find(needle, at + 1)
+    return found
 
 
 def _order(path: str) -> tuple[str, ...]:

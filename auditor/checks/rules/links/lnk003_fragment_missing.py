@@ -16,6 +16,10 @@ class FragmentMissing(WebLinkRule):
     example = "`https://example.com/docs#installation` after the heading became \"Install\" (id `install`)."
     fix = "Point the link at the section's current anchor, or drop the `#fragment`."
 
+    def outline(self, entry: Entry) -> object:
+        # A link from another entry is judged by this entry's headings and anchors.
+        return sorted(anchors(entry))
+
     def prepare(self, ctx: AuditContext) -> None:
         super().prepare(ctx)
         self.markers = markers(ctx)

@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -22,6 +23,18 @@ class StaleRelatedBlurb(Rule):
     why = "Related blurbs are copies: when an entry's summary is edited, pages that relate to it keep showing the old text until they are rebuilt, so readers are told one thing on one page and another on the next."
     example = "The Systematic debugging page shows Incident response's summary from before its last edit."
     fix = "Rebuild the page so the blurb is the related entry's current summary."
+    neighbours = "related-summaries"
+
+    def basis(self, ctx: AuditContext) -> object:
+        # Any entry added, removed, renamed or relisted: every entry again (the graph of ids the cache keys by).
+        return getattr(ctx, "id_graph", None)
+
+    def affected(self, ctx: AuditContext, changes: Any) -> set[str] | None:
+        # With the ids as they were, what a finding reads of another entry is the summary of an entry its
+        # `related` list names: the entries that list a changed one are checked again.
+        ids = {entry.id for entry in changes.entries}
+        listers = set().union(*(ctx.related_to.get(name, ()) for name in ids)) if ids else set()
+        return {ctx.by_id[name].path for name in listers if name in ctx.by_id}
 
     def check(self, entry: Entry, ctx: AuditContext) -> Iterable[Finding]:
         threshold = float(site_setting(ctx, "blurb_similarity", 90))

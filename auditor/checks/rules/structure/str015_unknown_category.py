@@ -69,6 +69,10 @@ class UnknownCategory(Rule):
         variant = " is written differently from " in finding.message or " by more entries" in finding.message
         return "" if variant else None
 
+    def outline(self, entry: Entry) -> object:
+        # Without a declared list, the spellings of the other entries' categories decide.
+        return category_of(entry)
+
     def prepare(self, ctx: AuditContext) -> None:
         self.declared: dict[str, str] | None = None
         self.exact: set[str] = set()

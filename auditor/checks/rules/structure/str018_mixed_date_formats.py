@@ -26,15 +26,44 @@ class MixedDateFormats(Rule):
     example = "`updated_at: 2026/04/05` when 3,000 other entries write `updated_at: 2026-04-05 00:09`."
     fix = "Write the date in the directory's usual format."
 
+    # Its findings read, of the other entries, only the usual format of each date field: they are kept while that
+    # stays the same (auditor/checks/cache.py).
+    neighbours = "date-styles"
+
+    def basis(self, ctx: AuditContext) -> object:
+        return sorted(self.usual_formats(ctx).items())
+
+    def affected(self, ctx: AuditContext, changes: object) -> set[str] | None:
+        return set()
+
     def prepare(self, ctx: AuditContext) -> None:
+        self.usual = self.usual_formats(ctx)
+
+    @staticmethod
+    def usual_formats(ctx: AuditContext) -> dict[str, tuple[str, int]]:
+        """Each date field's most used format (and by how many entries), for the fields written in several."""
+        found = getattr(ctx, "_date_styles", None)
+        if found is not None:
+            return found
         # Counted by distinct style first (most entries share one), in the directory's order: ties go to the
-        # format seen first. With `ctx.others` (check of a few files), the entries not read count by digest.
-        styles = ctx.others.values("dated", dated_of) if ctx.others else map(dated_of, ctx.entries)
+        # format seen first. With `ctx.others` (check of a few files), the entries not read count by digest; in
+        # an audit with digests, every entry whose file is unchanged since it was digested.
+        digests = getattr(ctx, "digests", None)
+        if ctx.others:
+            styles = ctx.others.values("dated", dated_of)
+        elif digests is not None and len(digests.table):
+            column, row_of = digests.table.column("dated"), digests.table.row_of
+            styles = (column[row] if (row := row_of.get(entry.path)) is not None else dated_of(entry)
+                      for entry in ctx.entries)
+        else:
+            styles = map(dated_of, ctx.entries)
         counts: dict[str, Counter[str]] = {}
         for dated, entries in Counter(styles).items():
             for key, fmt in dated:
                 counts.setdefault(key, Counter())[fmt] += entries
-        self.usual = {key: c.most_common(1)[0] for key, c in counts.items() if len(c) > 1}
+        found = {key: c.most_common(1)[0] for key, c in counts.items() if len(c) > 1}
+        ctx._date_styles = found  # type: ignore[attr-defined]
+        return found
 
     convention = '[rules] disable = ["STR018"]'
 
