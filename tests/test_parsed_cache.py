@@ -89,6 +89,21 @@ def test_a_shard_written_by_anyone_else_is_ignored_not_unpickled(tmp_path: Path)
     assert hits == 0 and entries == first
 
 
+def test_one_tampered_shard_costs_only_its_own_entries(tmp_path: Path) -> None:
+    root = directory(tmp_path / "d", count=40)
+    first, _ = load(root)
+    shards = sorted((root / ".auditor" / FOLDER).glob("*.bin"))
+    assert len(shards) > 2  # 40 files spread over several shards
+    data = bytearray(shards[0].read_bytes())
+    data[-5] ^= 0xFF
+    shards[0].write_bytes(bytes(data))
+    entries, hits = load(root)
+    # Every shard is read at once now (parsed_cache.read_all): the others still give their entries.
+    assert 0 < hits < len(first) and entries == first
+    _, hits = load(root)
+    assert hits == len(first)  # the tampered shard was written again from what was read
+
+
 def test_another_users_key_does_not_read_this_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = directory(tmp_path / "d")
     load(root)

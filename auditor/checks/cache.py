@@ -44,9 +44,11 @@ import hashlib
 import json
 import os
 import subprocess
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from itertools import starmap
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,8 @@ LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES, REGISTRY)
 # Settings that change how a run goes, never what it finds: they leave the cache as it is.
 RUN_ONLY = frozenset({"workers", "parallel_min_entries", "db", "rule_time_budget"})
 FILE_NAME = "entry-cache.bin"
-FORMAT = 3  # 1: the JSON file entry-cache.json (left alone, never read); 2: without outlines and changes
+FORMAT = 4  # 1: the JSON file entry-cache.json (left alone, never read); 2: without outlines and changes; 3: keys
+# hashing every field of an entry
 _FIELDS = tuple(Finding.__dataclass_fields__)
 
 # Rules whose modules are being reworked elsewhere declare their dependency here until they carry it themselves.
@@ -138,19 +141,26 @@ def _digest(basis: object) -> str:
     return hashlib.blake2b(repr(basis).encode(), digest_size=20).hexdigest()
 
 
-def _content_key(entry: Entry) -> str:
-    """What the entry's file holds and what loading made of it with the other files it read (a duplicate id, a
-    problem, where references land, the kind and category a format gives)."""
-    problems = [(p.kind, p.message, p.line, p.field, p.evidence) for p in entry.problems]
-    refs = [(r.kind, r.target, r.line, r.resolved, r.suggestion, r.field, r.path) for r in entry.refs]
+def _entry_key(entry: Entry) -> str:
+    """What the entry's file holds, what loading made of it with the other files it read (a duplicate id, a
+    problem, where references land, the kind and category a format gives), and its dates.
+
+    A content-folder entry (no `source_format`) is what `sources/markdown.read_entry` makes of its file's bytes, its
+    path and id and the configured kinds (the cache's base holds the kinds and the code): its content hash stands for
+    the title, summary, links, body and stated dates, which are not hashed again (at 50 000 entries that is most of
+    the key's cost). An entry of another format may hold what the format took from elsewhere (a field map, a
+    heading above it): every field it is judged by is in its key."""
+    problems = [(p.kind, p.message, p.line, p.field, p.evidence) for p in entry.problems] if entry.problems else ()
+    refs = ([(r.kind, r.target, r.line, r.resolved, r.suggestion, r.field, r.path) for r in entry.refs]
+            if entry.refs else ())
+    dated = (entry.last_changed, entry.last_changed_by, entry.last_changed_ref)
+    if not entry.source_format:
+        return _digest((entry.path, entry.id, entry.content_hash, entry.twin_path, entry.lines, problems, refs,
+                        entry.kind, entry.category, entry.for_model, dated))
     return _digest((entry.path, entry.id, entry.content_hash, entry.twin_path, entry.lines, problems, refs,
                     entry.kind, entry.category, entry.source_format, entry.for_model, entry.body_repeats_summary,
-                    entry.title, entry.summary, entry.related, entry.links, entry.body_start, len(entry.body_lines)))
-
-
-def _dated_key(entry: Entry) -> str:
-    return _digest((entry.updated, entry.reviewed, entry.published, entry.last_changed, entry.last_changed_by,
-                    entry.last_changed_ref))
+                    entry.title, entry.summary, entry.related, entry.links, entry.body_start, len(entry.body_lines),
+                    entry.updated, entry.reviewed, entry.published, dated))
 
 
 def finding_record(finding: Finding) -> tuple[Any, ...]:
@@ -229,11 +239,10 @@ class EntryCache:
         group_of = {rule.code: _group(rule, ctx) for rule in rules}
         wanted = {depends_on(rule, ctx) for rule in rules}
         head = _git_head(root) if root is not None and wanted & {IDS, DIRECTORY, FILES} else ""
-        graph = _digest(sorted((e.id, e.path, tuple(e.related)) for e in entries))
-        content_keys = {id(e): _content_key(e) for e in entries}
-        ids_seen: dict[str, int] = {}
-        for entry in entries:
-            ids_seen[entry.id] = ids_seen.get(entry.id, 0) + 1
+        # In the order the entries were read (a folder's walk is sorted): the same graph read in another order only
+        # makes a new key, and sorting 50 000 tuples costs more than hashing them.
+        graph = _digest([(e.id, e.path, e.related) for e in entries])
+        ids_seen = Counter(entry.id for entry in entries)
         stored_all = self.stored
         changed: list[Entry] = []
         for entry in entries:
@@ -242,8 +251,7 @@ class EntryCache:
             if not entry.content_hash or entry.twin_path or ids_seen[entry.id] > 1:
                 changed.append(entry)
                 continue
-            own = f"{content_keys[id(entry)]}:{_dated_key(entry)}"
-            self.keys[entry.path] = own
+            own = self.keys[entry.path] = _entry_key(entry)
             kept = stored_all.get(entry.path)
             if not isinstance(kept, tuple) or len(kept) != 3 or kept[0] != own:
                 changed.append(entry)
@@ -258,7 +266,8 @@ class EntryCache:
         }
         ctx.id_graph = graph
         if DIRECTORY in group_of.values():  # rules that say nothing of their neighbours: any change, all again
-            self.levels[DIRECTORY] = _digest((ctx.as_of.isoformat(), head, sorted(content_keys.values())))
+            self.levels[DIRECTORY] = _digest((ctx.as_of.isoformat(), head, [
+                self.keys.get(entry.path) or _entry_key(entry) for entry in entries]))
         if FILES in wanted and targets and root is not None:
             files_rules = [rule for rule in rules if depends_on(rule, ctx) == FILES]
             self.levels[FILES] = self._files_key(entries, files_rules, root, head, self.levels[IDS])
@@ -288,12 +297,25 @@ class EntryCache:
         level_items = tuple(self.level_keys.items())
         every = frozenset(code for codes in by_group.values() for code in codes)
         nothing: set[str] = set()
+        # The usual entry: unchanged, kept with this run's key for every group, and affected by no change. Told at
+        # C speed (a comparison of its groups' names and of their keys), its findings all taken at once.
+        names, expected = self.level_keys.keys(), list(self.level_keys.values())
+        touched_any = (set().union(*affected.values()) if EVERYTHING not in affected.values() else None)
+        first = itemgetter(0)
         for entry in targets:
-            own = self.keys.get(entry.path)
-            stored = stored_all.get(entry.path)
+            path = entry.path
+            own = self.keys.get(path)
+            stored = stored_all.get(path)
             if own is None or not isinstance(stored, tuple) or len(stored) != 3 or stored[0] != own:
                 continue
             levels = stored[1]
+            if (expected and touched_any is not None and path not in touched_any and levels.keys() == names
+                    and list(map(first, levels.values())) == expected):
+                for _key, records in levels.values():
+                    if records:
+                        findings.extend(starmap(Finding, records))
+                reused[path] = every
+                continue
             matched: list[str] = []
             for level, key in level_items:
                 kept = levels.get(level)
@@ -352,7 +374,7 @@ class EntryCache:
                 outlines[entry.path] = kept[2]
             else:
                 outlines[entry.path] = _digest([(rule.code, rule.outline(entry)) for rule in outlined])
-        return _digest((head, ids, _listing(root, outlines), sorted(outlines.items())))
+        return _digest((head, ids, _listing(root, outlines), list(outlines.items())))  # in the entries' order
 
     def save(self, targets: list[Entry], fresh: Iterable[Finding], reused_findings: list[Finding],
              entries: list[Entry] | None = None) -> None:
@@ -360,17 +382,19 @@ class EntryCache:
         `entries` (the whole directory) among the targets, the paths gone are forgotten and the digests this run
         left are noted, so that the next run can tell what changed entries were before."""
         level_of = {code: level for level, codes in self.by_level.items() for code in codes}
+        every = frozenset(level_of)
+        # Only the entries written again need their findings as records (an unchanged entry's are stored already).
+        written = {entry.id for entry in targets if self.reused.get(entry.path) != every}
         grouped: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         timed_out: set[str] = set()
         for finding in [*fresh, *reused_findings]:
             if finding.key.startswith("rule-time:"):  # a rule stopped by its time budget: not a result to keep
                 timed_out.add(finding.entry)
             level = level_of.get(finding.code)
-            if level is not None:
+            if level is not None and finding.entry in written:
                 grouped.setdefault((finding.entry, level), []).append(finding_record(finding))
         stored = dict(self.stored)
         changed = False
-        every = frozenset(level_of)
         for entry in targets:
             own = self.keys.get(entry.path)
             if own is None or entry.id in timed_out:

@@ -56,6 +56,7 @@ class FolderSource:
         cache = ParsedCache.open(self.root, config.kinds, limit, config.pack) if self.use_cache else None
         if cache is not None:  # each file's status from the walk (scandir's entries): one lstat a file
             stats = list(iter_entry_stats(self.root, exclude, self.skipped))
+            cache.read_all()  # every file is asked for: every shard is read
             found = [rel for rel, _ in stats]
             # A file kept unchanged in the cache was not marked as an archival copy when it was read: not looked at
             # again

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.cache_key import RACY_SECONDS, caches_off, code_digest, read_signed_bytes, secret, write_signed_bytes
-from auditor.heap import settle
+from auditor.heap import collector_paused, settle
 from auditor.models import Entry
 from auditor.sources.parsed_codec import decode_shard, encode_shard
 from auditor.sources.safe_files import plain_file_info
@@ -74,6 +74,23 @@ class ParsedCache:
                 shard = loaded
             self._shards[number] = shard
         return shard
+
+    def read_all(self) -> None:
+        """Read every shard now, for a run that asks for every file of the folder: a thread reads the files and
+        checks their signatures (hashing lets go of the interpreter's lock: on two cores it runs beside the decoding)
+        while this one decodes them, with no collection in between, and what they hold is frozen once."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        wanted = [number for number in range(SHARDS) if number not in self._shards]
+        count = 0
+        with ThreadPoolExecutor(max_workers=1) as pool, collector_paused():
+            payloads = pool.map(lambda number: read_signed_bytes(self.folder / f"{number:02d}.bin", self.key,
+                                                                 self.base), wanted)
+            for number, payload in zip(wanted, payloads, strict=True):
+                loaded = decode_shard(payload) if payload is not None else None
+                self._shards[number] = loaded if loaded is not None else {}
+                count += len(loaded or ())
+        settle(count)  # entries live for the run (load_files freezes those it reads)
 
     def _stamp(self, rel: str) -> tuple[int, int] | None:
         """(size, mtime_ns) of a regular file inside the root that nothing stands in for, else None."""
