@@ -28,6 +28,9 @@ on every MCP server when offline, for one) are counted as "other findings" and d
 Exits 1 when a step fails (audit exit code other than 0, check other than 0/1, or output that
 does not add up to N entries); with --strict also when the findings do not match the plant.
 The temporary directory is removed afterwards unless --keep is given or a step failed.
+With --from DIR the directory is a copy of DIR, made before by `generate.py N DIR --seed S` and
+`git_history.py commit DIR` (the same files and history a run would generate): at 200 000 entries
+generating takes minutes that can be spent while the machine is busy with something else.
 """
 
 from __future__ import annotations
@@ -247,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--strict", action="store_true", help="fail when the findings do not match the plant")
     parser.add_argument("--no-cache", action="store_true", help="run every step without the entry cache")
+    parser.add_argument("--from", dest="prepared", type=Path,
+                        help="copy this directory (made by generate.py N DIR --seed S, then git_history.py commit DIR) "
+                             "instead of generating one: a scaling run at 200 000 entries then spends its time on "
+                             "the audit")
     parser.add_argument("--steps", default=",".join(STEPS),
                         help=f"the steps to run, comma-separated, in their order (default all: {','.join(STEPS)}); "
                              "`--steps audit` for a scaling run")
@@ -262,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         gen = Step("generate", [str(PYTHON), str(HERE / "generate.py"), str(args.n), str(directory),
                                 "--seed", str(args.seed)])
+        if args.prepared is not None:  # generated before (its history with it): copied as it is
+            gen = Step("copy", ["cp", "-a", str(args.prepared), str(directory)])
         run_child(gen, logs, args.timeout)
         gen.ok = gen.exit_code == 0
         if not gen.ok:
@@ -271,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         gen.note = f"{manifest['bytes'] / 1e6:.1f} MB, {manifest['planted_count']} planted"
         # A git history (one commit per batch of entries) that the audit dates every entry from.
         history = Step("history", [str(PYTHON), str(HERE / "git_history.py"), "commit", str(directory)])
+        if args.prepared is not None:
+            history = Step("history", ["git", "-C", str(directory), "rev-list", "--count", "HEAD"])
         history.note = run_child(history, logs, args.timeout).strip()
         history.ok = history.exit_code == 0
         if not history.ok:
