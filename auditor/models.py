@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -123,6 +124,27 @@ class Entry:
     last_changed: dt.date | None = None
     last_changed_by: str = ""
     last_changed_ref: str = ""
+    # An entry taken from the parsed-entry cache (auditor/sources/parsed_codec.py) keeps its body lines and sections
+    # as the cache's bytes until something reads them (`pack_body`): a re-audit that reuses every finding never does,
+    # and unpacking them is half of what loading 50,000 cached entries costs. None once unpacked, or never packed.
+    packed_body: bytes | None = field(default=None, repr=False, compare=False)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for an attribute that is not set: the body lines and sections of a packed entry.
+        if name in _PACKED and self.packed_body is not None:
+            body, sections = marshal.loads(self.packed_body)
+            self.body_lines = body
+            self.sections = [Section(*values) for values in sections]
+            self.packed_body = None
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def body_mentions(self, text: str) -> bool:
+        """Whether a body line holds `text`, told without unpacking a packed body (its lines are in its bytes as
+        UTF-8, whole: a line holding `text` holds its bytes; bytes found otherwise only cost the unpacking)."""
+        if self.packed_body is not None and text.encode() not in self.packed_body:
+            return False
+        return any(text in line for line in self.body_lines)
 
     def untwin(self, text: str) -> str:
         """A message or evidence with twin-file line numbers (TWIN_LINE_BASE and up) written as the twin's own."""
@@ -145,6 +167,15 @@ class Entry:
             if section.level == 2 and section.title.strip().lower() == wanted:
                 return section
         return None
+
+
+_PACKED = frozenset({"body_lines", "sections"})
+
+
+def pack_body(body_lines: list[str], sections: list[Section]) -> bytes:
+    """An entry's body lines and sections as `Entry.packed_body` holds them. A section's lines are the body's list
+    itself: marshal writes a list it meets twice once, and reads it back as one list again."""
+    return marshal.dumps((body_lines, tuple((s.title, s.level, s.line, s.lines, s.start, s.stop) for s in sections)))
 
 
 @dataclass(frozen=True)

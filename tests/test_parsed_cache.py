@@ -173,9 +173,30 @@ def test_every_example_entry_comes_back_from_a_shard_as_it_was_parsed() -> None:
     payload = encode_shard(shard)
     assert payload[:1] == MARSHAL
     back = decode_shard(memoryview(payload))
+    assert all(entry.packed_body is not None for _, _, entry in back.values())  # bodies unpacked when read
+    rewritten = decode_shard(memoryview(encode_shard(back)))
+    assert all(rewritten[path][2].packed_body == entry.packed_body  # a body never unpacked is written as read
+               for path, (_, _, entry) in back.items())
     assert back == shard
     for _, _, entry in back.values():
+        assert entry.packed_body is None
         assert all(section.lines is entry.body_lines for section in entry.sections)
+
+
+def test_a_packed_body_tells_what_its_lines_hold_without_unpacking(tmp_path: Path) -> None:
+    from auditor.sources.parsed_codec import decode_shard, encode_shard
+
+    body = "## Use cases\n\n<!-- auditor-disable-next-line PRO001 -->\nCafé à la carte, ünïcode.\n"
+    root = tmp_path / "d"
+    write_tree(root, {"skills/s.md": skill("s", body=body)})
+    (entry,), _ = load(root, use_cache=False)
+    back = decode_shard(memoryview(encode_shard({entry.path: (1, 2, entry)})))[entry.path][2]
+    assert not back.body_mentions("auditor-enable") and back.packed_body is not None  # told from the bytes
+    assert back.body_mentions("à la carte") and back.packed_body is None  # found: unpacked, then looked at
+    assert back == entry and back.body_lines[-1] == "Café à la carte, ünïcode."
+    back.body_lines.append("more")  # an unpacked body is written from its lines again
+    again = decode_shard(memoryview(encode_shard({entry.path: (1, 2, back)})))[entry.path][2]
+    assert again.body_lines[-1] == "more" and again.sections[-1].lines is again.body_lines
 
 
 def test_a_shard_marshal_cannot_write_is_pickled_and_read_back_the_same(tmp_path: Path) -> None:

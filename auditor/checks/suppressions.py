@@ -64,9 +64,9 @@ def suppressions(entry: Entry) -> list[Suppression]:
         if colon and _CODE.match(code.strip()) and key.strip():
             found.append(Suppression("audit-ignore", (code.strip().upper(),), entry.path, entry.line_of("audit-ignore"),
                                      key=key.strip().lower()))
-    lines = getattr(entry, "body_lines", None) or []
-    if "auditor-" not in "\n".join(lines):  # one search of the joined text: most entries have no such comment
+    if not entry.body_mentions("auditor-"):  # most entries have no such comment (a packed body stays packed)
         return found
+    lines = entry.body_lines
     open_ranges: dict[str, Suppression] = {}
     last_line = entry.body_start + len(lines) - 1
     for offset, (text, in_code) in enumerate(zip(lines, fenced_lines(lines), strict=True)):

@@ -33,7 +33,7 @@ FOLDER = "parsed"
 # Ten edited files rewrite at most ten shards: 2,000 of 50,000 entries at 256 shards, 15,600 at 32 (0.6 CPU s more
 # for the audit after the edits); reading 256 files instead of 32 costs nothing measurable.
 SHARDS = 256
-FORMAT = 2  # 2: entries as marshalled tuples (parsed_codec.py)
+FORMAT = 3  # 2: entries as marshalled tuples (parsed_codec.py); 3: their bodies packed apart
 _UNSEEN = object()  # `unchanged` without the file's status: it takes it
 
 

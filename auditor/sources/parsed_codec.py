@@ -4,6 +4,10 @@ values in `marshal`'s format, which Python reads back about three times as fast 
 most of what the re-audit of an unchanged directory spends loading). A shard holding a value marshal cannot write
 (a front-matter value of a type of its own, a subclass of `str` or `dict`) is pickled instead, whole.
 
+An entry's body lines and sections are written as one marshalled value of their own (`models.pack_body`) and read
+back as those bytes, unpacked when something first reads them (`Entry.packed_body`): reading a shard makes a few
+objects an entry instead of one a line, and a re-audit that reuses every finding unpacks none.
+
 The payload's first byte says which: `M` (marshal) or `P` (pickle). Both are only ever read after the shard's
 signature matched (a marshal or pickle stream from anyone else is never decoded)."""
 
@@ -17,13 +21,14 @@ from itertools import starmap
 from typing import Any
 
 from auditor.heap import collector_paused
-from auditor.models import Entry, LoadProblem, Reference, Section
+from auditor.models import Entry, LoadProblem, Reference, pack_body
 
 MARSHAL, PICKLE = b"M", b"P"
 _FIELDS = tuple(f.name for f in dataclasses.fields(Entry))  # Entry's positional order
 _SECTIONS, _PROBLEMS, _REFS = _FIELDS.index("sections"), _FIELDS.index("problems"), _FIELDS.index("refs")
+_BODY, _PACKED = _FIELDS.index("body_lines"), _FIELDS.index("packed_body")
+_BODY_PARTS = frozenset({_BODY, _SECTIONS})
 _DATES = tuple(_FIELDS.index(name) for name in ("updated", "reviewed", "published", "last_changed"))
-_SECTION_FIELDS = tuple(f.name for f in dataclasses.fields(Section))
 _PROBLEM_FIELDS = tuple(f.name for f in dataclasses.fields(LoadProblem))
 _REFERENCE_FIELDS = tuple(f.name for f in dataclasses.fields(Reference))
 # A shard: {path: (size, mtime_ns, entry)}
@@ -35,10 +40,11 @@ class _NotPlain(ValueError):
 
 
 def _pack(entry: Entry) -> tuple[Any, ...]:
-    values = [getattr(entry, name) for name in _FIELDS]
-    # A section's lines are the entry's body lines, the same list: marshal writes a list it meets twice once, and
-    # reads it back as one list again.
-    values[_SECTIONS] = tuple(tuple(getattr(s, name) for name in _SECTION_FIELDS) for s in entry.sections)
+    packed = entry.packed_body  # a body never unpacked is written as it was read
+    values = [None if packed is not None and index in _BODY_PARTS else getattr(entry, name)
+              for index, name in enumerate(_FIELDS)]
+    values[_BODY] = packed if packed is not None else pack_body(entry.body_lines, entry.sections)
+    values[_SECTIONS] = values[_PACKED] = None
     values[_PROBLEMS] = tuple(tuple(getattr(p, name) for name in _PROBLEM_FIELDS) for p in entry.problems)
     values[_REFS] = tuple(tuple(getattr(r, name) for name in _REFERENCE_FIELDS) for r in entry.refs)
     for index in _DATES:
@@ -52,13 +58,15 @@ def _pack(entry: Entry) -> tuple[Any, ...]:
 
 def _unpack(values: tuple[Any, ...]) -> Entry:
     fields = list(values)
-    fields[_SECTIONS] = list(starmap(Section, fields[_SECTIONS]))
+    fields[_PACKED], fields[_BODY] = fields[_BODY], None  # unpacked when read (Entry.__getattr__)
     fields[_PROBLEMS] = list(starmap(LoadProblem, fields[_PROBLEMS]))
     fields[_REFS] = list(starmap(Reference, fields[_REFS]))
     for index in _DATES:
         if fields[index] is not None:
             fields[index] = dt.date.fromordinal(fields[index])
-    return Entry(*fields)
+    entry = Entry(*fields)
+    del entry.body_lines, entry.sections  # not set: the first reading unpacks them
+    return entry
 
 
 def encode_shard(shard: Shard) -> bytes:
