@@ -100,11 +100,14 @@ def run_rules(
         ctx.reused, reused_findings = cache.plan(ctx.entries, entries, rules, ctx)
         settle(len(reused_findings))
     every = frozenset(rule.code for rule in rules)
-    todo = [entry for entry in entries if ctx.reused.get(entry.path, frozenset()) != every]
+    # The reused sets are shared (few distinct ones): each is compared with `every` once, not once an entry.
+    nothing: frozenset[str] = frozenset()
+    whole = {id(codes) for codes in {id(codes): codes for codes in ctx.reused.values()}.values() if codes == every}
+    todo = [entry for entry in entries if id(ctx.reused.get(entry.path, nothing)) not in whole]
     if progress and len(todo) < len(entries):
         progress(len(entries) - len(todo))
-    if ctx.reused:  # the reused sets are shared (few distinct ones): a rule no entry needs is not even prepared
-        left = {ctx.reused.get(entry.path, frozenset()) for entry in todo}
+    if ctx.reused:  # a rule no entry needs is not even prepared
+        left = {ctx.reused.get(entry.path, nothing) for entry in todo}
         rules = [rule for rule in rules if any(rule.code not in codes for codes in left)]
     workers = worker_count(ctx.config.settings, len(todo))
     if workers > 1:
