@@ -52,8 +52,8 @@ class AuditContext:
     _by_path: dict[str, Entry] | None = field(default=None, repr=False)
     _id_index: Any = field(default=None, repr=False)
     _closest: dict[tuple[str, str, float], str | None] = field(default_factory=dict, repr=False)
-    # The packages the judged entries name, read once for the nine CAP rules (their prepare()): (entries, packages)
-    _packages: tuple[list[Entry], list[tuple[str, str]]] | None = field(default=None, repr=False)
+    # The package each judged entry names (path -> (registry, name), None: none), read once for the nine CAP rules
+    _packages: dict[str, tuple[str, str] | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, entries: list[Entry], config: Config, as_of: dt.date, every: list[Any] | None = None,

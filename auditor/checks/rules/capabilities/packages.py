@@ -40,6 +40,9 @@ def package_of(entry: Entry) -> Package | None:
                    str(version).strip() if version not in (None, "") else None)
 
 
+_UNREAD = ("", "")  # an entry whose package was not read yet (None: it names none a registry answers for)
+
+
 class PackageRule(Rule):
     """A rule that needs registry answers: `prepare()` fetches every package it will judge, once."""
 
@@ -54,10 +57,19 @@ class PackageRule(Rule):
         if client is None:
             return
         wanted = ctx.targets if ctx.targets is not None else ctx.entries
-        if ctx._packages is None or ctx._packages[0] is not wanted:  # the first CAP rule reads them for all nine
-            ctx._packages = (wanted, [(p.registry, p.name) for p in map(package_of, wanted)
-                                      if p and p.registry in REGISTRIES])
-        client.prefetch(ctx._packages[1])
+        if ctx.reused:  # findings reused from the entry cache: only the entries this rule checks again are asked
+            wanted = [entry for entry in wanted if self.code not in ctx.reused.get(entry.path, ())]
+        known = ctx._packages  # each entry's package, read by the first CAP rule that asks for it (nine ask)
+        asked: list[tuple[str, str]] = []
+        for entry in wanted:
+            pair = known.get(entry.path, _UNREAD)
+            if pair is _UNREAD:
+                package = package_of(entry)
+                pair = known[entry.path] = ((package.registry, package.name)
+                                            if package and package.registry in REGISTRIES else None)
+            if pair is not None:
+                asked.append(pair)
+        client.prefetch(asked)
 
 
 def answer_for(package: Package, ctx: AuditContext) -> Answer:
