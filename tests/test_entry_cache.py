@@ -172,6 +172,36 @@ def test_offline_registry_answers_are_reused_while_the_registry_cache_holds_the_
     assert get_rule("CAP001")().dependency(ctx) == "registry"
 
 
+def test_after_an_edit_the_registry_is_asked_only_for_the_packages_of_the_entries_checked_again(
+        tmp_path: Path) -> None:
+    from auditor.checks.registry import MemoryCache, RegistryClient
+
+    class AskedCache(MemoryCache):  # the store's registry cache, noting which answers the client looks up
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked: set[str] = set()
+
+        def get_many(self, keys: list) -> dict:
+            self.asked.update(key[-1] for key in keys)
+            return super().get_many(keys)
+
+    root = tmp_path / "directory"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".auditor"))
+    (root / ".auditor").mkdir()
+
+    def asked() -> set[str]:
+        config = load_config(root)
+        cache = AskedCache()
+        check_entries(load_entries(root, config), config, dt.date.fromisoformat(AS_OF), root=root, use_cache=True,
+                      registry=RegistryClient(cache=cache, offline=True))
+        return cache.asked
+
+    assert {"postgres-mcp", "mcp-server-fetch", "@modelcontextprotocol/server-memory"} <= asked()  # every package
+    edited = root / "mcp" / "postgres-mcp.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    assert asked() == {"postgres-mcp"}
+
+
 # --- neighbours: cross-entry rules checked again only where a change reaches ------------------------------------
 
 def _body_of(text: str) -> str:
