@@ -54,7 +54,7 @@ def _finding_rows(session: Session, run_id: int) -> list[dict[str, Any]]:
                FindingRow.reason)
     rows = session.execute(select(*columns).where(FindingRow.run_id == run_id).order_by(FindingRow.id))
     keys = _FINDING_KEYS
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def _fingerprints(session: Session, run_ids: list[int],
