@@ -310,7 +310,7 @@ def _write_ticket_exports(url: str, name: str, target: Path, advice: str, settin
     engine = open_engine(url)
     try:
         with session_factory(engine)() as session:
-            tickets = actions.list_tickets(session, directory=name, status="open")
+            tickets = actions.open_tickets_plain(session, name)  # as list_tickets gives them, without the ORM
     finally:
         engine.dispose()
     actions.write_exports(tickets, target, settings, advice)  # not rewritten when no ticket changed

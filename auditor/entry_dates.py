@@ -88,10 +88,15 @@ def _from_git(asking: list[Entry], every: list[Entry], root: Path, config: Confi
         entry_files = {p for e in every for p in (e.path, e.twin_path) if p}
         wanted = {p for e in by_file for p in (e.path, e.twin_path) if p}
         changes = git_dates.file_changes(root, wanted, entry_files, rule)
-        for entry in by_file:
-            found = [changes[p] for p in (entry.path, entry.twin_path) if p in changes]
-            if found:
-                _set(entry, max(found, key=lambda c: c.date))
+        get = changes.get
+        for entry in by_file:  # the newer of its file's and its twin's changes (its file's when they tie)
+            change = get(entry.path)
+            if entry.twin_path:
+                twin = get(entry.twin_path)
+                if twin is not None and (change is None or twin.date > change.date):
+                    change = twin
+            if change is not None:
+                _set(entry, change)
     in_file: dict[str, list[Entry]] = {}
     for entry in by_lines:
         in_file.setdefault(entry.path, []).append(entry)

@@ -185,7 +185,7 @@ def _read_manifest(out_dir: Path) -> dict[str, list[Any]]:
     return pages if isinstance(pages, dict) and document.get("format") == MANIFEST_FORMAT else {}
 
 
-def _regular_stamp(path: Path) -> tuple[int, int] | None:
+def _regular_stamp(path: str | Path) -> tuple[int, int] | None:
     try:
         info = os.lstat(path)
     except OSError:
@@ -213,20 +213,22 @@ def write_pages(out_dir: Path, jobs: Iterable[tuple[str, str, dict[str, Any], bo
             if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
                 folder.unlink()  # the report's own folder, never one a link points to
             folder.mkdir(parents=True, exist_ok=True)
+        folder_name = os.fspath(out_dir)
         for rel, template, variables, complete in jobs:
             if rel.split("/", 1)[0] not in SUBFOLDERS:
                 raise ValueError(f"{rel} is not in one of the folders {SUBFOLDERS}")
             wanted.add(rel)
-            path = out_dir / rel
+            page = os.path.join(folder_name, rel)  # a string: a Path for each of 12 800 pages cost 0.1 s
             live = variables.get(LIVE)
             digest = page_digest(template, {k: v for k, v in variables.items() if k != LIVE}) if complete else None
             kept = old.get(rel)
-            current = _regular_stamp(path)
+            current = _regular_stamp(page)
             known = digest is not None and isinstance(kept, list) and len(kept) in (3, 5) and kept[0] == digest \
                 and current is not None and list(current) == kept[1:3]
             if known and live is None and len(kept) == 3:
                 manifest[rel] = kept
                 continue
+            path = Path(page)
             spliced = _splice(path, kept[3:], live) if known and live is not None and len(kept) == 5 else None
             data, place = spliced or _render_page(env, template, variables, live)
             if current is None or current[0] != len(data) or path.read_bytes() != data:

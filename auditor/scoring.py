@@ -112,13 +112,20 @@ def score_entries(
 class _Scorer:
     """Scoring as of one date: the pack's data and each kind's review interval looked up once, and each signal made
     once (a frozen value, shared by the entries whose claims date from the same day and source: at 50 000 entries a
-    few hundred signals, not a hundred thousand)."""
+    few hundred signals, not a hundred thousand). Entries whose dated claims, age and kind are the same get the same
+    score: it is worked out once for them (`_done`; at 50 000 entries some hundreds of kinds of entry, and scoring
+    every one of them again was 0.45 CPU s of a re-audit)."""
 
     def __init__(self, as_of: dt.date, config: Config) -> None:
         self.as_of, self.config = as_of, config
         self.data = config.pack.get("staleness_score", {})
         self._intervals: dict[str | None, int | None] = {}
         self._signals: dict[tuple[str, dt.date, str, str], Signal] = {}
+        self._version_kinds = list(self.data.get("version_kinds", []))
+        self._prose_kinds = list(self.data.get("prose_kinds", []))
+        self._dates: dict[str, dt.date | None] = {}  # parse_date of the text of a `checked` (pure, and repeated)
+        # (kind, claims, age source, uncommitted) -> (score, signals strongest first, overdue days, evidence, age)
+        self._done: dict[tuple[Any, ...], tuple[int, tuple[Signal, ...], int, str, int | None]] = {}
 
     def _interval(self, kind: str | None) -> int | None:
         if kind not in self._intervals:
@@ -133,12 +140,51 @@ class _Scorer:
             signal = self._signals[key] = Signal(claim, since, source, age, strength, evidence)
         return signal
 
-    def score(self, entry: Entry, findings: Iterable[Finding]) -> StalenessScore:
-        as_of, data = self.as_of, self.data
-        claims = list(_front_matter_claims(entry, data))
+    def _checked(self, value: Any) -> dt.date | None:
+        if not isinstance(value, str):
+            return parse_date(value)
+        if value not in self._dates:
+            self._dates[value] = parse_date(value)
+        return self._dates[value]
+
+    def _claims(self, entry: Entry, since: tuple[dt.date, str, str] | None,
+                findings: Iterable[Finding]) -> tuple[tuple[str, dt.date, str, str], ...]:
+        """`_front_matter_claims` and the findings' dated claims, in that order."""
+        claims = []
+        meta = entry.meta
+        pricing = meta.get("pricing")
+        if isinstance(pricing, list):
+            for plan in pricing:
+                checked = self._checked(plan.get("checked")) if isinstance(plan, dict) else None
+                if checked:
+                    claims.append(("pricing", checked, "pricing.checked", "front-matter"))
+        if since is not None:
+            if entry.kind in self._version_kinds and isinstance(meta.get("package"), dict):
+                claims.append(("version", since[0], "package", since[2]))
+            if entry.kind in self._prose_kinds:
+                claims.append(("prose", since[0], since[1], since[2]))
         claims += [(f.claim, f.claim_date, f.code, "claim") for f in findings if f.claim and f.claim_date]
-        signals = [self._signal(claim, since, source, evidence)
-                   for claim, since, source, evidence in claims if since <= as_of]
+        return tuple(claims)
+
+    def score(self, entry: Entry, findings: Iterable[Finding]) -> StalenessScore:
+        since = age_source(entry)
+        claims = self._claims(entry, since, findings)
+        uncommitted = since is None and entry.last_changed_by == "uncommitted"
+        key = (entry.kind, claims, since, uncommitted)
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = self._work_out(entry.kind, claims, since, uncommitted)
+        score, signals, overdue, evidence, age_days = done
+        return StalenessScore(entry.id, score, list(signals), overdue, evidence, age_days, entry.reviewed is None)
+
+    def _work_out(self, kind: str | None, claims: tuple[tuple[str, dt.date, str, str], ...],
+                  since: tuple[dt.date, str, str] | None,
+                  uncommitted: bool) -> tuple[int, tuple[Signal, ...], int, str, int | None]:
+        """The score of an entry of `kind` with these dated claims, its age counted from `since` (`uncommitted`:
+        nothing dates it but lines being edited)."""
+        as_of, data = self.as_of, self.data
+        signals = [self._signal(claim, date, source, evidence)
+                   for claim, date, source, evidence in claims if date <= as_of]
 
         strongest_by_claim: dict[str, float] = {}
         for signal in signals:
@@ -149,11 +195,10 @@ class _Scorer:
         score = 100.0 * (1.0 - fresh)
 
         overdue = 0
-        interval = self._interval(entry.kind)
-        since = age_source(entry)
+        interval = self._interval(kind)
         age_days = None
         evidence = since[2] if since else ""
-        if since is None and entry.last_changed_by == "uncommitted":
+        if uncommitted:
             evidence, age_days = "git", 0  # lines being edited: changed now
         if since is not None and since[0] <= as_of:
             age_days = (as_of - since[0]).days
@@ -167,8 +212,7 @@ class _Scorer:
         if not evidence and signals:
             evidence = "claim"
         signals.sort(key=lambda s: -s.strength)
-        return StalenessScore(entry.id, round(min(score, 100.0)), signals, max(overdue, 0), evidence, age_days,
-                              entry.reviewed is None)
+        return round(min(score, 100.0)), tuple(signals), max(overdue, 0), evidence, age_days
 
 
 def reasons(findings: Iterable[Finding]) -> list[str]:

@@ -55,6 +55,23 @@ def test_exports_carry_key_title_description_and_only_what_changed_since_a_run(t
     assert {t["entry"]: t["state"] for t in since} == {"alpha": "open", "beta": "resolved"}
     assert cli("tickets", "export", "--since", "9", cwd=root).returncode == 2
 
+    # what the audit exports from: plain records that export as list_tickets' ORM tickets do
+    from auditor.store.db import open_engine, session_factory
+    from auditor.tickets import actions
+
+    engine = open_engine(f"sqlite:///{root / '.auditor' / 'auditor.db'}")
+    try:
+        with session_factory(engine)() as session:
+            directory = exported["tickets"][0]["directory"]
+            orm = actions.list_tickets(session, directory=directory, status="open")
+            plain = actions.open_tickets_plain(session, directory)
+            assert [t.id for t in plain] == [t.id for t in orm] and len(orm) >= 2
+            assert any(len(t.events) > 1 for t in plain)  # alpha's claim, by hand (no run)
+            for fmt in ("md", "json", "csv"):
+                assert actions.export(plain, fmt) == actions.export(orm, fmt)
+    finally:
+        engine.dispose()
+
 
 def test_tickets_list_marks_overdue_tickets_on_the_as_of_date(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "dir", {"skills/beta.md": skill("beta", []) + "\nTODO one\n"})

@@ -234,3 +234,19 @@ def test_the_run_summary_and_report_show_unreviewed_entries_and_unknown_ones(tmp
         stored = list(session.scalars(select(EntrySnapshot.score).where(EntrySnapshot.run_id == last)))
     engine.dispose()
     assert len(stored) == len(NAMES) and set(stored) == {None}
+
+
+def test_a_file_entry_is_dated_by_the_newer_of_its_file_and_its_twin(tmp_path: Path) -> None:
+    from auditor.entry_dates import date_entries
+
+    repo = tmp_path / "twins"
+    write_tree(repo, {"a.md": "a\n", "a.json": "{}\n", "b.md": "b\n", "b.json": "{}\n", "c.md": "c\n"})
+    git(repo, "init", "-q", "-b", "main")
+    first = commit(repo, "2025-01-10", "files")
+    write_tree(repo, {"a.json": '{"x": 1}\n'})
+    later = commit(repo, "2025-03-01", "a's twin")
+    entries = [Entry(id="a", path="a.md", twin_path="a.json"), Entry(id="b", path="b.md", twin_path="b.json"),
+               Entry(id="c", path="c.md", twin_path="gone.json")]
+    date_entries(entries, repo, load_config(repo))
+    assert [(e.last_changed, e.last_changed_ref) for e in entries] == [
+        (dt.date(2025, 3, 1), later), (dt.date(2025, 1, 10), first), (dt.date(2025, 1, 10), first)]

@@ -140,3 +140,20 @@ def test_the_findings_document_is_json_s_own_indented_text_whatever_the_fields_h
                      {"findings": records}, {"findings": [], "summary": summary},
                      {"findings": [{"x": [1, 2]}], "summary": summary}, {"findings": [{}]}, {}):
         assert indented_json(document) == json.dumps(document, indent=2, default=str) + "\n"
+
+
+def test_paths_of_one_root_show_as_display_path_shows_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.output import display_path, display_paths
+
+    (tmp_path / "top" / "dir" / "sub").mkdir(parents=True)
+    (tmp_path / "other").mkdir()
+    paths = ["a.md", "tools/x.md", "./b.md", "c//d.md", "sub/e.md", "sub/../f.md", "../g.md", "../../h.md",
+             "/abs/i.md", "https://site.example/page", "", ".", "dir/sub/j.md", "x..y.md", "..k.md"]
+    roots = [".", "dir", "dir/sub", "..", "../..", "../other", str(tmp_path / "top" / "dir"), str(tmp_path),
+             "dir/../dir", "dir/"]
+    for cwd in (tmp_path / "top", tmp_path / "top" / "dir" / "sub", tmp_path / "other"):
+        monkeypatch.chdir(cwd)
+        for root in roots:
+            show = display_paths(Path(root))
+            for path in paths:
+                assert show(path) == display_path(Path(root), path), (cwd, root, path)

@@ -84,3 +84,27 @@ def test_every_rule_declares_a_reason_code() -> None:
 
     for rule in all_rules():
         assert re.fullmatch(r"[A-Z][A-Z_]+", rule.reason), f"{rule.code} reason {rule.reason!r}"
+
+
+def test_entries_of_one_kind_with_the_same_claims_score_alike_each_on_its_own(tmp_path: Path) -> None:
+    from auditor.scoring import score_entries
+
+    config = _config(tmp_path)
+    pricing = {"pricing": [{"checked": "2025-06-01"}]}
+    twins = [Entry(id=name, path=f"{name}.md", kind="tool", reviewed=dt.date(2026, 11, 1), meta=dict(pricing))
+             for name in ("a", "b")]
+    unreviewed = Entry(id="u", path="u.md", kind="tool", meta=dict(pricing), last_changed=dt.date(2026, 1, 1),
+                       last_changed_by="front-matter", last_changed_ref="updated")
+    skill = Entry(id="s", path="s.md", kind="skill", reviewed=dt.date(2026, 11, 1), meta=dict(pricing))
+    stat = Finding(entry="b", path="b.md", line=3, code="STL005", name="n", severity=Severity.warning, message="m",
+                   claim="statistic", claim_date=dt.date(2017, 12, 31))
+    entries = [*twins, unreviewed, skill]
+    scores = score_entries(entries, [stat], AS_OF, config)
+    assert {key: (s.entry, s.score, s.signals) for key, s in scores.items()} == {
+        e.id: (e.id, one.score, one.signals) for e in entries
+        for one in [score_entry(e, [stat] if e.id == "b" else [], AS_OF, config)]}
+    assert scores["b"].score > scores["a"].score  # the statistic's claim counts for b alone
+    assert scores["u"].unreviewed and not scores["a"].unreviewed and scores["u"].evidence == "front-matter"
+    assert "prose" in {s.claim for s in scores["s"].signals} - {s.claim for s in scores["a"].signals}  # its kind
+    scores["a"].signals.clear()  # each score has its own list
+    assert score_entries(twins, [], AS_OF, config)["b"].signals

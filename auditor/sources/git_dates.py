@@ -24,6 +24,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 UNCOMMITTED = "0" * 40
 _GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
@@ -84,8 +85,7 @@ def _date(seconds: str) -> dt.date:
 
 # -- one `git log` for the file entries ------------------------------------------------------------------------
 
-@dataclass
-class _FileChange:
+class _FileChange(NamedTuple):  # a tuple: the first commit of a large directory lists every one of its files
     added: str  # with --name-status: the status letter and score (M, A, D, R100 ...)
     deleted: str
     old: str
@@ -121,7 +121,8 @@ def _log_commits(root: Path, extra: list[str], names: bool = False) -> Iterator[
 def _parse_commit(part: bytes, names: bool = False) -> tuple[str, str, list[_FileChange]]:
     header, _, rest = part.partition(b"\0")
     sha, _, seconds = header.decode("ascii", "replace").partition("\x02")
-    tokens = [t.decode("utf-8", "surrogateescape") for t in rest.lstrip(b"\n").split(b"\0")]
+    # Decoded whole, then split: a NUL is never part of a UTF-8 sequence, so the tokens are those decoded one by one
+    tokens = rest.lstrip(b"\n").decode("utf-8", "surrogateescape").split("\0")
     files: list[_FileChange] = []
     at = 0
     while at < len(tokens):
@@ -130,10 +131,14 @@ def _parse_commit(part: bytes, names: bool = False) -> tuple[str, str, list[_Fil
         if not token:
             continue
         if names:  # a status, then one path, or two for a rename or a copy
-            count = 2 if token[:1] in "RC" else 1
-            paths = (tokens[at:at + count] + [""])[:count]
-            at += count
-            files.append(_FileChange(token, "", paths[0], paths[-1]))
+            if token[:1] in "RC":
+                paths = (tokens[at:at + 2] + [""])[:2]
+                at += 2
+                files.append(_FileChange(token, "", paths[0], paths[1]))
+            else:
+                path = tokens[at] if at < len(tokens) else ""
+                at += 1
+                files.append(_FileChange(token, "", path, path))
             continue
         added, _, tail = token.partition("\t")
         deleted, _, path = tail.partition("\t")
