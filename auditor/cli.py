@@ -464,7 +464,7 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
     (nothing fetched), when the directory has a store."""
     from auditor.checks.registry import RegistryClient
     from auditor.checks.suppressions import suppressed_summary
-    from auditor.pipeline import check_entries, summarize
+    from auditor.pipeline import check_entries, source_stamps, summarize
     from auditor.sources.base import FolderSource
     from auditor.sources.changes import ChangesError, changes_since
     from auditor.sources.detect import FormatsSource, read_summary, source_for
@@ -533,7 +533,8 @@ def _run_check(paths: list[Path] | None, root: Path | None, as_of: str | None, c
         with _stored_links(root, cfg, date) if stored_links else contextlib.nullcontext() as stored:
             findings = check_entries(entries, cfg, date, only=wanted,
                                      registry=RegistryClient.from_settings(cfg.settings), links=stored or links,
-                                     root=root, suppressed=silenced, use_cache=use_cache)
+                                     root=root, suppressed=silenced, use_cache=use_cache,
+                                     stamps=source_stamps(source))
     if links is not None and links.network_down:
         err.print(f"warning: the network is unavailable ({links.network_reason}): links that failed before HTTP "
                   "are unverified, not broken", style="yellow")
@@ -624,7 +625,7 @@ def _check(paths: list[Path] | None, root: Path | None, as_of: str | None, confi
             err.print(line, markup=False)
         if "digests" in summary:
             digested = summary["digests"]
-            err.print(f"Digests: {digested['entries']} entries judged by their digests in .auditor/digests.bin "
+            err.print(f"Digests: {digested['entries']} entries judged by their digests in .auditor/digests/ "
                       f"(kept by an earlier run), {digested['files_read']} files read", markup=False)
         err.print(f"{checked} entries checked: {sev['error']} error, {sev['warning']} warning, {sev['info']} info"
                   + (f" on lines changed since {changes.rev} ({elsewhere} more on lines it did not change)"

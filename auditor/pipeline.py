@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,7 @@ def check_entries(
     links: LinkBook | None = None, root: Path | None = None, conventions: list[dict[str, Any]] | None = None,
     suppressed: list[Finding] | None = None, use_cache: bool = False, cache_report: dict[str, int] | None = None,
     every: list[Any] | None = None, others: Any = None, load_entry: Callable[[str], Entry] | None = None,
+    stamps: Mapping[str, tuple[int, int]] | None = None,
 ) -> list[Finding]:
     """Date the entries (auditor/entry_dates.py: stated dates, git history under `root`), then run the rules.
     With `only`, judge (and date) just those entry paths, still resolving against all entries.
@@ -57,7 +58,9 @@ def check_entries(
     Without an auditor.toml, kinds the directory's entries mostly do not fit are held to what they carry.
     With `use_cache` and a `root`, findings on entries that did not change are reused from the entry cache
     (auditor/checks/cache.py) and this run's are written back to it; a `cache_report` gets how many rule results
-    on how many entries were reused, and the entries' digests are kept for `check` of a few files.
+    on how many entries were reused, and the entries' digests are kept for `check` of a few files: `stamps`, the
+    source's (size, mtime_ns) of each file it read as found before reading (see `source_stamps`), spare the digests
+    a second look at every file.
     With `every` (see `check_few`), `entries` are the few judged and `every` the whole directory in order, the
     entries not read as references (auditor/checks/digests.py: EntryRef) that `load_entry` reads in full, and
     `others` their digests; no entry cache is used then."""
@@ -66,7 +69,7 @@ def check_entries(
     if every is None and use_cache:
         # Before inference changes the configuration the digests are keyed by. A check (`only`) makes them; an
         # audit keeps those made up to date.
-        digests = keep_digests(root, entries, config, create=only is not None)
+        digests = keep_digests(root, entries, config, create=only is not None, stamps=stamps)
     if others and config.source is None:  # (with an auditor.toml nothing is inferred)
         infer_into(config, entries, list(others.values("shape", shape_of)))
     elif not others:
@@ -111,6 +114,12 @@ def check_entries(
     if suppressed is not None:
         suppressed.extend(ctx.suppressed)
     return findings
+
+
+def source_stamps(source: Any) -> Mapping[str, tuple[int, int]] | None:
+    """The (size, mtime_ns) of the files a source read, as it found them before reading (path -> stamp), when it
+    says (a content folder read through its parsed-entry cache); None otherwise."""
+    return getattr(source, "stamps", None)
 
 
 # `check` of more changed files than this reads the whole directory: digests are for the few a contributor edits.
@@ -331,7 +340,7 @@ def run_audit(
         quiet: list[Finding] = []
         findings = check_entries(entries, config, as_of, progress=progress, registry=registry, links=links,
                                   root=source.root, conventions=conventions, suppressed=quiet,
-                                  use_cache=use_cache)
+                                  use_cache=use_cache, stamps=source_stamps(source))
         with make_session() as session:  # what won't-fix tickets cover stays quiet until its evidence changes
             findings, kept = split_quiet(findings, covered(session, config.name))
         scores = score_entries(entries, findings, as_of, config)

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -249,8 +250,8 @@ def test_addresses_are_found_row_by_row_when_one_holds_the_row_separator(tmp_pat
         assert few(root, [rel]) == full(root, [rel]), rel
 
 
-def test_a_table_with_a_few_rows_replaced_is_the_table_built_whole(tmp_path: Path) -> None:
-    """DigestStore.update patches the rows of the files changed when the same files are there in the same order."""
+def test_tables_joined_are_the_table_built_whole(tmp_path: Path) -> None:
+    """DigestTable.joined (the shards read back) gives the table DigestTable.of makes of all their rows in turn."""
     from auditor.checks.digests import DigestMaker, DigestTable
 
     root = tmp_path / "directory"
@@ -259,18 +260,10 @@ def test_a_table_with_a_few_rows_replaced_is_the_table_built_whole(tmp_path: Pat
     entries = load_entries(root, config, use_cache=False)
     maker = DigestMaker(config)
     rows = [(number, number * 10, maker.of(entry)) for number, entry in enumerate(entries)]
-    table = DigestTable.of(rows)
-    changed = {}
-    for number in (1, len(entries) // 2, len(entries) - 1):
-        entry = entries[number]
-        if rows[number][2].duplicates is None:
-            continue
-        entry.body_lines = [*entry.body_lines, "A line added to this entry's body, long enough to count."]
-        entry.summary = (entry.summary or "") + " and more"
-        changed[number] = (7, 70, maker.of(entry))
-    assert changed
-    patched = table.patched(changed)
-    assert patched is not None
-    whole = DigestTable.of([changed.get(number, row) for number, row in enumerate(rows)])
-    assert patched.columns == whole.columns
-    assert (patched.sizes, patched.mtimes) == (whole.sizes, whole.mtimes)
+    assert len({row[2].duplicates.group for row in rows if row[2].duplicates}) > 1  # blobs of several groups
+    cuts = [0, 1, len(rows) // 3, len(rows) // 3, len(rows) - 2, len(rows)]  # an empty part among them
+    joined = DigestTable.joined(DigestTable.of(rows[start:end]).kept() for start, end in pairwise(cuts))
+    whole = DigestTable.of(rows)
+    assert joined.columns == whole.columns
+    assert (joined.sizes, joined.mtimes) == (whole.sizes, whole.mtimes)
+    assert [joined.row(number) for number in range(len(rows))] == [row[2] for row in rows]

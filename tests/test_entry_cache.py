@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from auditor.checks.cache import FILE_NAME
+from auditor.checks.digests import FILE_NAME as DIGESTS_FILE
 from auditor.config import load_config
 from auditor.models import Finding
 from auditor.pipeline import check_entries, load_entries
@@ -240,7 +241,7 @@ def digested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 -
     (root / ".auditor").mkdir()
     files = sorted(root.rglob("*.md"))
     same_as_full(root, only={p.relative_to(root).as_posix() for p in files})  # makes the digests
-    assert (root / ".auditor" / "digests.bin").is_file()
+    assert (root / ".auditor" / DIGESTS_FILE).is_file()
     same_as_full(root)
     calls.clear()
     return root, [p for p in files if p.relative_to(root).parts[0] == "mcp"], calls  # entries of one kind
@@ -390,3 +391,100 @@ def test_an_edit_that_moves_a_score_but_no_feature(digested) -> None:  # noqa: A
     same_as_full(root)
     assert score() != before
     assert calls and all(0 < count < 80 for count in calls)
+
+
+def _shard_files(root: Path, folder: str) -> set[str]:
+    return {path.name for path in (root / ".auditor" / folder).iterdir() if path.name != "index.bin"}
+
+
+def _edit(path: Path, words: str = "One more sentence for the shards.") -> None:
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{words}\n", encoding="utf-8")
+
+
+def test_an_edit_rewrites_only_the_shards_holding_what_changed(digested) -> None:  # noqa: ANN001
+    """The digests and the entry cache are kept in 256 shards by path (auditor/sharded.py): an edited entry's
+    digest rewrites its shard alone, and the entry cache the shards of the entries whose findings were redone."""
+    from auditor.sharded import shard_of
+
+    root, files, _calls = digested
+    before = {folder: _shard_files(root, folder) for folder in ("digests", "entry-cache")}
+    edited = [files[5], files[40]]
+    for path in edited:
+        _edit(path)
+    report = same_as_full(root)
+    assert report["entries_reused"] > 250
+    shards = {f"{shard_of(path.relative_to(root).as_posix()):02x}" for path in edited}
+    new_digests = _shard_files(root, "digests") - before["digests"]
+    assert {name.split("-")[0] for name in new_digests} == shards
+    assert len(_shard_files(root, "digests")) == len(before["digests"])  # the replaced files are gone
+    new_results = _shard_files(root, "entry-cache") - before["entry-cache"]
+    assert shards <= {name.split("-")[0] for name in new_results}
+    assert len(new_results) < 20
+
+
+@pytest.mark.parametrize("folder", ["digests", "entry-cache"])
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_a_missing_or_corrupt_shard_makes_the_whole_cache_ignored(digested, folder: str,  # noqa: ANN001
+                                                                   damage: str) -> None:
+    """A shard the index names that is gone or does not verify: the cache (digests or entry cache) is not read at
+    all, never in part, and the findings are a full run's."""
+    from auditor.checks.digests import DigestStore
+
+    root, files, _calls = digested
+    shard = sorted((root / ".auditor" / folder).glob("*-*.bin"))[7]
+    if damage == "missing":
+        shard.unlink()
+    else:
+        data = shard.read_bytes()
+        shard.write_bytes(data[:-16] + bytes(b ^ 1 for b in data[-16:]))
+    _edit(files[12])
+    files[20].unlink()  # a deletion too
+    if folder == "digests":
+        assert not len(DigestStore.open(root, load_config(root)).table)
+    report = same_as_full(root)
+    assert report["results_reused"] == 0 if folder == "entry-cache" else report["results_reused"] > 0
+    if folder == "digests":  # an audit keeps digests up to date, a check of every file makes them
+        same_as_full(root, only={entry.path for entry in load_entries(root, load_config(root))})
+    assert len(DigestStore.open(root, load_config(root)).table) == len(load_entries(root, load_config(root)))
+    assert same_as_full(root)["entries_reused"] > 250
+
+
+@pytest.mark.parametrize("folder", ["digests", "entry-cache"])
+@pytest.mark.parametrize("writes", [1, 3, 1000])
+def test_a_run_killed_between_shard_writes_leaves_the_caches_as_they_were(digested, monkeypatch,  # noqa: ANN001
+                                                                         folder: str, writes: int) -> None:
+    """A run killed after writing `writes` shard files of the digests or the entry cache (1000: every shard, not
+    the index): the index on disk is the previous one and names files still there, so the next run finds what a
+    full run finds, reusing."""
+    from auditor import sharded
+
+    root, files, _calls = digested
+    for path in (files[3], files[13], files[23], files[43]):
+        _edit(path)
+    real_shard, real_index = sharded.write_signed_bytes, sharded.write_signed
+    done: list[Path] = []
+
+    def shard_write(path, *args):  # noqa: ANN001, ANN202
+        if path.parent.name == folder:
+            if len(done) >= writes:
+                raise KeyboardInterrupt
+            done.append(path)
+        return real_shard(path, *args)
+
+    def index_write(path, *args):  # noqa: ANN001, ANN202
+        if path.parent.name == folder:
+            raise KeyboardInterrupt
+        return real_index(path, *args)
+
+    monkeypatch.setattr(sharded, "write_signed_bytes", shard_write)
+    monkeypatch.setattr(sharded, "write_signed", index_write)
+    with pytest.raises(KeyboardInterrupt):
+        run(root, True)
+    monkeypatch.setattr(sharded, "write_signed_bytes", real_shard)
+    monkeypatch.setattr(sharded, "write_signed", real_index)
+    assert done and all(path.exists() for path in done)  # written, not named by the index
+    report = same_as_full(root)
+    assert report["entries_reused"] > 250
+    assert not any(path.exists() for path in done)  # swept by the next write
+    _edit(files[53])
+    assert same_as_full(root)["entries_reused"] > 250

@@ -29,12 +29,14 @@ that need them check every entry). Each entry's outline is stored beside its fin
 are worked out.
 
 The file is keyed by the auditor's code and version, the rule packs and the configuration (after what was
-inferred from the directory), so changing any of them starts afresh. The cache is one pickled file beside the
-directory's store, `.auditor/entry-cache.bin`, written only when that folder exists (an audit with the default
-store makes it; `check` in a fresh checkout writes nothing). The file starts with a keyed hash (HMAC-SHA256) of the
-rest under a secret kept in the user's cache folder (auditor/cache_key.py), as the parsed-entry cache's shards do:
-a cache file committed into a directory or edited by anyone else is not unpickled, only ignored, and cannot hide
-findings. A cache that cannot be read or written is ignored: the run is then a full one. `--no-cache` (or
+inferred from the directory), so changing any of them starts afresh. The cache is kept beside the directory's
+store, in `.auditor/entry-cache/`, written only when that folder exists (an audit with the default store makes it;
+`check` in a fresh checkout writes nothing): the entries split by path into 256 pickled shards and an index written
+last (auditor/sharded.py), so that a run that changed ten entries rewrites ten shards, and a run killed midway
+leaves the cache as the previous run left it. Each file starts with a keyed hash (HMAC-SHA256) of the rest under a
+secret kept in the user's cache folder (auditor/cache_key.py), as the parsed-entry cache's shards do: a cache file
+committed into a directory or edited by anyone else is not unpickled, and makes the whole cache ignored: it cannot
+hide findings. A cache that cannot be read or written is ignored: the run is then a full one. `--no-cache` (or
 AUDITOR_NO_CACHE=1 in the environment) ignores it.
 """
 
@@ -52,19 +54,23 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from auditor.cache_key import caches_off, read_signed, write_signed
+from auditor.cache_key import caches_off
 from auditor.cache_key import code_digest as _code_digest
 from auditor.cache_key import secret as _secret
 from auditor.heap import settle
 from auditor.models import Entry, Finding
+from auditor.sharded import INDEX, Sharded, shard_of
 
 ENTRY, DATE, IDS, DIRECTORY, FILES, REGISTRY = "entry", "date", "ids", "directory", "files", "registry"
 LEVELS = (ENTRY, DATE, IDS, DIRECTORY, FILES, REGISTRY)
 # Settings that change how a run goes, never what it finds: they leave the cache as it is.
 RUN_ONLY = frozenset({"workers", "parallel_min_entries", "db", "rule_time_budget"})
-FILE_NAME = "entry-cache.bin"
-FORMAT = 4  # 1: the JSON file entry-cache.json (left alone, never read); 2: without outlines and changes; 3: keys
-# hashing every field of an entry
+FOLDER = "entry-cache"
+FILE_NAME = f"{FOLDER}/{INDEX}"  # written last: the cache is complete when it is
+LEGACY_FILE = "entry-cache.bin"  # formats 2 to 4, one file: removed once the shards are written
+# 1: the JSON file entry-cache.json (left alone, never read); 2: without outlines and changes; 3: keys hashing every
+# field of an entry; 4: one file
+FORMAT = 5
 _FIELDS = tuple(Finding.__dataclass_fields__)
 
 # Rules whose modules are being reworked elsewhere declare their dependency here until they carry it themselves.
@@ -196,9 +202,11 @@ EVERYTHING = None  # a group's affected entries when they cannot be told: all of
 class EntryCache:
     """One run's view of the cache file: which (entry, rule) results can be reused, and what to write back."""
 
-    def __init__(self, path: Path, secret: bytes, base: str) -> None:
-        self.path, self.secret, self.base = path, secret, base
-        self.stored: dict[str, Any] = {}
+    def __init__(self, folder: Path, secret: bytes, base: str) -> None:
+        self.shards = Sharded(folder, secret, base.encode())
+        self.path = self.shards.index_path
+        self.stored: dict[str, Any] = {}  # path -> what is kept of the entry (all the shards' together)
+        self.parts: dict[int, dict[str, Any]] = {}  # shard number -> its paths' part of `stored`
         self.previous_paths: set[str] | None = None  # every path of the run that wrote the file (None: unknown)
         self.previous_digests: str | None = None  # the digests' generation that run left
         self.digests_generation: str | None = None
@@ -220,15 +228,18 @@ class EntryCache:
         if secret is None:
             return None
         base = hashlib.sha256(f"{FORMAT}\x1f{_code_digest()}\x1f{_config_digest(config)}".encode()).hexdigest()
-        cache = cls(root / ".auditor" / FILE_NAME, secret, base)
-        stored = read_signed(cache.path, secret)
-        if isinstance(stored, dict) and stored.get("base") == base and isinstance(stored.get("entries"), dict):
-            cache.stored = stored["entries"]
-            uncached = stored.get("uncached")
+        cache = cls(root / ".auditor" / FOLDER, secret, base)
+        loaded = cache.shards.read()  # signed with the base: another code or configuration's cache is not read
+        if loaded is not None and isinstance(loaded[0], dict) and all(isinstance(part, dict)
+                                                                      for part in loaded[1].values()):
+            meta, cache.parts = loaded
+            for part in cache.parts.values():
+                cache.stored.update(part)
+            uncached = meta.get("uncached")
             if isinstance(uncached, list):
                 cache.previous_paths = {*cache.stored, *uncached}
-                cache.previous_digests = stored.get("digests")
-                cache.previous_bases = stored.get("bases") or {}
+                cache.previous_digests = meta.get("digests")
+                cache.previous_bases = meta.get("bases") or {}
         settle(len(cache.stored))  # read once, kept for the run
         return cache
 
@@ -393,42 +404,60 @@ class EntryCache:
             level = level_of.get(finding.code)
             if level is not None and finding.entry in written:
                 grouped.setdefault((finding.entry, level), []).append(finding_record(finding))
-        stored = dict(self.stored)
-        changed = False
+        touched: dict[int, dict[str, Any]] = {}  # shard number -> its part as this run leaves it
+
+        def part_of(path: str) -> dict[str, Any]:
+            number = shard_of(path)
+            part = touched.get(number)
+            if part is None:
+                part = touched[number] = dict(self.parts.get(number, {}))
+            return part
+
+        stored = self.stored
+        dropped: set[str] = set()
         for entry in targets:
             own = self.keys.get(entry.path)
             if own is None or entry.id in timed_out:
-                changed |= stored.pop(entry.path, None) is not None
+                if entry.path in stored:
+                    part_of(entry.path).pop(entry.path, None)
+                    dropped.add(entry.path)
                 continue
             if self.reused.get(entry.path) == every:  # every level reused: what is stored is what it would be
                 continue
-            stored[entry.path] = (own, {level: (key, grouped.get((entry.id, level), []))
-                                        for level, key in self.level_keys.items()}, self.outlines.get(entry.path))
-            changed = True
+            part_of(entry.path)[entry.path] = (own, {level: (key, grouped.get((entry.id, level), []))
+                                                     for level, key in self.level_keys.items()},
+                                               self.outlines.get(entry.path))
         whole = entries is not None and len(targets) == len(entries)
         uncached: list[str] | None = None
+        bases: dict[str, str] = {}
         if whole:
             present = {entry.path for entry in targets}
             for path in [path for path in stored if path not in present]:
-                del stored[path]
-                changed = True
-            uncached = sorted(present - stored.keys())
+                part_of(path).pop(path, None)
+            held = {number: part.keys() for number, part in touched.items()}
+            uncached = sorted(path for path in (present - stored.keys()) | dropped
+                              if path not in held.get(shard_of(path), stored))
             bases = {group: key for group, key in self.levels.items() if group.startswith(f"{DIRECTORY}:")}
-            changed |= (self.previous_paths != present or self.previous_digests != self.digests_generation
-                        or self.previous_bases != bases)
+            changed = (self.previous_paths != present or self.previous_digests != self.digests_generation
+                       or self.previous_bases != bases)
         else:
-            changed |= self.previous_paths is not None
-        if not changed:  # an unchanged directory: the file already says all this
+            changed = self.previous_paths is not None
+        if not touched and not changed:  # an unchanged directory: the shards already say all this
             return
-        if not self.path.parent.is_dir():  # only where the auditor keeps its files already: `check` in a clean
-            return                          # checkout (CI, a pre-commit hook) leaves the tree as it was
-        content = {"format": FORMAT, "base": self.base, "entries": stored}
-        if uncached is not None:  # a run over every entry: the next one can tell what changed since
-            content.update(uncached=uncached, digests=self.digests_generation, bases=bases)
+        if not self.shards.folder.parent.is_dir():  # only where the auditor keeps its files already: `check` in a
+            return                                   # clean checkout (CI, a pre-commit hook) leaves the tree alone
+        # A run over every entry notes the paths and digests it saw: the next one can tell what changed since.
+        meta = {"uncached": uncached, "digests": self.digests_generation if whole else None, "bases": bases}
         try:
-            write_signed(self.path, self.secret, b"", content)
+            self.shards.write(meta, {number: part or None for number, part in touched.items()})
         except OSError:  # a directory that cannot be written still gets its findings; the next run is a full one
-            pass
+            return
+        (self.shards.folder.parent / LEGACY_FILE).unlink(missing_ok=True)
+        for number, part in touched.items():  # the cache as written, should the run ask again
+            for path in self.parts.get(number, {}):
+                stored.pop(path, None)
+            stored.update(part)
+            self.parts[number] = part
 
 
 def _group(rule: Any, ctx: Any) -> str:

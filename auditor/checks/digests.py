@@ -7,12 +7,16 @@ A digest holds an entry's id, path, `related` ids and kind (the id graph), its c
 (`AuditContext.others`) find what they would find with every entry loaded; a test checks that on the examples
 and on a generated directory.
 
-Kept in `.auditor/digests.bin` beside the directory's store, only where that folder exists, for a content folder
+Kept in `.auditor/digests/` beside the directory's store, only where that folder exists, for a content folder
 read one file per entry: the digests column by column (`DigestTable`: a few lists and arrays load far faster
-than 50,000 small objects), pickled and preceded by a keyed hash (HMAC-SHA256) under this user's secret
-(auditor/cache_key.py), and keyed by the auditor's code and the configuration before anything was inferred. A
-file modified within `RACY_SECONDS` of the run is not kept (a second edit in the same clock tick would go
-unseen). `--no-cache` (or AUDITOR_NO_CACHE=1) neither reads nor writes it.
+than 50,000 small objects), split by path into 256 shards and an index written last (auditor/sharded.py: an audit
+after ten edits rewrites ten shards of 160 KB, not 41 MB; a run killed midway leaves the digests as they were),
+each pickled and preceded by a keyed hash (HMAC-SHA256) under this user's secret (auditor/cache_key.py), and keyed
+by the auditor's code and the configuration before anything was inferred. The shards are joined into one table
+when read (a shard's rows together, shards in turn: nothing reads the rows in the directory's order). A file
+modified within `RACY_SECONDS` of the run is not kept (a second edit in the same clock tick would go unseen);
+its size and time are those the source found before reading it, when it says (FolderSource.stamps).
+`--no-cache` (or AUDITOR_NO_CACHE=1) neither reads nor writes it.
 """
 
 from __future__ import annotations
@@ -22,20 +26,24 @@ import json
 import os
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import accumulate, compress
+from operator import sub
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from auditor.cache_key import RACY_SECONDS, caches_off, code_digest, read_signed, secret, write_signed
+from auditor.cache_key import RACY_SECONDS, caches_off, code_digest, secret
 from auditor.checks.inferred import Shape, shape_of
 from auditor.checks.rules.duplicates._features import KEYS, DuplicateFeatures, FeatureMaker
 from auditor.checks.rules.structure._dates import dated_values
 from auditor.config import Config
 from auditor.models import Entry
+from auditor.sharded import INDEX, Sharded, shard_of
 
-FILE_NAME = "digests.bin"
-FORMAT = 2  # 1: without the generation
+FOLDER = "digests"
+FILE_NAME = f"{FOLDER}/{INDEX}"  # written last: the digests are complete when it is
+LEGACY_FILE = "digests.bin"  # formats 1 and 2, one file: removed once the shards are written
+FORMAT = 3  # 1: without the generation; 2: one file
 # More rows than this replaced in one run (a first full read, a mass edit): their old digests are not kept for the
 # run (`DigestStore.replaced` is None), and the rules that would read them look at the whole directory instead.
 REPLACED_MAX = 1000
@@ -138,41 +146,51 @@ class DigestTable:
                              for group, (data, starts, numbers) in pieces[part].items()}
         return cls(columns, array("q", (row[0] for row in rows)), array("q", (row[1] for row in rows)))
 
-    def patched(self, rows: dict[int, tuple[int, int, EntryDigest]]) -> DigestTable | None:
-        """This table with a few rows replaced (number -> size, time, digest), built without going through every
-        row; None when a replaced row moves to another group or is no longer readable (build it whole then)."""
+    def kept(self) -> tuple[Any, ...]:
+        """The table as a shard keeps it: the columns but `place`, each group's features as (data, how many values
+        each row holds), the sizes and times. What depends on the rows before it (a row's place in its group, where
+        its values start, the numbers of the rows) is worked out when shards are joined, at C speed mostly."""
         c = self.columns
-        for number, (_size, _mtime, digest) in rows.items():
-            features = digest.duplicates
-            if not c["readable"][number] or features is None or features.group != c["group"][number]:
-                return None
-        columns = {name: (array(value.typecode, value) if isinstance(value, array) else type(value)(value))
-                   for name, value in c.items()}
-        sizes, mtimes = array("q", self.sizes), array("q", self.mtimes)
-        width = len(KEYS)
-        touched: dict[str, dict[str | None, dict[int, bytes]]] = {part: {} for part in PARTS}
-        for number, (size, mtime, digest) in rows.items():
-            sizes[number], mtimes[number] = size, mtime
-            for name in COLUMNS[:8]:
-                columns[name][number] = getattr(digest, name)
-            columns["related"][number] = SEPARATOR.join(digest.related)
-            features = digest.duplicates
-            assert features is not None
-            columns["keys"][number * width:(number + 1) * width] = array("Q", features.keys)
-            columns["urls"][number] = SEPARATOR.join(features.urls)
-            for part in PARTS:
-                touched[part].setdefault(features.group, {})[c["place"][number]] = getattr(features, part)
+        columns = {name: value for name, value in c.items() if name not in ("place", *PARTS)}
         for part in PARTS:
-            blobs = dict(c[part])
-            for group, replaced in touched[part].items():
-                blob = blobs[group]
-                data, starts = blob.data, blob.starts
-                pieces = [replaced.get(place) if place in replaced else data[starts[place] * 8:starts[place + 1] * 8]
-                          for place in range(len(blob.rows))]
-                blobs[group] = FeatureBlob(b"".join(pieces), array("l", [0, *accumulate(len(p) // 8 for p in pieces)]),
-                                           blob.rows)
-            columns[part] = blobs
-        return DigestTable(columns, sizes, mtimes)
+            columns[part] = {group: (blob.data, array("l", map(sub, blob.starts[1:], blob.starts[:-1])))
+                             for group, blob in c[part].items()}
+        return columns, self.sizes, self.mtimes
+
+    @classmethod
+    def joined(cls, shards: Iterable[tuple[Any, ...]]) -> DigestTable:
+        """One table of the rows of these shards (`kept`), one shard after the other."""
+        columns: dict[str, Any] = {name: [] for name in COLUMNS}
+        columns["keys"], columns["readable"] = array("Q"), bytearray()
+        sizes, mtimes = array("q"), array("q")
+        pieces: dict[str, dict[str | None, tuple[list[bytes], array]]] = {part: {} for part in PARTS}
+        listed = [name for name in COLUMNS if name not in ("keys", "place", "readable")]
+        for kept, shard_sizes, shard_mtimes in shards:
+            for name in listed:
+                columns[name].extend(kept[name])
+            columns["keys"].extend(kept["keys"])
+            columns["readable"].extend(kept["readable"])
+            sizes.extend(shard_sizes)
+            mtimes.extend(shard_mtimes)
+            for part in PARTS:
+                for group, (data, lengths) in kept[part].items():
+                    datas, all_lengths = pieces[part].setdefault(group, ([], array("l")))
+                    datas.append(data)
+                    all_lengths.extend(lengths)
+        # Each readable row's place among its group's rows, in the order of the rows.
+        rows: dict[str | None, array] = {group: array("l") for group in pieces[PARTS[0]]}
+        place = array("l", [-1]) * len(sizes)
+        groups = columns["group"]
+        for number in compress(range(len(sizes)), columns["readable"]):
+            numbers = rows[groups[number]]
+            place[number] = len(numbers)
+            numbers.append(number)
+        columns["place"] = place
+        for part in PARTS:
+            columns[part] = {group: FeatureBlob(b"".join(datas), array("l", accumulate(lengths, initial=0)),
+                                                rows[group])
+                             for group, (datas, lengths) in pieces[part].items()}
+        return cls(columns, sizes, mtimes)
 
     def row(self, number: int) -> EntryDigest:
         c = self.columns
@@ -263,25 +281,34 @@ def _base(config: Config) -> bytes:
     """The code, the rule packs and the reading settings as written (before inference, which the digests feed)."""
     settings = {key: config.settings.get(key) for key in READING_SETTINGS}
     basis = {"format": FORMAT, "code": code_digest(), "settings": settings, "pack": config.pack,
-             "source": str(config.source) if config.source is not None else None}
+             # resolved: an audit named by a relative path uses the digests a `check` (which resolves its root) made
+             "source": str(config.source.resolve()) if config.source is not None else None}
     return hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).digest()
 
 
 class DigestStore:
     """The digests of one content folder, as kept and as this run leaves them.
 
+    Kept in `SHARDS` files by path (auditor/sharded.py), each a table of its rows, joined into one table when read.
     Each write gets a new `generation` (random), so the entry cache can tell whether the digests read at the start
     of a run are the ones its findings were made beside; `replaced` then holds the digests this run's update
     dropped or remade (path -> the old row): what the changed and removed entries were before."""
 
     def __init__(self, root: Path, key: bytes, base: bytes) -> None:
         self.root, self.key, self.base = root, key, base
-        self.path = root / ".auditor" / FILE_NAME
+        self.folder = root / ".auditor" / FOLDER
+        self.shards = Sharded(self.folder, key, base)
+        self.parts: dict[int, tuple[Any, ...]] = {}  # shard number -> its rows as kept (DigestTable.kept)
         self.table = DigestTable.of([])
         self.started_ns = time.time_ns()
         self.previous_generation: str | None = None  # of the digests read (None: none were)
         self.generation: str | None = None  # of the digests on disk after this run's update (None: not known)
         self.replaced: dict[str, EntryDigest] | None = {}
+
+    @property
+    def path(self) -> Path:
+        """The file whose writing completes the digests (the shards' index)."""
+        return self.shards.index_path
 
     @classmethod
     def open(cls, root: Path | None, config: Config) -> DigestStore | None:
@@ -292,73 +319,87 @@ class DigestStore:
         if key is None:
             return None
         store = cls(root, key, _base(config))
-        loaded = read_signed(store.path, key, store.base)
-        if isinstance(loaded, tuple) and len(loaded) == 4 and isinstance(loaded[3], str):
+        loaded = store.shards.read()
+        if loaded is not None and isinstance(loaded[0], str):
             try:
-                store.table = DigestTable(*loaded[:3])
-                store.previous_generation = store.generation = loaded[3]
+                parts = loaded[1]
+                table = DigestTable.joined(parts[number] for number in sorted(parts))
             except (KeyError, TypeError, ValueError):  # columns of another shape: read every file
-                store.table = DigestTable.of([])
+                return store
+            store.parts, store.table = parts, table
+            store.previous_generation = store.generation = loaded[0]
         return store
 
-    def update(self, entries: Iterable[Entry], config: Config) -> None:
+    def update(self, entries: Iterable[Entry], config: Config,
+               stamps: Mapping[str, tuple[int, int]] | None = None) -> None:
         """Keep the digests of these entries (all of the folder's: files not among them are forgotten) and write
-        the file when anything changed."""
+        the shards holding any that changed. `stamps` are the files' (size, mtime_ns) as loading found them before
+        reading them (a file not in it is not kept); without them each file is looked at now."""
         from auditor.sources.safe_files import plain_file_info
 
         top = os.path.abspath(self.root)
         table = self.table
         found: list[tuple[Entry, tuple[int, int], int | None]] = []  # (entry, its file's stamp, its row kept)
-        unchanged = True
-        for number, entry in enumerate(entries):
-            info = plain_file_info(top, entry.path)
-            if info is None or self.started_ns - info.st_mtime_ns < RACY_SECONDS * 1e9:
-                unchanged = False
+        racy = self.started_ns - RACY_SECONDS * 1e9
+        row_of, sizes, mtimes = table.row_of, table.sizes, table.mtimes
+        for entry in entries:
+            if stamps is not None:
+                stamp = stamps.get(entry.path)
+            else:
+                info = plain_file_info(top, entry.path)
+                stamp = (info.st_size, info.st_mtime_ns) if info is not None else None
+            if stamp is None or stamp[1] > racy:  # modified within RACY_SECONDS of the run: not kept
                 continue
-            stamp = (info.st_size, info.st_mtime_ns)
-            kept = table.row_of.get(entry.path)
-            if kept is not None and (table.sizes[kept], table.mtimes[kept]) != stamp:
+            kept = row_of.get(entry.path)
+            if kept is not None and (sizes[kept] != stamp[0] or mtimes[kept] != stamp[1]):
                 kept = None
-            unchanged = unchanged and kept == number
             found.append((entry, stamp, kept))
-        if (unchanged and len(found) == len(table)) or not self.path.parent.is_dir():
-            return  # an unchanged folder: the file already says all this
         kept_rows = {kept for _entry, _stamp, kept in found if kept is not None}
-        if len(table) - len(kept_rows) > REPLACED_MAX:
+        if len(kept_rows) == len(found) == len(table) or not self.path.parent.parent.is_dir():
+            return  # an unchanged folder: the shards already say all this
+        paths = table.column("path")
+        dropped = [number for number in range(len(table)) if number not in kept_rows]
+        if len(dropped) > REPLACED_MAX:
             self.replaced = None
         else:
-            paths = table.column("path")
-            self.replaced = {paths[number]: table.row(number) for number in range(len(table))
-                             if number not in kept_rows}
+            self.replaced = {paths[number]: table.row(number) for number in dropped}
+        dirty = {shard_of(paths[number]) for number in dropped}
+        dirty.update(shard_of(entry.path) for entry, _stamp, kept in found if kept is None)
         maker = DigestMaker(config)
-        for name in ("kind", "category", "dated", "shape", "group"):  # values shared in the file, shared again
-            for value in table.column(name):
-                maker.share(value)
-        paths = table.column("path")
-        patched = None
-        if len(found) == len(table) and self.replaced is not None and all(
-                kept == number or (kept is None and paths[number] == entry.path)
-                for number, (entry, _stamp, kept) in enumerate(found)):  # the same files, a few changed
-            patched = table.patched({number: (*stamp, maker.of(entry))
-                                     for number, (entry, stamp, kept) in enumerate(found) if kept is None})
-        if patched is None:
-            rows = [(*stamp, table.row(kept) if kept is not None else maker.of(entry))
-                    for entry, stamp, kept in found]
-            patched = DigestTable.of(rows)
-        self.table = table = patched
+        rows: dict[int, list[tuple[int, int, EntryDigest]]] = {number: [] for number in dirty}
+        chosen = [(number, entry, stamp, kept) for entry, stamp, kept in found
+                  if (number := shard_of(entry.path)) in rows]
+        for name in ("kind", "category", "dated", "shape", "group"):  # values shared in a shard, shared again
+            column = table.column(name)
+            for _number, _entry, _stamp, kept in chosen:
+                if kept is not None:
+                    maker.share(column[kept])
+        for number, entry, stamp, kept in chosen:
+            rows[number].append((*stamp, table.row(kept) if kept is not None else maker.of(entry)))
+        parts = dict(self.parts)
+        for number, shard in rows.items():
+            if shard:
+                parts[number] = DigestTable.of(shard).kept()
+            else:
+                parts.pop(number, None)
+        self.parts, self.table = parts, DigestTable.joined(parts[number] for number in sorted(parts))
         self.generation = None
         generation = os.urandom(16).hex()
+        written = {number: parts.get(number) for number in dirty}
         try:
-            write_signed(self.path, self.key, self.base, (table.columns, table.sizes, table.mtimes, generation))
+            self.shards.write(generation, written)
         except OSError:  # a folder that cannot be written: `check` reads every file next time
             return
+        (self.root / ".auditor" / LEGACY_FILE).unlink(missing_ok=True)
         self.generation = generation
 
 
-def keep_digests(root: Path | None, entries: list[Entry], config: Config, create: bool = True) -> DigestStore | None:
+def keep_digests(root: Path | None, entries: list[Entry], config: Config, create: bool = True,
+                 stamps: Mapping[str, tuple[int, int]] | None = None) -> DigestStore | None:
     """After a full read of a content folder (one file per entry): keep the entries' digests for `check`. Without
     `create`, only digests kept already are brought up to date: digesting every entry costs a first audit of
-    50,000 entries some seconds, so the first `check` that reads the whole folder makes them instead.
+    50,000 entries some seconds, so the first `check` that reads the whole folder makes them instead. `stamps`:
+    the files' sizes and times as the source found them before reading (FolderSource.stamps), or None.
     Returns the digests as this run left them (what the entry cache and the rules that look across entries read
     of the unchanged entries), or None when none are kept."""
     if root is None or not (root / ".auditor").is_dir():
@@ -367,7 +408,7 @@ def keep_digests(root: Path | None, entries: list[Entry], config: Config, create
         return None  # not a content folder read one file per entry: `check` reads it whole
     store = DigestStore.open(root, config)
     if store is not None and (create or len(store.table)):
-        store.update(entries, config)
+        store.update(entries, config, stamps)
         return store
     return None
 

@@ -39,6 +39,9 @@ class FolderSource:
     marked: list[tuple[str, str]] = field(default_factory=list)  # of those, the archival or generated copies
     use_cache: bool = True  # parsed entries of unchanged files from earlier runs (auditor/sources/parsed_cache.py)
     cache_hits: int = 0  # how many entries this load took from that cache
+    # path -> (size, mtime_ns) of each plain file as the walk found it before reading it (None: not looked at):
+    # what keeps the digests up to date without a second look at each file (auditor/checks/digests.py)
+    stamps: dict[str, tuple[int, int]] | None = None
 
     @property
     def location(self) -> str:
@@ -50,7 +53,7 @@ class FolderSource:
         from auditor.sources.parsed_cache import ParsedCache
         from auditor.sources.safe_files import max_entry_bytes
 
-        self.skipped = []
+        self.skipped, self.stamps = [], None
         exclude = tuple(config.settings["exclude"])
         limit = max_entry_bytes(config.settings)
         cache = ParsedCache.open(self.root, config.kinds, limit, config.pack) if self.use_cache else None
@@ -61,6 +64,7 @@ class FolderSource:
             # A file kept unchanged in the cache was not marked as an archival copy when it was read: not looked at
             # again
             known = {rel for rel, info in stats if cache.unchanged(rel, info)}
+            self.stamps = {rel: (info.st_size, info.st_mtime_ns) for rel, info in stats if info is not None}
         else:
             found, known = list(iter_entry_rels(self.root, exclude, self.skipped)), set()
         kept, self.marked = drop_marked(self.root, [rel for rel in found if rel not in known], config.pack)
