@@ -78,22 +78,6 @@ def age_source(entry: Entry) -> tuple[dt.date, str, str] | None:
     return None
 
 
-def _front_matter_claims(entry: Entry, data: dict[str, Any]) -> Iterable[tuple[str, dt.date, str, str]]:
-    pricing = entry.meta.get("pricing")
-    if isinstance(pricing, list):
-        for plan in pricing:
-            checked = parse_date(plan.get("checked")) if isinstance(plan, dict) else None
-            if checked:
-                yield "pricing", checked, "pricing.checked", "front-matter"
-    since = age_source(entry)
-    if since is None:
-        return
-    if entry.kind in data.get("version_kinds", []) and isinstance(entry.meta.get("package"), dict):
-        yield "version", since[0], "package", since[2]
-    if entry.kind in data.get("prose_kinds", []):
-        yield "prose", since[0], since[1], since[2]
-
-
 def score_entry(entry: Entry, findings: Iterable[Finding], as_of: dt.date, config: Config) -> StalenessScore:
     """One entry's score from its front matter's dated claims and its findings' claim dates."""
     return _Scorer(as_of, config).score(entry, findings)
@@ -149,7 +133,8 @@ class _Scorer:
 
     def _claims(self, entry: Entry, since: tuple[dt.date, str, str] | None,
                 findings: Iterable[Finding]) -> tuple[tuple[str, dt.date, str, str], ...]:
-        """`_front_matter_claims` and the findings' dated claims, in that order."""
+        """The front matter's dated claims (pricing checks, the package version and the prose, dated from the
+        entry's age source) and the findings' dated claims, in that order."""
         claims = []
         meta = entry.meta
         pricing = meta.get("pricing")

@@ -355,7 +355,7 @@ class DigestStore:
                 kept = None
             found.append((entry, stamp, kept))
         kept_rows = {kept for _entry, _stamp, kept in found if kept is not None}
-        if len(kept_rows) == len(found) == len(table) or not self.path.parent.parent.is_dir():
+        if len(kept_rows) == len(found) == len(table) or not self.folder.parent.is_dir():
             return  # an unchanged folder: the shards already say all this
         paths = table.column("path")
         dropped = [number for number in range(len(table)) if number not in kept_rows]

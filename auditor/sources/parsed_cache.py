@@ -19,20 +19,20 @@ import hashlib
 import json
 import os
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
 from auditor.cache_key import RACY_SECONDS, caches_off, code_digest, read_signed_bytes, secret, write_signed_bytes
 from auditor.heap import collector_paused, settle
 from auditor.models import Entry
+from auditor.sharded import SHARDS, shard_of
 from auditor.sources.parsed_codec import decode_shard, encode_shard
 from auditor.sources.safe_files import plain_file_info
 
 FOLDER = "parsed"
-# Ten edited files rewrite at most ten shards: 2,000 of 50,000 entries at 256 shards, 15,600 at 32 (0.6 CPU s more
-# for the audit after the edits); reading 256 files instead of 32 costs nothing measurable.
-SHARDS = 256
+# Split as the other signed caches are (auditor/sharded.py: SHARDS, shard_of). Ten edited files rewrite at most ten
+# shards: 2,000 of 50,000 entries at 256 shards, 15,600 at 32 (0.6 CPU s more for the audit after the edits); reading
+# 256 files instead of 32 costs nothing measurable.
 FORMAT = 3  # 2: entries as marshalled tuples (parsed_codec.py); 3: their bodies packed apart
 _UNSEEN = object()  # `unchanged` without the file's status: it takes it
 
@@ -60,14 +60,14 @@ class ParsedCache:
                            sort_keys=True, default=str)
         return cls(root, root / ".auditor" / FOLDER, key, hashlib.sha256(basis.encode()).digest())
 
-    def _shard_of(self, rel: str) -> int:
-        return zlib.crc32(rel.encode("utf-8")) % SHARDS
+    def _file(self, number: int) -> Path:
+        return self.folder / f"{number:02d}.bin"
 
     def _shard(self, number: int) -> dict[str, tuple[int, int, Entry]]:
         shard = self._shards.get(number)
         if shard is None:
             shard = {}
-            payload = read_signed_bytes(self.folder / f"{number:02d}.bin", self.key, self.base)
+            payload = read_signed_bytes(self._file(number), self.key, self.base)
             loaded = decode_shard(payload) if payload is not None else None
             if loaded is not None:
                 settle(len(loaded) * SHARDS)  # entries live for the run (load_files freezes those it reads)
@@ -84,8 +84,7 @@ class ParsedCache:
         wanted = [number for number in range(SHARDS) if number not in self._shards]
         count = 0
         with ThreadPoolExecutor(max_workers=1) as pool, collector_paused():
-            payloads = pool.map(lambda number: read_signed_bytes(self.folder / f"{number:02d}.bin", self.key,
-                                                                 self.base), wanted)
+            payloads = pool.map(lambda number: read_signed_bytes(self._file(number), self.key, self.base), wanted)
             for number, payload in zip(wanted, payloads, strict=True):
                 loaded = decode_shard(payload) if payload is not None else None
                 self._shards[number] = loaded if loaded is not None else {}
@@ -104,7 +103,7 @@ class ParsedCache:
         self._stamps[rel] = stamp
         if stamp is None:
             return None
-        kept = self._shard(self._shard_of(rel)).get(rel)
+        kept = self._shard(shard_of(rel)).get(rel)
         if kept is None or (kept[0], kept[1]) != stamp or not isinstance(kept[2], Entry):
             return None
         self.hits += 1
@@ -119,14 +118,14 @@ class ParsedCache:
         else:
             stamp = (info.st_size, info.st_mtime_ns) if isinstance(info, os.stat_result) else None
         self._stamps[rel] = stamp  # `get` takes it from here: one stat per file
-        kept = self._shard(self._shard_of(rel)).get(rel) if stamp is not None else None
+        kept = self._shard(shard_of(rel)).get(rel) if stamp is not None else None
         return kept is not None and (kept[0], kept[1]) == stamp
 
     def put(self, rel: str, entry: Entry) -> None:
         """Keep the entry just read from this file (before anything else changes it), unless the file is too new.
         The file's size and time are those `get` saw before it was read."""
         stamp = self._stamps.get(rel)
-        number = self._shard_of(rel)
+        number = shard_of(rel)
         shard = self._shard(number)
         # A file that could not be read may become readable with its time unchanged (its mode or owner changed).
         unread = any(problem.kind == "unreadable" for problem in entry.problems)
@@ -154,7 +153,7 @@ class ParsedCache:
         try:
             self.folder.mkdir(exist_ok=True)
             for number in sorted(self._dirty):
-                write_signed_bytes(self.folder / f"{number:02d}.bin", self.key, self.base,
+                write_signed_bytes(self._file(number), self.key, self.base,
                                    encode_shard(self._shards[number]))
         except OSError:  # a folder that cannot be written: the next run reads the files again
             pass

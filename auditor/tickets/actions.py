@@ -31,6 +31,11 @@ class TicketError(ValueError):
     """An editor's request that cannot be carried out; the message says why."""
 
 
+def _urgency(ticket: Any) -> tuple[Any, ...]:
+    """Most urgent first: by priority, then by staleness score, then by due date (a ticket or its plain record)."""
+    return -PRIORITIES.index(ticket.priority), -(ticket.score or 0), ticket.due or dt.date.max, ticket.id
+
+
 def list_tickets(
     session: Session, directory: str | None = None, owner: str | None = None, status: str | None = "open",
     reason: str | None = None,
@@ -49,7 +54,7 @@ def list_tickets(
     if reason:
         wanted = {code.strip().upper() for code in reason.split(",") if code.strip()}
         tickets = [t for t in tickets if wanted & set(t.reasons or [])]
-    tickets.sort(key=lambda t: (-PRIORITIES.index(t.priority), -(t.score or 0), t.due or dt.date.max, t.id))
+    tickets.sort(key=_urgency)
     return tickets
 
 
@@ -65,7 +70,7 @@ def open_tickets_plain(session: Session, directory: str) -> list[Any]:
     for event in session.execute(select(events).where(events.c.ticket_id.in_(select(table.c.id).where(wanted)))
                                  .order_by(events.c.id)):
         by_id[event.ticket_id].events.append(SimpleNamespace(**event._mapping))
-    tickets.sort(key=lambda t: (-PRIORITIES.index(t.priority), -(t.score or 0), t.due or dt.date.max, t.id))
+    tickets.sort(key=_urgency)
     return tickets
 
 
