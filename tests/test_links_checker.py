@@ -328,8 +328,12 @@ def test_a_host_with_a_hard_limit_converges_to_it_and_is_not_refused_again(windo
         assert 1 <= len(bursts) <= 2
         for at in bursts:  # the whole host is paused: nothing asked but what was on its way when the 429 left
             assert not [t for t, _ in server.log if at + 0.1 < t < at + 0.95]
-        after = [t for t, status in server.log if t > refused[-1] + 1.0]
-        assert len(after) >= 40 and busiest_second(after) <= limit
+        after = [t for t, status in server.log if t > refused[-1] + 1.0]  # all answered: the last 429 is before
+        # A sliding-window server would have refused an 11th request within a second (its window and this count
+        # agree). A fixed-window one counts per second of the clock and refused none of these; in its log, taken as
+        # requests arrive, a pace held at about the limit shows one more within some second when one request
+        # arrives late and the next on time, which that server rightly accepts.
+        assert len(after) >= 40 and busiest_second(after) <= limit + (window == "fixed")
         assert len(after) / (after[-1] - after[0]) >= limit / 3  # converged to its limit, not to a crawl
 
 
