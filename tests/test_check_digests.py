@@ -267,3 +267,49 @@ def test_tables_joined_are_the_table_built_whole(tmp_path: Path) -> None:
     assert joined.columns == whole.columns
     assert (joined.sizes, joined.mtimes) == (whole.sizes, whole.mtimes)
     assert [joined.row(number) for number in range(len(rows))] == [row[2] for row in rows]
+
+
+@pytest.mark.parametrize("asked", [5, 200])  # a search for each value, and one pass over all of them
+@pytest.mark.parametrize("limit", [None, 1, 6, 97])
+def test_positions_of_packed_values_are_the_first_of_each_in_order(asked: int, limit: int | None) -> None:
+    """`_positions` finds where asked 64-bit values stand in a packed column: all of them, or each one's first
+    `limit`, whether a value is rare or fills most of the column (common values are dropped part by part)."""
+    import random
+    from array import array
+
+    from auditor.checks.rules.duplicates._query import _positions
+
+    rng = random.Random(asked * 1000 + (limit or 0))
+    common = [rng.getrandbits(64) for _ in range(3)]
+    rare = [rng.getrandbits(64) for _ in range(400)]
+    values = [rng.choice(common) if rng.random() < 0.6 else rng.choice(rare) for _ in range(30_000)]
+    values[5] = (1 << 64) - 1  # bytes of one value that straddle two others are no value
+    data = array("Q", values).tobytes()
+    wanted = set(common[:2]) | set(rare[:asked - 2])
+    expected, seen = [], {}
+    for position, value in enumerate(values):
+        if value in wanted and (limit is None or seen.get(value, 0) < limit):
+            seen[value] = seen.get(value, 0) + 1
+            expected.append((position, value))
+    assert values.count(common[0]) > 1000  # the case this is about: a value held far more often than the limit
+    assert _positions(data, wanted, limit) == expected
+
+
+def test_rows_left_out_of_a_feature_blob_are_not_found() -> None:
+    """`_without` overwrites the values of the rows left out with one nobody asked for: a search skips them."""
+    from array import array
+
+    from auditor.checks.digests import FeatureBlob
+    from auditor.checks.rules.duplicates._query import _positions, _without
+
+    rows_values = {3: [7, 8, 9], 5: [7, 10], 8: [0, 7], 9: [11]}  # row number -> its values (0 asked too)
+    data = array("Q", [value for values in rows_values.values() for value in values]).tobytes()
+    starts = array("l", [0])
+    for values in rows_values.values():
+        starts.append(starts[-1] + len(values))
+    blob = FeatureBlob(data, starts, array("l", rows_values))
+    asked = {0, 1, 7, 9, 10}
+    masked = _without(blob, {5, 8, 42}, asked)  # 42: a row of another group
+    assert len(masked) == len(data)
+    assert _positions(masked, asked) == [(0, 7), (2, 9)]
+    assert _without(blob, {4}, asked) is data  # nothing to leave out: the blob as it is

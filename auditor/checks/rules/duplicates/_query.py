@@ -13,8 +13,7 @@ An index of the targets and these candidates finds the same pairs for the target
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
-from collections import Counter
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable
 from itertools import accumulate, compress, count
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from auditor.models import Entry
 
 if TYPE_CHECKING:
     from auditor.checks.base import AuditContext
+    from auditor.checks.digests import FeatureBlob
     from auditor.checks.rules.duplicates._index import KnownCounts
 
 ROW = "\x1e"  # between the rows' texts of addresses, joined to be searched at once
@@ -224,12 +224,10 @@ def _table_holdings(table: Any, left_out: set[int], wanted: dict[tuple[str, Any]
             if blob is None or not values:
                 continue
             held: dict[int, list[str]] = {}
-            for position, value in _positions(blob.data, values, enough + 1 + len(left_out)):
+            for position, value in _positions(_without(blob, left_out, values), values, enough + 1):
                 found = held.setdefault(value, [])
                 if len(found) <= enough:
-                    number = blob.rows[bisect_right(blob.starts, position) - 1]
-                    if number not in left_out:
-                        found.append(paths[number])
+                    found.append(paths[blob.rows[bisect_right(blob.starts, position) - 1]])
             for value, found in held.items():
                 if found:
                     holders.setdefault((part, group, value), []).extend(found)
@@ -259,32 +257,55 @@ def _table_holdings(table: Any, left_out: set[int], wanted: dict[tuple[str, Any]
             holders.setdefault(("url", groups[number], address), []).append(paths[number])
 
 
+def _without(blob: FeatureBlob, left_out: set[int], values: set[int]) -> bytes | bytearray:
+    """The blob's packed values with those of the `left_out` rows overwritten by a value not asked for: a search
+    then stops at the first few holders of a value that count instead of reading past the rows left out (a
+    hundred of them after an edit reach every common feature)."""
+    places = [at for row in left_out
+              if (at := bisect_left(blob.rows, row)) < len(blob.rows) and blob.rows[at] == row]
+    if not places:
+        return blob.data
+    filler = next(value for value in count() if value not in values).to_bytes(8, "little")
+    data = bytearray(blob.data)
+    for at in places:
+        start, end = blob.starts[at], blob.starts[at + 1]
+        data[start * 8:end * 8] = filler * (end - start)
+    return data
+
+
 # Beyond this many values asked of one packed column, one pass over all of its values is cheaper than a search
 # (`bytes.find`, at memchr speed) of the column for each.
 SEARCHES_MAX = 48
 
 
-def _positions(data: bytes, values: set[int], limit: int | None = None) -> list[tuple[int, int]]:
+def _positions(data: bytes | bytearray, values: set[int], limit: int | None = None) -> list[tuple[int, int]]:
     """(position, value) of the 64-bit values of the packed `data` that are one of `values`, in order: all of
-    them, or at least the first `limit` of each value."""
-    if len(values) > SEARCHES_MAX:
-        # One pass in C (map, compress, Counter): a Python loop over 3 million values costs a second.
-        packed = array("Q", data)
+    them, or the first `limit` of each value."""
+    if len(values) <= SEARCHES_MAX:
+        return sorted(_searched(data, values, limit))
+    # One pass in C (map, compress): a Python loop over 3 million values costs a second.
+    packed = array("Q", data)
+    if limit is None:
         positions = list(compress(count(), map(values.__contains__, packed)))
-        found_values = list(map(packed.__getitem__, positions))
-        if limit is None:
-            return list(zip(positions, found_values, strict=True))
-        times = Counter(found_values)
-        few = {value for value, held in times.items() if held <= limit}
-        hits = list(compress(zip(positions, found_values, strict=True), map(few.__contains__, found_values)))
-        if len(few) == len(times):
-            return hits
-        # A value held more often than that: its first `limit` places, searched for (they come early).
-        return sorted([*hits, *_searched(data, set(times) - few, limit)])
-    return sorted(_searched(data, values, limit))
+        return list(zip(positions, map(packed.__getitem__, positions), strict=True))
+    # A part at a time, a value no longer looked for once its first `limit` places are found: a few common
+    # features (a heading every entry has) can fill most of the data, and their places would outnumber the rest.
+    left, asked, found = dict.fromkeys(values, limit), values, []
+    step = max(len(packed) // 16, 4096)
+    for start in range(0, len(packed), step):
+        part = packed[start:start + step]
+        for position in compress(count(start), map(asked.__contains__, part)):
+            value = packed[position]
+            if left[value]:
+                left[value] -= 1
+                found.append((position, value))
+        asked = {value for value in asked if left[value]}
+        if not asked:
+            break
+    return found
 
 
-def _searched(data: bytes, values: set[int], limit: int | None) -> list[tuple[int, int]]:
+def _searched(data: bytes | bytearray, values: set[int], limit: int | None) -> list[tuple[int, int]]:
     """`_positions` by a search of `data` for each value."""
     found = []
     for value in values:
