@@ -35,6 +35,8 @@ class AuditContext:
     suppressed: list[Finding] = field(default_factory=list)
     # Rule codes whose findings on an entry the entry cache gave (path -> codes): those are not checked again.
     reused: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The entries some rule checks again when the cache gave findings (set by run_rules; None: it gave none).
+    rechecked: list[Entry] | None = field(default=None, repr=False)
     # `check` of a few files: digests of every other entry (auditor/checks/digests.py: OtherDigests), which
     # `entries` then leaves out, and how to read one of them in full. Rules that look across entries read both.
     others: Any = None

@@ -106,6 +106,7 @@ def run_rules(
     todo = [entry for entry in entries if id(ctx.reused.get(entry.path, nothing)) not in whole]
     if progress and len(todo) < len(entries):
         progress(len(entries) - len(todo))
+    ctx.rechecked = todo if ctx.reused else None
     if ctx.reused:  # a rule no entry needs is not even prepared
         left = {ctx.reused.get(entry.path, nothing) for entry in todo}
         rules = [rule for rule in rules if any(rule.code not in codes for codes in left)]

@@ -57,8 +57,8 @@ class PackageRule(Rule):
         if client is None:
             return
         wanted = ctx.targets if ctx.targets is not None else ctx.entries
-        if ctx.reused:  # findings reused from the entry cache: only the entries this rule checks again are asked
-            wanted = [entry for entry in wanted if self.code not in ctx.reused.get(entry.path, ())]
+        if ctx.rechecked is not None:  # the entry cache gave the rest: only the entries this rule checks again
+            wanted = [entry for entry in ctx.rechecked if self.code not in ctx.reused.get(entry.path, ())]
         known = ctx._packages  # each entry's package, read by the first CAP rule that asks for it (nine ask)
         asked: list[tuple[str, str]] = []
         for entry in wanted:

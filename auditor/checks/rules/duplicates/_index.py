@@ -110,7 +110,8 @@ class DuplicateIndex:
         codes = {code for code in ctx.active_codes if code.startswith("DUP")}
         if not ctx.reused or not codes:
             return cls(ctx)
-        needed = [entry for entry in targets if not codes <= ctx.reused.get(entry.path, frozenset())]
+        needed = [entry for entry in (targets if ctx.rechecked is None else ctx.rechecked)
+                  if not codes <= ctx.reused.get(entry.path, frozenset())]
         if len(needed) == len(targets):
             return cls(ctx)
         from auditor.checks.rules.duplicates._query import candidates_in_audit
