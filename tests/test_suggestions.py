@@ -111,7 +111,15 @@ def test_the_id_index_suggests_what_scoring_every_id_suggests() -> None:
     words = ["gpt", "mini", "agent", "server", "mcp", "slack", "automation", "debug", "test", "Crm", "2", "4o", "v1"]
     ids = list(dict.fromkeys("-".join(rng.choice(words) for _ in range(rng.randint(1, 4))) for _ in range(1500)))
     ids += ["skills/react19-test-patterns", "x/./y", "Gpt-Mini"]
-    index = IdIndex(ids)
+    class Counted(IdIndex):  # notes each answer the full scan gave
+        scans = 0
+
+        def scan(self, *args: object) -> str | None:
+            Counted.scans += 1
+            return super().scan(*args)
+
+    index = Counted(ids)
+    assert index.postings  # built: without them every answer is the full scan
 
     def typo(name: str) -> str:
         chars = list(name)
@@ -130,7 +138,8 @@ def test_the_id_index_suggests_what_scoring_every_id_suggests() -> None:
     for _ in range(1500):
         wanted, besides = typo(rng.choice(ids)), rng.choice(ids)
         settings = rng.choice([None, {"max_edits": 1}, {"max_edits": 3, "min_similarity": 70}])
-        expected = index.scan(wanted, besides, 70, settings)
+        expected = IdIndex.scan(index, wanted, besides, 70, settings)
         assert index.closest(wanted, besides, 70, settings) == expected, (wanted, besides, settings)
         suggested += expected is not None
     assert 300 < suggested < 1400  # both answers occur
+    assert Counted.scans < 500  # most answers came from the postings (short ids and max_edits 3 may not)

@@ -52,18 +52,18 @@ class IdIndex:
         # The old scan listed candidates length group by length group (in order of first appearance), each group
         # in the directory's order: ties in score are broken by that place.
         self.place: dict[str, tuple[int, int]] = {known: (group[len(known)], i) for i, known in enumerate(ids)}
-        postings: dict[str, list[int]] = {}
         self.odd: list[int] = []  # ids close_enough would normalise (slashes, dots): always looked at
         self.postings: dict[str, array] | None = None
         if not postings:
             return
+        holders: dict[str, list[int]] = {}
         for i, known in enumerate(ids):
             if not _plain(known):
                 self.odd.append(i)
             for gram in _grams(self.lowered[i]):
-                postings.setdefault(gram, []).append(i)
+                holders.setdefault(gram, []).append(i)
         # Arrays, not lists of ints: forked workers read them without touching (and so copying) an object each.
-        self.postings = {gram: array("l", found) for gram, found in postings.items()}
+        self.postings = {gram: array("l", found) for gram, found in holders.items()}
 
     def _band(self, wanted: str, cutoff: float) -> tuple[float, float]:
         share = cutoff / 100
