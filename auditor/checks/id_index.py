@@ -15,7 +15,9 @@ way (a ratio of r leaves at most (1 - r) x (both lengths) insertions and deletio
 
 from __future__ import annotations
 
+import math
 from array import array
+from itertools import compress
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -92,9 +94,9 @@ class IdIndex:
         best: tuple[float, tuple[int, int], str] | None = None
         # Scored in rapidfuzz's loop: only the few within `edits` of the wanted id are looked at here.
         near = self._reachable(self._sharing(postings, len(grams) - Q * edits), low, high)
-        for _lowered, _distance, i in process.extract(lowered, {i: self.lowered[i] for i in near},
-                                                      scorer=Levenshtein.distance, score_cutoff=edits, limit=None):
-            known = self.ids[i]
+        for _lowered, _distance, at in process.extract(lowered, list(map(self.lowered.__getitem__, near)),
+                                                       scorer=Levenshtein.distance, score_cutoff=edits, limit=None):
+            known = self.ids[near[at]]
             if known == besides:
                 continue
             score = fuzz.ratio(wanted, known, score_cutoff=cutoff)
@@ -113,14 +115,16 @@ class IdIndex:
             return self.scan(wanted, besides, cutoff, settings)
         rivals = self._reachable(self._sharing(postings, needed), low, high)
         above = 0
-        for known, score, _i in process.extract(wanted, {i: self.ids[i] for i in rivals},
-                                                scorer=fuzz.ratio, score_cutoff=best_score, limit=None):
+        for known, score, _at in process.extract(wanted, list(map(self.ids.__getitem__, rivals)),
+                                                 scorer=fuzz.ratio, score_cutoff=best_score, limit=None):
             if known != match and (score > best_score or self.place[known] < best_place):
                 above += 1
         return match if above < TOP else None
 
     def _reachable(self, found: set[int], low: float, high: float) -> list[int]:
-        return [i for i in found if low <= self.lengths[i] <= high]
+        # At C speed (map, compress): the ids found grow with the directory when its names share many trigrams.
+        lengths = set(range(math.ceil(low), math.floor(high) + 1))
+        return list(compress(found, map(lengths.__contains__, map(self.lengths.__getitem__, found))))
 
     def _sharing(self, postings: list[array], needed: int) -> set[int]:  # only with postings
         """The ids that may share `needed` of the trigrams whose postings are given, rarest first (a superset)."""
