@@ -65,6 +65,7 @@ class Step:
     command: list[str]
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # user + system of the child and the workers it waited for
+    system_seconds: float = 0.0  # the system part of it (page faults, file reads)
     peak_rss_mb: float = 0.0
     peak_tree_pss_mb: float = 0.0
     exit_code: int | None = None
@@ -144,6 +145,7 @@ def run_child(step: Step, log_dir: Path, timeout: float) -> str:
     proc.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not try to reap it again
     step.exit_code = proc.returncode
     step.cpu_seconds = usage.ru_utime + usage.ru_stime  # wait4: the child's, with its waited-for workers'
+    step.system_seconds = usage.ru_stime
     step.peak_rss_mb = usage.ru_maxrss / 1024  # KiB on Linux: the largest process of the tree
     step.peak_tree_pss_mb = sampler.peak_kib / 1024
     return out_path.read_text(encoding="utf-8", errors="replace")
@@ -158,6 +160,13 @@ def edit_entries(directory: Path, count: int = 10) -> list[Path]:
         path.write_text(path.read_text(encoding="utf-8") + "\nEdited for the benchmark: one more sentence.\n",
                         encoding="utf-8")
     return chosen
+
+
+def warm_memory(megabytes: int) -> None:
+    """Touch `megabytes` of memory in a child process that then exits, so that the host backs that much of the
+    machine's memory before a step is measured."""
+    subprocess.run([str(PYTHON), "-c", "import sys\nb = bytearray(int(sys.argv[1]) << 20)\n"
+                    "for i in range(0, len(b), 4096): b[i] = 1", str(megabytes)], check=True)
 
 
 def tail(path: Path, lines: int = 25) -> str:
@@ -254,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="copy this directory (made by generate.py N DIR --seed S, then git_history.py commit DIR) "
                              "instead of generating one: a scaling run at 200 000 entries then spends its time on "
                              "the audit")
+    parser.add_argument("--warm-memory", type=int, default=0, metavar="MB",
+                        help="before each step, touch this many MB in a child process that then exits (on a virtual "
+                             "machine whose host backs memory lazily, a step's first touch of memory costs several "
+                             "times a later one; see bench/README.md)")
     parser.add_argument("--steps", default=",".join(STEPS),
                         help=f"the steps to run, comma-separated, in their order (default all: {','.join(STEPS)}); "
                              "`--steps audit` for a scaling run")
@@ -306,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
                 edited = edit_entries(directory)
             if step.name == "check-10":
                 step.command.append(str(edited[0]))
+            if args.warm_memory:
+                warm_memory(args.warm_memory)
             stdout = run_child(step, logs, args.timeout)
             if step.name in ("audit", "re-audit", "audit-10"):
                 figures = parse_audit(stdout)
@@ -343,15 +358,17 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"\nauditor bench: N={args.n}, seed {args.seed}, as of {args.as_of}, "
               f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}; store {db_mb:.1f} MB")
-        print(f"{'step':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} {'tree PSS MB':>12} {'exit':>5}  notes")
+        print(f"{'step':<10} {'wall s':>8} {'CPU s':>8} {'sys s':>7} {'peak RSS MB':>12} {'tree PSS MB':>12} "
+              f"{'exit':>5}  notes")
         for step in [gen, history, *steps, dating]:
             if step.exit_code is None:
                 continue
-            print(f"{step.name:<10} {step.seconds:>8.2f} {step.cpu_seconds:>8.2f} {step.peak_rss_mb:>12.0f} "
-                  f"{step.peak_tree_pss_mb:>12.0f} {step.exit_code:>5}  {step.note}")
+            print(f"{step.name:<10} {step.seconds:>8.2f} {step.cpu_seconds:>8.2f} {step.system_seconds:>7.2f} "
+                  f"{step.peak_rss_mb:>12.0f} {step.peak_tree_pss_mb:>12.0f} {step.exit_code:>5}  {step.note}")
             if step.name == "audit" and step.ok:
                 print(f"{'':<10} per entry: {1e3 * step.seconds / args.n:.2f} ms wall, "
-                      f"{1e3 * step.cpu_seconds / args.n:.2f} ms CPU")
+                      f"{1e3 * step.cpu_seconds / args.n:.2f} ms CPU "
+                      f"({1e3 * (step.cpu_seconds - step.system_seconds) / args.n:.2f} ms user)")
         for step in steps:  # the first (full) audit, and the check of every entry
             if step.name in ("audit", "check") and step.ok:
                 memory = max(step.peak_rss_mb, step.peak_tree_pss_mb)
