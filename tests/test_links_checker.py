@@ -237,6 +237,12 @@ def test_a_429_halves_the_rate_the_host_took_and_it_climbs_back_until_the_host_i
     for n in range(45):
         host.answered(now + 1.0 + n / 50)  # it answered 45 sent within a second: half as much again as 28.8
     host._climb(now + 2.0)
+    # but only in one: a host counting in fixed windows of the clock answers twice its limit within a second that
+    # straddles two of them
+    assert host.rate == pytest.approx(2 * host.ceiling + 2)
+    for n in range(45):
+        host.answered(now + 2.0 + n / 50)  # and as many in the next second
+    host._climb(now + 3.0)
     assert host.rate == 0 and host.interval == 0  # it refused once, not for good
     slow, _ = refused_host(1, 0.5)  # it took one and refused the next: one under would be none, half of it
     assert slow.ceiling == 0.5 and slow.rate == 0.25
@@ -279,6 +285,35 @@ def test_a_paced_host_is_never_sent_more_than_its_rate_in_any_second_even_after_
     sends, everything = asyncio.run(run())
     assert len(everything) == 40
     assert max(sum(1 for t in everything if at - 1.0 < t <= at) for at in sends) <= 28
+
+
+def test_a_host_refused_after_a_second_that_straddles_two_fixed_windows_is_paced_at_what_it_took_over_two() -> None:
+    host = _Host(4)
+    now = time.monotonic()
+    # Sent 10 a second for a second and a half: the last 4 ended one window of the clock, and the next window took
+    # 10 before refusing the 11th. 14 in the second up to the refusal, 24 in the two: its limit is 10 or so.
+    host.sent.extend(now - 2.05 + i / 10 for i in range(15))
+    host.sent.extend(now - 0.5 + i / 20 for i in range(11))
+    host.rate_limited(1.0, 0.0, sent_at=host.sent[-1])
+    assert host.ceiling == pytest.approx(12 - 1)  # not 14 - 1
+    assert host.rate == pytest.approx(host.ceiling / 2)
+    fresh, _ = refused_host(15, 0.5)  # a host asked for half a second only: what it took in that second
+    assert fresh.ceiling == pytest.approx(15 - 1)
+
+
+def test_the_requests_sent_after_a_refused_one_that_the_host_answered_count_in_the_rate_it_took() -> None:
+    host = _Host(4)
+    now = time.monotonic()
+    early = [now - 0.5 + i / 100 for i in range(4)]  # four sent at once, the fourth refused: it reached the host last
+    later = [now - 0.4 + i / 100 for i in range(8)]  # sent after it, reaching the host before it
+    for at in early + later:
+        host.went(at)
+    for at in early[:3] + later[:7]:
+        host.answered(at)
+    host.rate_limited(1.0, 0.0, sent_at=early[3])
+    host.rate_limited(1.0, 0.0, sent_at=later[7])  # the last one refused too: the host's limit, at 10 taken
+    assert host.ceiling == pytest.approx(10 - 1)  # not 3 - 1: those seven were taken in the same second
+    assert host.confirmed is False and host.rate == pytest.approx(host.ceiling / 2)
 
 
 def test_a_host_with_a_long_window_is_paced_over_the_span_its_retry_after_names() -> None:
@@ -324,8 +359,10 @@ def test_a_host_with_a_hard_limit_converges_to_it_and_is_not_refused_again(windo
         refused = [t for t, status in server.log if status == 429]
         bursts = [t for i, t in enumerate(refused) if i == 0 or t - refused[i - 1] > 0.5]
         # the first burst teaches the rate (climbing past it, when the burst did not show it, finds the limit);
-        # after that no 429
-        assert 1 <= len(bursts) <= 2
+        # after that no 429. A fixed window may take one more: what a host took in the second up to a refusal is up
+        # to twice its limit when that second straddles two of its windows, and until the host has been asked for
+        # two seconds there is no longer span to tell.
+        assert 1 <= len(bursts) <= 2 + (window == "fixed")
         for at in bursts:  # the whole host is paused: nothing asked but what was on its way when the 429 left
             assert not [t for t, _ in server.log if at + 0.1 < t < at + 0.95]
         after = [t for t, status in server.log if t > refused[-1] + 1.0]  # all answered: the last 429 is before

@@ -1,30 +1,32 @@
-"""How fast the link checker sends requests to one host: paused on a Retry-After, paced like a congestion
-controller (AIMD) after a 429, and held within the budget a host announces in its rate-limit headers.
+"""How fast the link checker sends requests to one host: paused on a Retry-After, paced like a congestion controller
+(AIMD) after a 429, and held within the budget a host announces in its rate-limit headers.
 
 - A 429 (or a 503 with Retry-After) holds every request to the host until the Retry-After is over. The host then
-  gets half the rate it accepted (multiplicative decrease: what it was sent in the second up to the refused
-  request, or over the Retry-After's span when that is longer, one request under), and the rate climbs back
-  steadily (additive increase) to that rate within a quarter of such a window, then on above it.
-- A host that refused once recovers: the rate climbs on to about twice the one it refused, and once the host
-  has answered half as much again as that within a second, it is no longer paced (only `link_per_host` holds
-  it). A host refused again above the rate it refused, at about the rate it took then, has shown its limit: it
-  climbs back to that and stays there, so it gets no further 429.
-- What the requests sent after the refused one, before its 429 came back, got tells what the 429 was about (a
-  host over its limit refuses everything until its window moves on). Once each is back: all answered, the 429
-  was that page's own (a page that asks for a pause once): the pace is put back as it was and the host's pause
-  is lifted, and only the refused page waits for its Retry-After (the checker asks it again then). All refused
-  (a burst of 429s), the host has shown its limit at once: it climbs back to the rate it took and stays there,
-  unprobed. Some of each, the rate as far as anyone can tell: the host stays paused and paced. No such request
-  (or none answered at all), no evidence: the host stays paused.
-- Not every 429 is about the rate either. One at a rate well under what the host has answered within a second
+  gets half the rate it accepted (multiplicative decrease: what it was sent in the second up to the refused request,
+  or over the Retry-After's span when that is longer, one request under; half what it was sent over twice that span
+  when that is lower, as a host counting in fixed windows of the clock answers up to twice its limit within a span
+  that straddles two of them), and the rate climbs back steadily (additive increase) to that rate within a quarter
+  of such a window, then on above it.
+- A host that refused once recovers: the rate climbs on to about twice the one it refused, and once the host has
+  answered half as much again as that a second over two seconds (sent at its new pace), it is no longer paced
+  (only `link_per_host` holds it). A host refused again above the rate it refused, at about the rate it took then,
+  has shown its limit: it climbs back to that and stays there, so it gets no further 429.
+- What the requests sent after the refused one, before its 429 came back, got tells what the 429 was about (a host
+  over its limit refuses everything until its window moves on). Once each is back: all answered, the 429 was that
+  page's own (a page that asks for a pause once): the pace is put back as it was and the host's pause is lifted, and
+  only the refused page waits for its Retry-After (the checker asks it again then). All refused (a burst of 429s),
+  the host has shown its limit at once: it climbs back to the rate it took and stays there, unprobed. Some of each,
+  the rate as far as anyone can tell: the host stays paused and paced. No such request (or none answered at all), no
+  evidence: the host stays paused.
+- Not every 429 is about the rate either. One at a rate well under what the host has answered a second over two seconds
   during the run is no limit (a refusal at random, a page of its own sent alone): the host is paused all the
-  same, but a pace learnt from an earlier 429 that this one contradicts is dropped (one held under a limit it
-  has shown is halved), unless another request on its way with it is refused too.
-- A 429 to a request sent before the host's last reaction to a 429 belongs to that burst and is not reacted to
-  again (as TCP counts one loss per window); one to a request sent after it is news. When the earliest-sent
-  refusal of a burst comes back late, the rate the host took is measured up to it.
-- Requests are evenly spaced, never more than the rate in any second (a late wake-up cannot bunch them), and
-  never closer than `link_slow_down` seconds once the host has answered 429.
+  same, but a pace learnt from an earlier 429 that this one contradicts is dropped (one held under a limit it has
+  shown is halved), unless another request on its way with it is refused too.
+- A 429 to a request sent before the host's last reaction to a 429 belongs to that burst and is not reacted to again
+  (as TCP counts one loss per window); one to a request sent after it is news. When the earliest-sent refusal of a
+  burst comes back late, the rate the host took is measured up to it.
+- Requests are evenly spaced, never more than the rate in any second (a late wake-up cannot bunch them), and never
+  closer than `link_slow_down` seconds once the host has answered 429.
 - `RateLimit-Remaining`/`RateLimit-Reset` (IETF draft and GitLab), the draft's `RateLimit: r=..;t=..`, and
   `X-RateLimit-Remaining`/`X-RateLimit-Reset` (GitHub) say how many requests are left until when: a host whose
   budget is spent is held until its window resets, so it is not pushed into a 429 at all.
@@ -137,8 +139,8 @@ class HostPace:
         self.budget_until = 0.0
         self.sent: deque[float] = deque()  # when the requests of the last minute were sent
         self.taken: list[float] = []  # when the requests it answered (not 429) of the last two seconds were sent
-        self.best = 0  # the most requests it answered that were sent within one second, since its last 429
-        self.shown = 0  # the same over the whole run: a 429 at a rate under it is no limit of so many a second
+        self.best = 0.0  # the most requests a second it answered that were sent over two seconds, since its last 429
+        self.shown = 0.0  # the same over the whole run: a 429 at a rate under it is no limit of so many a second
         self.pending: _Refusal | None = None  # the last 429, until a request sent meanwhile tells what it was
         self.flying: list[float] = []  # when the requests on their way went (sorted)
         self.waking: asyncio.Future[None] | None = None  # a request waiting for its turn: woken when a pause lifts
@@ -158,7 +160,7 @@ class HostPace:
         if self.confirmed:
             self.rate = min(self.rate, self.ceiling)
         elif self.best > self.ceiling + max(1.0, 0.5 * self.ceiling):
-            self.rate = 0.0  # it has answered half as much again as the rate it refused, within a second: recovered
+            self.rate = 0.0  # it has answered half as much again as the rate it refused, over two seconds: recovered
         else:  # up to about twice that rate, until it answers that much (a pause leaves its window empty)
             self.rate = min(self.rate, 2 * self.ceiling + 2)
 
@@ -229,11 +231,15 @@ class HostPace:
         """A request sent at `sent_at` was answered (not refused): how much the host has shown it takes."""
         bisect.insort(self.taken, sent_at)
         del self.taken[:bisect.bisect_left(self.taken, self.taken[-1] - 2.0)]
-        here = bisect.bisect_left(self.taken, sent_at)
-        before = here - bisect.bisect_left(self.taken, sent_at - 1.0) + 1
-        after = bisect.bisect_right(self.taken, sent_at + 1.0) - here
-        self.best = max(self.best, before, after)
-        self.shown = max(self.shown, before, after)
+        here = bisect.bisect_left(self.taken, sent_at) + 1
+        # A rate over two seconds, not one: a host counting in fixed windows of the clock answers up to twice its
+        # limit within a second that straddles two of them, and then nothing until the next window.
+        self.shown = max(self.shown, (here - bisect.bisect_left(self.taken, sent_at - 2.0)) / 2)
+        if sent_at >= self.reacted_at:
+            # Only what was sent at the pace set by the last 429 says the host recovered: the requests on their way
+            # when it came (a fixed window that moved on meanwhile answers them all) were sent at another pace.
+            since = here - bisect.bisect_left(self.taken, max(sent_at - 2.0, self.reacted_at))
+            self.best = max(self.best, since / 2)
         if self._landed(sent_at):
             self.pending.answered += 1  # type: ignore[union-attr] - a witness lands only while a 429 is pending
             self._settle()
@@ -285,7 +291,7 @@ class HostPace:
                 pending.refused += 1
                 if not pending.telling:
                     self._restore(pending.before)
-                    self._slow_down(pending.at, pending.sent_at, pending.retry_after, burst=True)
+                    self._slow_down(pending.at, pending.sent_at, pending.retry_after, True, pending.answered)
                     pending.telling = True
                 self._settle()
             return
@@ -295,13 +301,13 @@ class HostPace:
         self.floor = floor
         if retry_after is not None:
             self.paused_until = now + retry_after
-        telling = self._slow_down(now, sent_at if sent_at is not None else now, retry_after, burst=False)
+        # The requests sent after the refused one: those the host has answered already (the order its answers come
+        # back in says nothing), and those still on their way, which the 429 waits for.
+        answered = 0 if sent_at is None else len(self.taken) - bisect.bisect_right(self.taken, sent_at)
+        telling = self._slow_down(now, sent_at if sent_at is not None else now, retry_after, False, answered)
         self.pending = None
         if sent_at is not None:
-            # The requests sent after the refused one: those the host has answered already (the order its answers
-            # come back in says nothing), and those still on their way, which the 429 waits for.
             witnesses = self.flying[bisect.bisect_right(self.flying, sent_at):]
-            answered = len(self.taken) - bisect.bisect_right(self.taken, sent_at)
             self.pending = _Refusal(sent_at, now, retry_after, telling, before, paused_before, witnesses, answered)
             self._settle()
 
@@ -309,15 +315,21 @@ class HostPace:
         for name, value in before.items():
             setattr(self, name, value)
 
-    def _slow_down(self, now: float, at: float, retry_after: float | None, burst: bool) -> bool:
-        """The pace after a 429 for the request sent at `at`; whether the 429 told the host's rate."""
+    def _slow_down(self, now: float, at: float, retry_after: float | None, burst: bool, answered_after: int) -> bool:
+        """The pace after a 429 for the request sent at `at`; whether the 429 told the host's rate. `answered_after`
+        requests sent after it were answered: the host took them too (sent a moment later, they reached it sooner)."""
         # What the host took in its window up to the refused request: the second before it, or the Retry-After's
         # span for a host that counts over a longer window (60 a minute: 40 in two seconds, then "come back in 58
         # seconds"). Counted up to the refused request, not the 429's arrival: the requests sent meanwhile would
-        # pace the host above its limit.
+        # pace the host above its limit, but for those it answered (they reached it before the refused one).
         window = min(max(1.0, retry_after or 0.0), 60.0)
-        accepted = max(sum(1 for t in self.sent if at - window <= t <= at) - 1, 1)
+        accepted = max(self._sent_within(at, window) + answered_after, 1)
         took = _under(accepted) / window
+        if self.sent and self.sent[0] <= at - 2 * window:
+            # A host counting in fixed windows takes up to twice its limit within a window's span that straddles
+            # two of them, and no more than its limit per window over two: the rate it took over two windows' span
+            # is the one to get back to, when it is the lower and the host was asked all along.
+            took = min(took, _under(max((self._sent_within(at, 2 * window) + answered_after) / 2, 1)) / window)
         # Refused at a rate well under one it has taken in a second during the run: not a limit of so many a
         # second (a page that asks for a pause, a refusal at random), unless it came in a burst. Counted over the
         # run, not since the last 429: a pause empties the window before the next refusal, so that count would
@@ -342,10 +354,14 @@ class HostPace:
         else:  # refused at or under the rate it had taken: the limit is lower
             refused_at = min(self.rate, took)
             self.ceiling = min(self.ceiling, took)
-        self.best = 0
+        self.best = 0.0
         self.rate = DECREASE * refused_at
         self.step = 2 * self.ceiling / window  # back to the ceiling within a quarter window, twice it in 3/4
         return True
+
+    def _sent_within(self, at: float, span: float) -> int:
+        """How many requests went in the `span` seconds before the one sent at `at` (not counting it)."""
+        return sum(1 for t in self.sent if at - span <= t <= at) - 1
 
     def announced(self, remaining: int, reset_in: float, in_flight: int, longest: float) -> None:
         """The host's rate-limit headers say `remaining` requests are left for `reset_in` seconds; the requests
