@@ -143,3 +143,9 @@ def test_the_id_index_suggests_what_scoring_every_id_suggests() -> None:
         suggested += expected is not None
     assert 300 < suggested < 1400  # both answers occur
     assert Counted.scans < 500  # most answers came from the postings (short ids and max_edits 3 may not)
+    assert index.same_lengths  # so the first pass looked at ids of a length within max_edits only
+    # A capital whose lower case is longer (the dotted I): lengths of the lowered ids are no guide then.
+    dotted = IdIndex([*ids, "İnstall-agent-debug"])
+    assert not dotted.same_lengths
+    for wanted in ("install-agent-debug", "İnstall-agent-debg", "Install-agent-debug"):
+        assert dotted.closest(wanted, "", 70, None) == dotted.scan(wanted, "", 70, None)

@@ -6,8 +6,9 @@ and is close enough to be a typo (auditor.suggestions.close_enough). Scoring eve
 grows with missing ids x ids; this index gives the same answer while scoring only the ids that can matter.
 
 A close-enough id is at most `max_edits` edits from the wanted one (lower-cased), and an edit destroys at most
-three of its trigrams, so it shares at least `distinct trigrams - 3 x max_edits` of them, and so holds one of
-any `3 x max_edits + 1` of them: the postings of the rarest find every such id. Of the ids found, the
+three of its trigrams, so it shares at least `distinct trigrams - 3 x max_edits` of them, and so holds two of
+any `3 x max_edits + 2` of them: the postings of the rarest find every such id (and its length is within
+`max_edits` of the wanted one's). Of the ids found, the
 best-ranked close-enough one is the answer if fewer than five ids rank above it; those are bounded the same
 way (a ratio of r leaves at most (1 - r) x (both lengths) insertions and deletions). When a bound says nothing
 (short ids, a large `max_edits`) the full scan runs, as before.
@@ -47,6 +48,8 @@ class IdIndex:
         self.ids = ids
         self.lowered = [known.lower() for known in ids]
         self.lengths = array("l", map(len, ids))
+        # Lower-casing keeps every id's length (it does not for a few letters, as the dotted capital I)
+        self.same_lengths = self.lengths == array("l", map(len, self.lowered))
         self.by_length: dict[int, list[str]] = {}
         for known in ids:
             self.by_length.setdefault(len(known), []).append(known)
@@ -93,7 +96,10 @@ class IdIndex:
         low, high = self._band(wanted, cutoff)
         best: tuple[float, tuple[int, int], str] | None = None
         # Scored in rapidfuzz's loop: only the few within `edits` of the wanted id are looked at here.
-        near = self._reachable(self._sharing(postings, len(grams) - Q * edits), low, high)
+        shortest, longest = low, high
+        if self.same_lengths and len(lowered) == len(wanted):  # within `edits` edits: a length within `edits`
+            shortest, longest = max(low, len(wanted) - edits), min(high, len(wanted) + edits)
+        near = self._reachable(self._sharing(postings, len(grams) - Q * edits), shortest, longest)
         for _lowered, _distance, at in process.extract(lowered, list(map(self.lowered.__getitem__, near)),
                                                        scorer=Levenshtein.distance, score_cutoff=edits, limit=None):
             known = self.ids[near[at]]
@@ -127,11 +133,23 @@ class IdIndex:
         return list(compress(found, map(lengths.__contains__, map(self.lengths.__getitem__, found))))
 
     def _sharing(self, postings: list[array], needed: int) -> set[int]:  # only with postings
-        """The ids that may share `needed` of the trigrams whose postings are given, rarest first (a superset)."""
-        found = set(self.odd)
-        for ids in postings[:len(postings) - needed + 1]:
-            found.update(ids)
-        return found
+        """The ids that may share `needed` of the trigrams whose postings are given, rarest first (a superset).
+        Such an id misses at most `len(postings) - needed` of them, so it is in two of any one more than that: the
+        ids in two of the rarest `len(postings) - needed + 2` (in one of them when there are no more). On ids built
+        from a small vocabulary even the rarest trigrams are held by thousands of ids, most of them by only one."""
+        missed = len(postings) - needed
+        rarest = postings[:missed + 2]
+        if len(rarest) < missed + 2:
+            found = set(self.odd)
+            for ids in rarest:
+                found.update(ids)
+            return found
+        seen: set[int] = set()
+        twice = set(self.odd)
+        for ids in rarest:  # at C speed: each array is walked by the set methods
+            twice.update(seen.intersection(ids))
+            seen.update(ids)
+        return twice
 
 
 __all__ = ["IdIndex"]
