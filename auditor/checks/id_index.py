@@ -140,10 +140,7 @@ class IdIndex:
         missed = len(postings) - needed
         rarest = postings[:missed + 2]
         if len(rarest) < missed + 2:
-            found = set(self.odd)
-            for ids in rarest:
-                found.update(ids)
-            return found
+            return set(self.odd).union(*rarest)
         seen: set[int] = set()
         twice = set(self.odd)
         for ids in rarest:  # at C speed: each array is walked by the set methods

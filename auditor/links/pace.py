@@ -330,8 +330,8 @@ class HostPace:
             # two of them, and no more than its limit per window over two: the rate it took over two windows' span
             # is the one to get back to, when it is the lower and the host was asked all along.
             took = min(took, _under(max((self._sent_within(at, 2 * window) + answered_after) / 2, 1)) / window)
-        # Refused at a rate well under one it has taken in a second during the run: not a limit of so many a
-        # second (a page that asks for a pause, a refusal at random), unless it came in a burst. Counted over the
+        # Refused at a rate well under one it has taken a second over two seconds during the run: not a limit of so
+        # many a second (a page that asks for a pause, a refusal at random), unless it came in a burst. Counted over the
         # run, not since the last 429: a pause empties the window before the next refusal, so that count would
         # always tell, and every such page would slow the host further.
         telling = burst or window > 1.0 or self.shown <= 1.25 * accepted + 1
