@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import ssl
 import time
 from collections.abc import Iterator
@@ -287,18 +288,39 @@ def test_a_paced_host_is_never_sent_more_than_its_rate_in_any_second_even_after_
     assert max(sum(1 for t in everything if at - 1.0 < t <= at) for at in sends) <= 28
 
 
-def test_a_host_refused_after_a_second_that_straddles_two_fixed_windows_is_paced_at_what_it_took_over_two() -> None:
+def clock_seconds_ago(seconds: int) -> float:
+    """When the whole second of the wall clock `seconds` before this one began, in monotonic time."""
+    to_wall = time.time() - time.monotonic()
+    return math.floor(time.monotonic() + to_wall) - seconds - to_wall
+
+
+def host_refused_in_a_second_of_the_clock(answered_before: int) -> _Host:
+    """A host that answered 10 in each of two seconds of the clock, 20 within the one that straddles them, and
+    `answered_before` in the second of the clock before those; in the next it answered 10 and refused the 11th."""
     host = _Host(4)
-    now = time.monotonic()
-    # Sent 10 a second for a second and a half: the last 4 ended one window of the clock, and the next window took
-    # 10 before refusing the 11th. 14 in the second up to the refusal, 24 in the two: its limit is 10 or so.
-    host.sent.extend(now - 2.05 + i / 10 for i in range(15))
-    host.sent.extend(now - 0.5 + i / 20 for i in range(11))
-    host.rate_limited(1.0, 0.0, sent_at=host.sent[-1])
-    assert host.ceiling == pytest.approx(12 - 1)  # not 14 - 1
-    assert host.rate == pytest.approx(host.ceiling / 2)
-    fresh, _ = refused_host(15, 0.5)  # a host asked for half a second only: what it took in that second
-    assert fresh.ceiling == pytest.approx(15 - 1)
+    start = clock_seconds_ago(4)
+    sends = [start + 0.01 + i / 20 for i in range(answered_before)]  # a second of the clock of its own
+    sends += [start + 1.51 + i / 20 for i in range(10)] + [start + 2.01 + i / 20 for i in range(10)]
+    sends += [start + 3.01 + i / 20 for i in range(10)]
+    for at in sends:
+        host.went(at)
+        host.answered(at)
+    host.went(start + 3.51)
+    host.rate_limited(1.0, 0.0, sent_at=start + 3.51)
+    return host
+
+
+def test_a_host_that_counts_in_fixed_windows_of_the_clock_is_paced_at_what_it_took_in_one() -> None:
+    # 20 answered within a second, then refused with only 10 in the second up to the refusal: on its own no limit
+    # of so many a second (test_a_429_under_a_rate_the_host_has_taken_is_no_limit_unless_the_next_one_is_refused_too).
+    # But the host never answered more than 10 within a second of the clock, and refused the 11th in one: it counts
+    # in those.
+    host = host_refused_in_a_second_of_the_clock(answered_before=10)
+    assert host.ceiling == pytest.approx(10 - 1) and host.rate == pytest.approx(host.ceiling / 2)
+    # Once it has answered 12 within a second of the clock, a refusal at 10 in one is no such limit either.
+    host = host_refused_in_a_second_of_the_clock(answered_before=12)
+    assert host.rate == 0 and host.ceiling == 0
+    assert host.paused_until > time.monotonic() + 0.9  # the host is paused all the same
 
 
 def test_the_requests_sent_after_a_refused_one_that_the_host_answered_count_in_the_rate_it_took() -> None:

@@ -3,14 +3,12 @@
 
 - A 429 (or a 503 with Retry-After) holds every request to the host until the Retry-After is over. The host then
   gets half the rate it accepted (multiplicative decrease: what it was sent in the second up to the refused request,
-  or over the Retry-After's span when that is longer, one request under; half what it was sent over twice that span
-  when that is lower, as a host counting in fixed windows of the clock answers up to twice its limit within a span
-  that straddles two of them), and the rate climbs back steadily (additive increase) to that rate within a quarter
-  of such a window, then on above it.
+  or over the Retry-After's span when that is longer, one request under), and the rate climbs back steadily
+  (additive increase) to that rate within a quarter of such a window, then on above it.
 - A host that refused once recovers: the rate climbs on to about twice the one it refused, and once the host has
-  answered half as much again as that a second over two seconds (sent at its new pace), it is no longer paced
-  (only `link_per_host` holds it). A host refused again above the rate it refused, at about the rate it took then,
-  has shown its limit: it climbs back to that and stays there, so it gets no further 429.
+  answered half as much again as that within one second of the wall clock (sent at its new pace), it is no longer
+  paced (only `link_per_host` holds it). A host refused again above the rate it refused, at about the rate it took
+  then, has shown its limit: it climbs back to that and stays there, so it gets no further 429.
 - What the requests sent after the refused one, before its 429 came back, got tells what the 429 was about (a host
   over its limit refuses everything until its window moves on). Once each is back: all answered, the 429 was that
   page's own (a page that asks for a pause once): the pace is put back as it was and the host's pause is lifted, and
@@ -18,10 +16,13 @@
   the host has shown its limit at once: it climbs back to the rate it took and stays there, unprobed. Some of each,
   the rate as far as anyone can tell: the host stays paused and paced. No such request (or none answered at all), no
   evidence: the host stays paused.
-- Not every 429 is about the rate either. One at a rate well under what the host has answered a second over two seconds
-  during the run is no limit (a refusal at random, a page of its own sent alone): the host is paused all the
-  same, but a pace learnt from an earlier 429 that this one contradicts is dropped (one held under a limit it has
-  shown is halved), unless another request on its way with it is refused too.
+- Not every 429 is about the rate either. One at a rate well under what the host has answered within a second during
+  the run is no limit (a refusal at random, a page of its own sent alone): the host is paused all the same, but a
+  pace learnt from an earlier 429 that this one contradicts is dropped (one held under a limit it has shown is
+  halved), unless another request on its way with it is refused too. Unless the host counts in fixed windows of the
+  clock: it answers up to twice its limit within a second that straddles two of them, and never more than its limit
+  within one, so a host that has never answered more within a second of the wall clock than it took in the 429's is
+  paced at that.
 - A 429 to a request sent before the host's last reaction to a 429 belongs to that burst and is not reacted to again
   (as TCP counts one loss per window); one to a request sent after it is news. When the earliest-sent refusal of a
   burst comes back late, the rate the host took is measured up to it.
@@ -38,6 +39,7 @@ import asyncio
 import bisect
 import datetime as dt
 import email.utils
+import math
 import re
 import time
 from collections import deque
@@ -115,6 +117,12 @@ def _wake(waiting: asyncio.Future[None]) -> None:
         waiting.set_result(None)
 
 
+def _clock_second(at: float) -> float:
+    """When the whole second of the wall clock that the monotonic time `at` falls in began, in monotonic time."""
+    to_wall = time.time() - time.monotonic()
+    return math.floor(at + to_wall) - to_wall
+
+
 def _under(accepted: float) -> float:
     """One request under what a host took (4% under a fast host's rate); half of it for a host that took one."""
     return max(accepted - max(1.0, 0.04 * accepted), 0.5 * accepted)
@@ -139,8 +147,9 @@ class HostPace:
         self.budget_until = 0.0
         self.sent: deque[float] = deque()  # when the requests of the last minute were sent
         self.taken: list[float] = []  # when the requests it answered (not 429) of the last two seconds were sent
-        self.best = 0.0  # the most requests a second it answered that were sent over two seconds, since its last 429
-        self.shown = 0.0  # the same over the whole run: a 429 at a rate under it is no limit of so many a second
+        self.best = 0  # the most requests it answered that were sent within one second of the clock, since its last 429
+        self.shown = 0  # the same over the whole run: a 429 at a rate under it is no limit of so many a second
+        self.shown_in_clock_second = 0  # the most it answered that were sent within one second of the wall clock
         self.pending: _Refusal | None = None  # the last 429, until a request sent meanwhile tells what it was
         self.flying: list[float] = []  # when the requests on their way went (sorted)
         self.waking: asyncio.Future[None] | None = None  # a request waiting for its turn: woken when a pause lifts
@@ -160,7 +169,7 @@ class HostPace:
         if self.confirmed:
             self.rate = min(self.rate, self.ceiling)
         elif self.best > self.ceiling + max(1.0, 0.5 * self.ceiling):
-            self.rate = 0.0  # it has answered half as much again as the rate it refused, over two seconds: recovered
+            self.rate = 0.0  # it has answered half as much again as the rate it refused, in a second: recovered
         else:  # up to about twice that rate, until it answers that much (a pause leaves its window empty)
             self.rate = min(self.rate, 2 * self.ceiling + 2)
 
@@ -231,15 +240,19 @@ class HostPace:
         """A request sent at `sent_at` was answered (not refused): how much the host has shown it takes."""
         bisect.insort(self.taken, sent_at)
         del self.taken[:bisect.bisect_left(self.taken, self.taken[-1] - 2.0)]
-        here = bisect.bisect_left(self.taken, sent_at) + 1
-        # A rate over two seconds, not one: a host counting in fixed windows of the clock answers up to twice its
-        # limit within a second that straddles two of them, and then nothing until the next window.
-        self.shown = max(self.shown, (here - bisect.bisect_left(self.taken, sent_at - 2.0)) / 2)
+        # Counted in whole seconds of the wall clock: a host counting in fixed windows of the clock answers up to
+        # twice its limit within a second that straddles two of them.
+        start = _clock_second(sent_at)
+        end = bisect.bisect_left(self.taken, start + 1.0)
+        self.shown_in_clock_second = max(self.shown_in_clock_second, end - bisect.bisect_left(self.taken, start))
+        here = bisect.bisect_left(self.taken, sent_at)
+        before = here - bisect.bisect_left(self.taken, sent_at - 1.0) + 1
+        after = bisect.bisect_right(self.taken, sent_at + 1.0) - here
+        self.shown = max(self.shown, before, after)
         if sent_at >= self.reacted_at:
             # Only what was sent at the pace set by the last 429 says the host recovered: the requests on their way
             # when it came (a fixed window that moved on meanwhile answers them all) were sent at another pace.
-            since = here - bisect.bisect_left(self.taken, max(sent_at - 2.0, self.reacted_at))
-            self.best = max(self.best, since / 2)
+            self.best = max(self.best, end - bisect.bisect_left(self.taken, max(start, self.reacted_at)))
         if self._landed(sent_at):
             self.pending.answered += 1  # type: ignore[union-attr] - a witness lands only while a 429 is pending
             self._settle()
@@ -324,17 +337,19 @@ class HostPace:
         # pace the host above its limit, but for those it answered (they reached it before the refused one).
         window = min(max(1.0, retry_after or 0.0), 60.0)
         accepted = max(self._sent_within(at, window) + answered_after, 1)
-        took = _under(accepted) / window
-        if self.sent and self.sent[0] <= at - 2 * window:
-            # A host counting in fixed windows takes up to twice its limit within a window's span that straddles
-            # two of them, and no more than its limit per window over two: the rate it took over two windows' span
-            # is the one to get back to, when it is the lower and the host was asked all along.
-            took = min(took, _under(max((self._sent_within(at, 2 * window) + answered_after) / 2, 1)) / window)
-        # Refused at a rate well under one it has taken a second over two seconds during the run: not a limit of so
-        # many a second (a page that asks for a pause, a refusal at random), unless it came in a burst. Counted over the
-        # run, not since the last 429: a pause empties the window before the next refusal, so that count would
-        # always tell, and every such page would slow the host further.
+        # Refused at a rate well under one it has taken within a second during the run: not a limit of so many a
+        # second (a page that asks for a pause, a refusal at random), unless it came in a burst. Counted over the run,
+        # not since the last 429: a pause empties the window before the next refusal, so that count would always
+        # tell, and every such page would slow the host further.
         telling = burst or window > 1.0 or self.shown <= 1.25 * accepted + 1
+        if not telling:
+            # Unless the host counts in fixed windows of the clock: it takes up to twice its limit within a second
+            # that straddles two of them, but never more than its limit within one. Refused at what it took in this
+            # second of the clock, having never answered more in any, it has shown its limit.
+            in_clock_second = self._took_in_clock_second(at)
+            if self.shown_in_clock_second <= in_clock_second + 1:
+                accepted, telling = max(in_clock_second, 1), True
+        took = _under(accepted) / window
         self._climb(now)
         self.climbed_at, self.turn_at = now, -1e9  # the first request after the pause goes when it ends
         if not telling:
@@ -354,10 +369,17 @@ class HostPace:
         else:  # refused at or under the rate it had taken: the limit is lower
             refused_at = min(self.rate, took)
             self.ceiling = min(self.ceiling, took)
-        self.best = 0.0
+        self.best = 0
         self.rate = DECREASE * refused_at
         self.step = 2 * self.ceiling / window  # back to the ceiling within a quarter window, twice it in 3/4
         return True
+
+    def _took_in_clock_second(self, at: float) -> int:
+        """What the host took in the whole second of the wall clock that the request refused at `at` went in: the
+        requests sent before it, and those sent after it that were answered (they reached the host first)."""
+        start = _clock_second(at)
+        before = sum(1 for t in self.sent if start <= t < at)
+        return before + bisect.bisect_left(self.taken, start + 1.0) - bisect.bisect_right(self.taken, at)
 
     def _sent_within(self, at: float, span: float) -> int:
         """How many requests went in the `span` seconds before the one sent at `at` (not counting it)."""
