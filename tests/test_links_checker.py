@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import ssl
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from auditor.links.checker import CheckOptions, LinkChecker, _Host
 from auditor.links.content import Markers
 from auditor.links.history import MemoryHistory
 from auditor.links.landing import deep, same_page, same_site
-from auditor.links.pace import rate_budget, retry_after
+from auditor.links.pace import _clock_second, rate_budget, retry_after
 from auditor.links.results import LinkResult
 from tests.links_server import WebServer, refused_port
 
@@ -288,17 +287,11 @@ def test_a_paced_host_is_never_sent_more_than_its_rate_in_any_second_even_after_
     assert max(sum(1 for t in everything if at - 1.0 < t <= at) for at in sends) <= 28
 
 
-def clock_seconds_ago(seconds: int) -> float:
-    """When the whole second of the wall clock `seconds` before this one began, in monotonic time."""
-    to_wall = time.time() - time.monotonic()
-    return math.floor(time.monotonic() + to_wall) - seconds - to_wall
-
-
 def host_refused_in_a_second_of_the_clock(answered_before: int) -> _Host:
     """A host that answered 10 in each of two seconds of the clock, 20 within the one that straddles them, and
     `answered_before` in the second of the clock before those; in the next it answered 10 and refused the 11th."""
     host = _Host(4)
-    start = clock_seconds_ago(4)
+    start = _clock_second(time.monotonic()) - 4  # four whole seconds of the wall clock ago
     sends = [start + 0.01 + i / 20 for i in range(answered_before)]  # a second of the clock of its own
     sends += [start + 1.51 + i / 20 for i in range(10)] + [start + 2.01 + i / 20 for i in range(10)]
     sends += [start + 3.01 + i / 20 for i in range(10)]
@@ -321,6 +314,8 @@ def test_a_host_that_counts_in_fixed_windows_of_the_clock_is_paced_at_what_it_to
     host = host_refused_in_a_second_of_the_clock(answered_before=12)
     assert host.rate == 0 and host.ceiling == 0
     assert host.paused_until > time.monotonic() + 0.9  # the host is paused all the same
+    fresh, _ = refused_host(15, 0.5)  # a host asked for half a second only: what it took in that second
+    assert fresh.ceiling == pytest.approx(15 - 1)
 
 
 def test_the_requests_sent_after_a_refused_one_that_the_host_answered_count_in_the_rate_it_took() -> None:

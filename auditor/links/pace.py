@@ -148,7 +148,7 @@ class HostPace:
         self.sent: deque[float] = deque()  # when the requests of the last minute were sent
         self.taken: list[float] = []  # when the requests it answered (not 429) of the last two seconds were sent
         self.best = 0  # the most requests it answered that were sent within one second of the clock, since its last 429
-        self.shown = 0  # the same over the whole run: a 429 at a rate under it is no limit of so many a second
+        self.shown = 0  # the most it answered sent within any one second of the run: a 429 well under it is no limit
         self.shown_in_clock_second = 0  # the most it answered that were sent within one second of the wall clock
         self.pending: _Refusal | None = None  # the last 429, until a request sent meanwhile tells what it was
         self.flying: list[float] = []  # when the requests on their way went (sorted)
@@ -378,7 +378,7 @@ class HostPace:
         """What the host took in the whole second of the wall clock that the request refused at `at` went in: the
         requests sent before it, and those sent after it that were answered (they reached the host first)."""
         start = _clock_second(at)
-        before = sum(1 for t in self.sent if start <= t < at)
+        before = self._sent_within(at, at - start)
         return before + bisect.bisect_left(self.taken, start + 1.0) - bisect.bisect_right(self.taken, at)
 
     def _sent_within(self, at: float, span: float) -> int:
